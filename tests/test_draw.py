@@ -1,0 +1,93 @@
+import numpy as np
+import pytest
+
+from tp1viz import build, draw
+from tp1viz.encode import NullWriter
+from tp1viz.record import record_scene
+from tp1viz.scenes import SCENES
+
+
+@pytest.fixture(scope="module")
+def animation(small_scene):
+    return draw.FitAnimation(record_scene(small_scene), size=small_scene.size, title=small_scene.title)
+
+
+def pixel_of(ax, x, y, size):
+    """The (row, column) of a data point on the canvas; image rows run top-down."""
+    px, py = ax.transData.transform((x, y))
+    return int(round(size - py)), int(round(px))
+
+
+def is_red(rgb):
+    return rgb[0] > 170 and rgb[1] < 110 and rgb[2] < 110
+
+
+def is_blue(rgb):
+    return rgb[2] > 150 and rgb[0] < 120
+
+
+def test_frames_are_one_per_snapshot_plus_the_hold(small_scene, tmp_path):
+    writer = NullWriter()
+    written = build.render_video(small_scene, tmp_path, writer=writer)
+    assert writer.frames == written.frames == small_scene.steps + 1 + 30
+    assert writer.last.shape == (256, 256, 4) and writer.last.dtype == np.uint8
+
+
+def test_frame_shows_the_model_in_red_where_it_predicts(animation):
+    traj, k = animation.traj, 12
+    frame = animation.draw_step(k)[..., :3].copy()
+    for column_index in (40, 128, 200):  # a few columns of the dense grid
+        x, y = traj.grid_x[column_index], traj.grid_pred[k, column_index]
+        row, col = pixel_of(animation.fit_ax, x, y, animation.size)
+        assert is_red(frame[row, col]), (x, y, frame[row, col])
+        # Far above the curve in the same column there is no red.
+        assert not is_red(frame[max(row - 40, 0), col]) or not is_red(frame[max(row - 41, 0), col])
+
+
+def test_frame_shows_the_data_in_blue(animation):
+    traj = animation.traj
+    frame = animation.draw_step(0)[..., :3].copy()
+    hits = [
+        is_blue(frame[pixel_of(animation.fit_ax, x, y, animation.size)]) for x, y in zip(traj.x, traj.y, strict=True)
+    ]
+    assert np.mean(hits) > 0.8  # a few points hide under the red curve
+
+
+def test_the_curve_moves_with_the_step(animation):
+    first = animation.draw_step(0).copy()
+    last = animation.draw_step(animation.steps).copy()
+    again = animation.draw_step(0).copy()
+    assert not np.array_equal(first, last)
+    np.testing.assert_array_equal(first, again)  # blitting leaves no trace of earlier frames
+
+
+def test_loss_axis_is_logarithmic_only_when_the_loss_spans_decades():
+    assert draw.loss_axis(np.array([50.0, 10.0, 4.0]))[0] == "linear"
+    scale, (low, high) = draw.loss_axis(np.array([0.2, 0.01, 0.003]))
+    assert scale == "log" and low < 0.003 and high > 0.2
+    scale, (low, high) = draw.loss_axis(np.array([5.0, 1e30, np.inf, np.nan]))
+    assert np.isfinite(low) and np.isfinite(high)
+
+
+def test_fit_limits_hold_the_data_and_ignore_non_finite_predictions():
+    traj = record_scene(SCENES["linear_sgd"].with_overrides(steps=3))
+    low, high = draw.fit_ylim(traj)
+    assert low < traj.y.min() and high > traj.y.max()
+    wild = traj.grid_pred.copy()
+    wild[-1] = np.inf
+    wild[-2] = 1e20
+    crazy = type(traj)(**{**traj.__dict__, "grid_pred": wild})
+    low2, high2 = draw.fit_ylim(crazy)
+    span = traj.y.max() - traj.y.min()
+    assert np.isfinite(high2) and high2 <= traj.y.max() + 1.2 * span
+
+
+def test_status_line_is_short_and_fixed_width():
+    assert draw.format_status(7, 200, 3.14159) == "step   7 / 200    loss 3.142"
+    assert draw.format_status(200, 200, float("inf")).endswith("loss overflow")
+
+
+def test_still_is_exactly_the_requested_size():
+    x = np.linspace(-1, 1, 30)
+    for size in (64, 300, 512, 1000):
+        assert draw.data_still(x, x**2, "t", size).shape == (size, size, 4)

@@ -1,0 +1,71 @@
+import struct
+
+import numpy as np
+import pytest
+from conftest import decode, stream_info
+
+from tp1viz.encode import H264, EncoderError, VideoWriter, saving
+
+
+def top_level_boxes(path):
+    """The names of an MP4's top-level boxes, in file order."""
+    data, names, offset = path.read_bytes(), [], 0
+    while offset < len(data):
+        size, name = struct.unpack(">I4s", data[offset : offset + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[offset + 8 : offset + 16])[0]
+        names.append(name.decode())
+        offset += size or len(data)
+    return names
+
+
+def test_video_decodes_as_h264_yuv420p_with_every_frame(rendered):
+    scene, _, written = rendered
+    frames, meta = decode(written.path)
+    assert len(frames) == written.frames == scene.steps + 1 + 30
+    assert meta["size"] == (256, 256)
+    assert meta["codec"] == "h264"
+    assert meta["fps"] == 30
+    info = stream_info(written.path)
+    assert "yuv420p" in info and "h264" in info, info
+
+
+def test_moov_comes_before_mdat_for_streaming(rendered):
+    boxes = top_level_boxes(rendered[2].path)
+    assert boxes.index("moov") < boxes.index("mdat"), boxes
+
+
+def test_decoded_frames_match_what_was_drawn(rendered):
+    from tp1viz.draw import FitAnimation
+    from tp1viz.record import record_scene
+
+    scene, _, written = rendered
+    frames, _ = decode(written.path)
+    drawn = FitAnimation(record_scene(scene), size=scene.size, title=scene.title)
+    for k in (0, scene.steps // 2, scene.steps):
+        expected = drawn.draw_step(k)[..., :3].astype(int)
+        difference = np.abs(frames[k].astype(int) - expected)
+        assert difference.mean() < 2.0, k  # lossy, but the same picture
+    held = np.abs(frames[scene.steps :].astype(int) - frames[scene.steps].astype(int))
+    assert held.mean() < 0.5  # the final frame is held (x264 re-codes repeats, so not bit for bit)
+
+
+def test_encoder_failure_quotes_ffmpeg_and_keeps_the_old_file(tmp_path):
+    target = tmp_path / "clip.mp4"
+    target.write_bytes(b"the good old video")
+    writer = VideoWriter(target, 64, 30, codec_args=["-c:v", "no_such_codec", "-f", "mp4"])
+    with pytest.raises(EncoderError, match="Unknown encoder 'no_such_codec'"):
+        with saving(writer) as sink:
+            for _ in range(5):
+                sink.grab_frame(np.zeros((64, 64, 4), np.uint8))
+    assert target.read_bytes() == b"the good old video"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+def test_an_error_while_drawing_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "clip.mp4"
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        with saving(VideoWriter(target, 64, 30, H264)) as sink:
+            sink.grab_frame(np.zeros((64, 64, 4), np.uint8))
+            raise RuntimeError("drawing failed")
+    assert list(tmp_path.iterdir()) == []

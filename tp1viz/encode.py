@@ -1,0 +1,131 @@
+"""The encoder: RGBA frames in, one video file out, atomically. Knows ffmpeg; knows nothing about plots.
+
+The writer follows matplotlib.animation's narrow protocol (setup / grab_frame / finish) and runs the
+ffmpeg binary that imageio-ffmpeg ships. We start that binary ourselves rather than through
+imageio_ffmpeg.write_frames, because write_frames lets ffmpeg's stderr go to the terminal and never checks
+its exit status: a failed encode would look like a success.
+"""
+
+import contextlib
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .files import temp_name
+
+
+class EncoderError(RuntimeError):
+    """ffmpeg is missing or failed; the message carries ffmpeg's own words."""
+
+
+# fmt: off
+H264 = [
+    "-c:v", "libx264",
+    "-pix_fmt", "yuv420p",  # the only 4:2:0 layout every browser decodes
+    "-preset", "medium",
+    "-crf", "18",  # thin lines and small text stay sharp
+    "-threads", "1",  # x264 output depends on its thread count; one thread gives the same bytes everywhere
+    "-movflags", "+faststart",  # moov before mdat: playback starts before the download ends
+    "-f", "mp4",
+]
+# fmt: on
+REPRODUCIBLE = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1"]
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary imageio-ffmpeg ships (or IMAGEIO_FFMPEG_EXE); fail fast with what to do."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as error:
+        raise EncoderError(f"no ffmpeg found ({error}); install imageio-ffmpeg or set IMAGEIO_FFMPEG_EXE") from None
+
+
+def ffmpeg_failure(process: subprocess.Popen, log) -> EncoderError:
+    """An EncoderError that quotes what ffmpeg wrote to stderr, root cause first, on one line."""
+    log.seek(0)
+    text = log.read().decode(errors="replace")
+    # "[vost#0:0 @ 0x55...] Unknown encoder 'x'": the bracketed context is noise to a reader.
+    lines = [re.sub(r"^\[[^]]* @ 0x[0-9a-f]+\] ", "", line.strip()) for line in text.splitlines() if line.strip()]
+    detail = "; ".join(lines[:4]) or "no message"
+    return EncoderError(f"ffmpeg failed (exit code {process.returncode}): {detail}")
+
+
+class VideoWriter:
+    """Pipes raw RGBA frames to ffmpeg, writing a temporary file that replaces `path` only when complete."""
+
+    def __init__(self, path: Path, size: int, fps: int, codec_args: list[str] = H264):
+        self.path, self.size, self.fps, self.codec_args = Path(path), size, fps, codec_args
+        self.frames = 0
+
+    def command(self, output: Path) -> list[str]:
+        raw_input = ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{self.size}x{self.size}", "-r", str(self.fps)]
+        return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *raw_input, "-i", "pipe:0",
+                "-an", *self.codec_args, *REPRODUCIBLE, str(output)]  # fmt: skip
+
+    def setup(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.temp = temp_name(self.path)
+        self.log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty ffmpeg can never block on it
+        self.process = subprocess.Popen(self.command(self.temp), stdin=subprocess.PIPE, stderr=self.log)
+
+    def grab_frame(self, rgba) -> None:
+        """Send one (size, size, 4) uint8 frame; the buffer may be reused as soon as this returns."""
+        try:
+            self.process.stdin.write(memoryview(rgba).cast("B"))
+        except BrokenPipeError:
+            self.process.wait()
+            raise ffmpeg_failure(self.process, self.log) from None
+        self.frames += 1
+
+    def finish(self) -> None:
+        self.process.stdin.close()
+        if self.process.wait() != 0:
+            raise ffmpeg_failure(self.process, self.log)
+        with open(self.temp, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(self.temp, self.path)
+
+    def cleanup(self) -> None:
+        """Stop ffmpeg if it still runs and remove the temporary file; the old output stays untouched."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.process.stdin.close()
+        self.log.close()
+        self.temp.unlink(missing_ok=True)
+
+
+class NullWriter:
+    """Counts frames and keeps the last one; lets render tests run without an encoder."""
+
+    def __init__(self):
+        self.frames, self.last = 0, None
+
+    def setup(self) -> None:
+        pass
+
+    def grab_frame(self, rgba) -> None:
+        self.frames += 1
+        self.last = rgba.copy()
+
+    def finish(self) -> None:
+        pass
+
+    def cleanup(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def saving(writer):
+    """setup, yield, finish; whatever happens, clean up (a failed or interrupted encode leaves nothing)."""
+    writer.setup()
+    try:
+        yield writer
+        writer.finish()
+    finally:
+        writer.cleanup()
