@@ -69,3 +69,17 @@ def test_an_error_while_drawing_leaves_nothing_behind(tmp_path):
             sink.grab_frame(np.zeros((64, 64, 4), np.uint8))
             raise RuntimeError("drawing failed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_decoded_video_shows_the_red_curve_at_the_prediction(rendered):
+    from tp1viz.draw import FitAnimation
+    from tp1viz.record import record_scene
+
+    scene, _, written = rendered
+    frames, _ = decode(written.path)
+    animation = FitAnimation(record_scene(scene), size=scene.size, title=scene.title)
+    traj, k = animation.traj, scene.steps
+    column = 128  # one column of the dense grid, in the middle of the plot
+    px, py = animation.fit_ax.transData.transform((traj.grid_x[column], traj.grid_pred[k, column]))
+    red, green, blue = frames[k][int(round(scene.size - py)), int(round(px))]
+    assert red > 160 and green < 110 and blue < 110, (red, green, blue)
