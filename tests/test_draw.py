@@ -9,7 +9,7 @@ from tp1viz.scenes import SCENES
 
 @pytest.fixture(scope="module")
 def animation(small_scene):
-    return draw.FitAnimation(record_scene(small_scene), size=small_scene.size, title=small_scene.title)
+    return build.animate(small_scene, record_scene(small_scene))
 
 
 def pixel_of(ax, x, y, size):
@@ -28,8 +28,9 @@ def is_blue(rgb):
 
 def test_frames_are_one_per_snapshot_plus_the_hold(small_scene, tmp_path):
     writer = NullWriter()
-    written = build.render_video(small_scene, tmp_path, writer=writer)
-    assert writer.frames == written.frames == small_scene.steps + 1 + 30
+    report = build.render_video(small_scene, tmp_path, writer=writer)
+    video = report.written[-1]
+    assert writer.frames == video.frames == build.frame_count(small_scene) == small_scene.steps + 1 + 30
     assert writer.last.shape == (256, 256, 4) and writer.last.dtype == np.uint8
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from conftest import decode, stream_info
 
+from tp1viz import build
 from tp1viz.encode import H264, EncoderError, VideoWriter, saving
 
 
@@ -36,12 +37,11 @@ def test_moov_comes_before_mdat_for_streaming(rendered):
 
 
 def test_decoded_frames_match_what_was_drawn(rendered):
-    from tp1viz.draw import FitAnimation
     from tp1viz.record import record_scene
 
     scene, _, written = rendered
     frames, _ = decode(written.path)
-    drawn = FitAnimation(record_scene(scene), size=scene.size, title=scene.title)
+    drawn = build.animate(scene, record_scene(scene))
     for k in (0, scene.steps // 2, scene.steps):
         expected = drawn.draw_step(k)[..., :3].astype(int)
         difference = np.abs(frames[k].astype(int) - expected)
@@ -72,12 +72,11 @@ def test_an_error_while_drawing_leaves_nothing_behind(tmp_path):
 
 
 def test_decoded_video_shows_the_red_curve_at_the_prediction(rendered):
-    from tp1viz.draw import FitAnimation
     from tp1viz.record import record_scene
 
     scene, _, written = rendered
     frames, _ = decode(written.path)
-    animation = FitAnimation(record_scene(scene), size=scene.size, title=scene.title)
+    animation = build.animate(scene, record_scene(scene))
     traj, k = animation.traj, scene.steps
     column = 128  # one column of the dense grid, in the middle of the plot
     px, py = animation.fit_ax.transData.transform((traj.grid_x[column], traj.grid_pred[k, column]))

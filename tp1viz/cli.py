@@ -2,7 +2,9 @@
 
 import math
 import os
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -30,7 +32,9 @@ def writable_dir(ctx, param, value):
     existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
     if existing == path and not path.is_dir():
         raise click.BadParameter(f"{value} is a file, not a folder")
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+    if not existing.is_dir():
+        raise click.BadParameter(f"{value} is inside {existing}, which is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
         raise click.BadParameter(f"{value} is not writable")
     return path
 
@@ -38,7 +42,7 @@ def writable_dir(ctx, param, value):
 def known_scenes(ctx, param, names):
     unknown = [name for name in names if name not in SCENES]
     if unknown:
-        raise click.BadParameter(f"unknown scene {', '.join(unknown)}; known: {', '.join(SCENES)}")
+        raise click.UsageError(f"unknown scene {', '.join(unknown)}; known: {', '.join(SCENES)}")
     return names
 
 
@@ -50,61 +54,114 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def terminate_like_ctrl_c(signum, frame):
+    # SIGTERM would otherwise end Python without running cleanups; as KeyboardInterrupt it removes temp files.
+    raise KeyboardInterrupt
+
+
+class OneLineErrors(click.Group):
+    """Errors are one line on stderr (no usage block, never a traceback), with click's exit codes."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help(), err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:  # UsageError and BadParameter included: exit code 2
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """Record small PyTorch training runs and render them as teaching videos and stills."""
 
 
 @main.command()
 @click.argument("scenes", nargs=-1, callback=known_scenes)
-@click.option(
-    "--out",
-    default=DEFAULT_OUT,
-    envvar="TP1VIZ_OUT",
-    show_default=True,
-    callback=writable_dir,
-    help="Output folder (the site's media root). Env: TP1VIZ_OUT.",
-)
+@click.option("--out", default=DEFAULT_OUT, envvar="TP1VIZ_OUT", show_default=True, callback=writable_dir,
+              help="Output folder (the site's media root). Env: TP1VIZ_OUT.")  # fmt: skip
 @click.option("--steps", type=click.IntRange(1, 100_000), help="Training steps (1..100000).")
 @click.option("--lr", type=float, callback=positive_finite, help="Learning rate (positive, finite).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for the data and the initial weights.")
 @click.option("--fps", type=click.IntRange(1, 120), help="Frames per second (1..120).")
 @click.option("--size", type=int, callback=even_size, help="Width and height in px (even, 64..4096).")
+@click.option("--force", is_flag=True, help="Render even what is up to date.")
+@click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def render(scenes, out, steps, lr, seed, fps, size, quiet):
+def render(scenes, out, steps, lr, seed, fps, size, force, check, quiet):
     """Render SCENES (default: every video and still) into OUT.
 
+    Outputs whose files and fingerprints match OUT/manifest.json are skipped as up to date.
     The overrides apply to the scenes named (to all of them when none is named).
 
     Example: tp1viz render linear_sgd --steps 50 --out /tmp/media
     """
     from .encode import EncoderError
 
-    overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size)
+    signal.signal(signal.SIGTERM, terminate_like_ctrl_c)
+    chosen = [scene.with_overrides(steps=steps, lr=lr, seed=seed, fps=fps, size=size) for scene in build.select(scenes)]
     try:
-        for scene in build.select(scenes):
-            written = render_one(scene.with_overrides(**overrides), out, quiet)
-            if not quiet:
-                click.echo(f"wrote {shown(written.path)} ({describe(written)})")
+        if check:
+            check_outputs(chosen, out, quiet)
+        else:
+            render_outputs(chosen, out, force, quiet)
     except EncoderError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {error.filename or out}: {error.strerror}") from None
     except KeyboardInterrupt:
         click.echo("interrupted; outputs already on disk are unchanged", err=True)
         sys.exit(130)
 
 
-def render_one(scene, out: Path, quiet: bool):
-    if scene.kind == "still":
-        return build.render_still(scene, out)
-    if quiet or not sys.stderr.isatty():
-        return build.render_video(scene, out)
+def render_outputs(scenes: list, out: Path, force: bool, quiet: bool) -> None:
+    show_bars = not quiet and sys.stderr.isatty()
+    for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None):
+        if report.diverged_at is not None:
+            click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (the loss overflowed); "
+                       "the video shows the finite part", err=True)  # fmt: skip
+        if quiet:
+            continue
+        for written in report.written:
+            if report.status == "up to date":
+                click.echo(f"up to date {shown(written.path)}")
+            elif written.kind != "trajectory":
+                click.echo(f"wrote {shown(written.path)} ({describe(written)})")
+
+
+def check_outputs(scenes: list, out: Path, quiet: bool) -> None:
+    problems = build.check(scenes, out)
+    for problem in problems:
+        click.echo(f"stale: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    if not quiet:
+        click.echo(f"{shown(out)} is up to date: it holds what the code makes")
+
+
+@contextmanager
+def progress_bar(scene):
     with click.progressbar(length=build.frame_count(scene), label=scene.name, file=sys.stderr) as bar:
-        return build.render_video(scene, out, on_frame=lambda: bar.update(1))
+        yield lambda: bar.update(1)
 
 
 def describe(written) -> str:
     size = f"{max(1, round(written.bytes / 1024))} KB"
-    return f"{written.frames} frames, {size}" if written.path.suffix == ".mp4" else size
+    return f"{written.frames} frames, {size}" if written.kind == "video" else size
+
+
+def summary(scene) -> str:
+    """One line of a scene's parameters, for `list`."""
+    p = scene.describe()
+    if scene.kind == "video":
+        training = f"{p['model']} net, SGD lr {p['lr']}, {p['steps']} steps, "
+        return f"{p['dataset']} data, {training}seed {p['seed']}, {p['fps']} fps, {p['size']} px"
+    return f"{p['dataset']} data, seed {p['seed']}, {p['size']} px"
 
 
 @main.command("list")
@@ -114,13 +171,5 @@ def list_scenes():
     Example: tp1viz list
     """
     for scene in SCENES.values():
-        params = scene.describe()
-        if scene.kind == "video":
-            detail = (
-                f"{params['dataset']} data, {params['model']} net, SGD lr {params['lr']}, "
-                f"{params['steps']} steps, seed {params['seed']}, {params['fps']} fps, {params['size']} px"
-            )
-        else:
-            detail = f"{params['dataset']} data, seed {params['seed']}, {params['size']} px"
         path = build.output_path(Path(DEFAULT_OUT), scene)
-        click.echo(f"{scene.name:<27} {scene.kind:<6} {path}\n{'':<34} {detail}")
+        click.echo(f"{scene.name:<27} {scene.kind:<6} {path}\n{'':<34} {summary(scene)}")

@@ -18,7 +18,7 @@ DESIGN_PX = 512  # the layout is designed at 512 px and scaled by dpi, so it loo
 DESIGN_INCHES = 5.12
 LOG_SCALE_SPAN = 20.0  # a loss that falls by more than ~1.3 decades is shown on a log axis
 FIT_MARGIN = 0.08  # fraction of the data's range left empty around it
-MAX_OVERSHOOT = 1.0  # the fit axes follow a wild prediction only this many data ranges past the data
+MAX_OVERSHOOT = 0.5  # the fit axes follow a wild prediction only this far past the data (in data ranges)
 
 # Figure-fraction rectangles (left, bottom, width, height): title lines on top, fit panel, loss panel under it.
 FIT_RECT = (0.13, 0.395, 0.83, 0.505)
@@ -90,6 +90,9 @@ class FitAnimation:
 
     def __init__(self, traj: Trajectory, size: int = DESIGN_PX, title: str = ""):
         self.traj, self.size = traj, size
+        # Overflowed values become gaps: matplotlib draws NaN as a break in the line, inf as garbage.
+        self.grid_pred = np.where(np.isfinite(traj.grid_pred), traj.grid_pred, np.nan)
+        self.loss = np.where(np.isfinite(traj.loss), traj.loss, np.nan)
         self.fig, self.canvas = new_canvas(size)
         self._build_fit_panel()
         self._build_loss_panel()
@@ -109,14 +112,15 @@ class FitAnimation:
         self.diverged_at = first_divergence(traj.loss)
         self.diverged_label = self.fit_ax.text(
             0.5,
-            0.5,
+            0.95,
             f"diverged at step {self.diverged_at}",
             transform=self.fit_ax.transAxes,
             ha="center",
-            va="center",
-            fontsize=13,
+            va="top",
+            fontsize=12,
             weight="bold",
             color=MODEL_COLOR,
+            bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": MODEL_COLOR},
             animated=True,
         )
         self.canvas.draw()  # the one full draw; animated artists are left out of it
@@ -157,9 +161,9 @@ class FitAnimation:
         """Snapshot k as an (size, size, 4) uint8 view of the canvas; valid until the next draw."""
         traj = self.traj
         self.canvas.restore_region(self.background)
-        self.curve.set_data(traj.grid_x, traj.grid_pred[k])
-        self.loss_line.set_data(np.arange(k + 1), traj.loss[: k + 1])
-        self.loss_marker.set_data([k], [traj.loss[k]])
+        self.curve.set_data(traj.grid_x, self.grid_pred[k])
+        self.loss_line.set_data(np.arange(k + 1), self.loss[: k + 1])
+        self.loss_marker.set_data([k], [self.loss[k]])
         self.status.set_text(format_status(k, traj.steps, float(traj.loss[k])))
         for artist in self.animated:
             self.fig.draw_artist(artist)

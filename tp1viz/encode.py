@@ -7,13 +7,12 @@ its exit status: a failed encode would look like a success.
 """
 
 import contextlib
-import os
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
-from .files import temp_name
+from .files import AtomicFile
 
 
 class EncoderError(RuntimeError):
@@ -61,16 +60,22 @@ class VideoWriter:
         self.path, self.size, self.fps, self.codec_args = Path(path), size, fps, codec_args
         self.frames = 0
 
-    def command(self, output: Path) -> list[str]:
+    def command(self, ffmpeg: str, output: Path) -> list[str]:
         raw_input = ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{self.size}x{self.size}", "-r", str(self.fps)]
-        return [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *raw_input, "-i", "pipe:0",
+        # -y: the temporary output exists already (AtomicFile created and locked it).
+        return [ffmpeg, "-y", "-nostdin", "-hide_banner", "-loglevel", "error", *raw_input, "-i", "pipe:0",
                 "-an", *self.codec_args, *REPRODUCIBLE, str(output)]  # fmt: skip
 
     def setup(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.temp = temp_name(self.path)
+        ffmpeg = ffmpeg_exe()  # fails fast, before anything is created
+        self.output = AtomicFile(self.path)
         self.log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty ffmpeg can never block on it
-        self.process = subprocess.Popen(self.command(self.temp), stdin=subprocess.PIPE, stderr=self.log)
+        command = self.command(ffmpeg, self.output.temp)
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=self.log)
+        except OSError as error:
+            self.output.discard()
+            raise EncoderError(f"cannot start ffmpeg ({ffmpeg}): {error.strerror}") from None
 
     def grab_frame(self, rgba) -> None:
         """Send one (size, size, 4) uint8 frame; the buffer may be reused as soon as this returns."""
@@ -85,9 +90,7 @@ class VideoWriter:
         self.process.stdin.close()
         if self.process.wait() != 0:
             raise ffmpeg_failure(self.process, self.log)
-        with open(self.temp, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(self.temp, self.path)
+        self.output.commit()
 
     def cleanup(self) -> None:
         """Stop ffmpeg if it still runs and remove the temporary file; the old output stays untouched."""
@@ -97,7 +100,7 @@ class VideoWriter:
         with contextlib.suppress(BrokenPipeError, OSError):
             self.process.stdin.close()
         self.log.close()
-        self.temp.unlink(missing_ok=True)
+        self.output.discard()
 
 
 class NullWriter:

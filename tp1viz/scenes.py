@@ -8,7 +8,7 @@ class Video:
     """A training run recorded step by step and rendered as an MP4."""
 
     name: str  # also the file name: media/videos/<name>.mp4
-    title: str  # shown above the plot
+    title: str  # shown above the plot, followed by the optimizer and learning rate
     dataset: str  # a key of datasets.DATASETS
     model: str  # a key of models.MODELS
     lr: float  # SGD learning rate
@@ -21,6 +21,11 @@ class Video:
     model_params: dict = field(default_factory=dict)  # overrides of the model's sizes
 
     kind = "video"
+
+    @property
+    def heading(self) -> str:
+        """The title line of the video; the learning rate comes from the parameters, so overrides show."""
+        return f"{self.title}, SGD lr {self.lr:g}"
 
     def with_overrides(self, **overrides) -> "Video":
         """This scene with the given fields replaced (None means keep)."""
@@ -80,7 +85,7 @@ SCENES = {
     for scene in (
         Video(
             name="linear_sgd",
-            title="Linear net on a noisy line, SGD lr 0.005",
+            title="Linear net on a noisy line",
             dataset="linear",
             model="linear",
             lr=0.005,  # the page's value
@@ -88,7 +93,7 @@ SCENES = {
         ),
         Video(
             name="pow_fn_w_linear_model",
-            title="Linear net on a noisy parabola, SGD lr 0.1",
+            title="Linear net on a noisy parabola",
             dataset="pow",
             model="linear",
             lr=0.1,  # the page is silent; at 0.005 the line would still be turning after 1000 steps
@@ -96,7 +101,7 @@ SCENES = {
         ),
         Video(
             name="pow_fn_w_non_linear_model",
-            title="1-10-1 ReLU net on a noisy parabola, SGD lr 0.5",
+            title="1-10-1 ReLU net on a noisy parabola",
             dataset="pow",
             model="mlp",
             lr=0.5,  # the page's value

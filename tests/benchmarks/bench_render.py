@@ -22,7 +22,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.animation import FFMpegWriter, FuncAnimation  # noqa: E402
 
 from tp1viz import build  # noqa: E402
-from tp1viz.draw import FitAnimation  # noqa: E402
 from tp1viz.encode import VideoWriter, saving  # noqa: E402
 from tp1viz.record import record_scene  # noqa: E402
 from tp1viz.scenes import SCENES  # noqa: E402
@@ -35,7 +34,7 @@ def timed(function) -> float:
 
 
 def tp1viz_way(traj, scene, out: Path) -> None:
-    animation = FitAnimation(traj, size=scene.size, title=scene.title)
+    animation = build.animate(scene, traj)
     with saving(VideoWriter(out, scene.size, scene.fps)) as sink:
         for frame in animation.frames(hold=build.hold_frames(scene)):
             sink.grab_frame(frame)
@@ -81,7 +80,7 @@ def main() -> None:
     scene = SCENES["linear_sgd"]
     traj = record_scene(scene)
     frames = build.frame_count(scene)
-    animation = FitAnimation(traj, size=scene.size, title=scene.title)
+    animation = build.animate(scene, traj)
     predrawn = [frame.copy() for frame in animation.frames(hold=build.hold_frames(scene))]
 
     with tempfile.TemporaryDirectory() as tmp:

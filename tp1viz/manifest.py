@@ -1,0 +1,121 @@
+"""media/manifest.json: what each output is, and the fingerprint that says whether it is up to date.
+
+A fingerprint hashes everything that decides an output's bytes: the scene's parameters, tp1viz's own
+source, and the versions of torch, matplotlib and ffmpeg. It is computed without importing torch or
+matplotlib, so a run with nothing to do stays fast.
+"""
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .files import sha256, write_bytes
+
+MANIFEST = "manifest.json"
+PACKAGE_DIR = Path(__file__).parent
+NOT_OUTPUT_CODE = {"cli.py", "__main__.py", "compare.py"}  # changing these cannot change an output
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+@functools.cache
+def ffmpeg_version() -> str:
+    """The first line of `ffmpeg -version`, or a note of why there is none."""
+    from .encode import EncoderError, ffmpeg_exe
+
+    try:
+        answer = subprocess.run(
+            [ffmpeg_exe(), "-version"], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30
+        )
+        return (answer.stdout.splitlines() or ["unknown"])[0]
+    except (EncoderError, OSError, subprocess.SubprocessError) as error:
+        return f"unavailable: {error}"
+
+
+@functools.cache
+def source_digest() -> str:
+    """A hash of tp1viz's own files, so a code change re-renders even without a version bump."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts and path.name not in NOT_OUTPUT_CODE:
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def versions() -> dict:
+    """The versions of everything that shapes an output."""
+    return {
+        "tp1viz": f"{__version__}+{source_digest()[:12]}",
+        "torch": _package_version("torch"),
+        "matplotlib": _package_version("matplotlib"),
+        "ffmpeg": ffmpeg_version(),
+    }
+
+
+def fingerprint(scene_params: dict) -> str:
+    """The hash that changes whenever anything that decides this scene's outputs changes."""
+    blob = json.dumps({"scene": scene_params, "versions": versions()}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def load(out_dir: Path) -> dict:
+    """The manifest's entries by path (relative to out_dir); empty if there is none or it is unreadable."""
+    try:
+        data = json.loads((Path(out_dir) / MANIFEST).read_text())
+        return dict(data["outputs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def dumps(entries: dict) -> str:
+    """Sorted, indented, one trailing newline: stable bytes that diff cleanly."""
+    return json.dumps({"outputs": entries}, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+@contextlib.contextmanager
+def locked(out_dir: Path):
+    """Hold an exclusive lock on the output folder while its manifest is read, merged and rewritten."""
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def update(out_dir: Path, new_entries: dict) -> None:
+    """Merge `new_entries` into the manifest, dropping entries whose files are gone, atomically."""
+    out_dir = Path(out_dir)
+    with locked(out_dir):
+        entries = {path: entry for path, entry in load(out_dir).items() if (out_dir / path).is_file()}
+        entries.update(new_entries)
+        text = dumps(entries)
+        if (out_dir / MANIFEST).is_file() and (out_dir / MANIFEST).read_text() == text:
+            return  # unchanged: do not touch the file
+        write_bytes(out_dir / MANIFEST, text.encode())
+
+
+def is_current(out_dir: Path, relative_paths: list[str], scene_fingerprint: str, entries: dict) -> bool:
+    """True when every output exists, matches its recorded sha256, and was made with this fingerprint."""
+    for relative in relative_paths:
+        entry = entries.get(relative)
+        path = Path(out_dir) / relative
+        if not entry or entry.get("fingerprint") != scene_fingerprint or not path.is_file():
+            return False
+        if entry.get("bytes") != path.stat().st_size or entry.get("sha256") != sha256(path):
+            return False
+    return True
