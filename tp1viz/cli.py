@@ -112,6 +112,10 @@ def render(scenes, out, steps, lr, seed, fps, size, force, check, quiet):
             render_outputs(chosen, out, force, quiet)
     except EncoderError as error:
         raise click.ClickException(str(error)) from None
+    except BrokenPipeError:
+        # The reader went away (`./render | head`): stop quietly, like any Unix tool.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
     except OSError as error:
         raise click.ClickException(f"cannot write {error.filename or out}: {error.strerror}") from None
     except KeyboardInterrupt:
