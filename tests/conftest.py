@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from tp1viz import build
-from tp1viz.scenes import SCENES
+from tp1viz.scenes import load_catalog
+
+SCENES = load_catalog()
 
 
 def decode(path):

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
+from conftest import SCENES
 
 from tp1viz import build, draw
 from tp1viz.encode import NullWriter
 from tp1viz.record import record_scene
-from tp1viz.scenes import SCENES
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +35,21 @@ def test_frames_are_one_per_snapshot_plus_the_hold(small_scene, tmp_path):
 
 
 def test_frame_shows_the_model_in_red_where_it_predicts(animation):
-    traj, k = animation.traj, 12
+    traj, k = animation.runs[0], 12
     frame = animation.draw_step(k)[..., :3].copy()
     for column_index in (40, 128, 200):  # a few columns of the dense grid
         x, y = traj.grid_x[column_index], traj.grid_pred[k, column_index]
-        row, col = pixel_of(animation.fit_ax, x, y, animation.size)
+        row, col = pixel_of(animation.fit.curve.axes, x, y, animation.size)
         assert is_red(frame[row, col]), (x, y, frame[row, col])
         # Far above the curve in the same column there is no red.
         assert not is_red(frame[max(row - 40, 0), col]) or not is_red(frame[max(row - 41, 0), col])
 
 
 def test_frame_shows_the_data_in_blue(animation):
-    traj = animation.traj
+    traj = animation.runs[0]
     frame = animation.draw_step(0)[..., :3].copy()
-    hits = [
-        is_blue(frame[pixel_of(animation.fit_ax, x, y, animation.size)]) for x, y in zip(traj.x, traj.y, strict=True)
-    ]
+    ax = animation.fit.curve.axes
+    hits = [is_blue(frame[pixel_of(ax, x, y, animation.size)]) for x, y in zip(traj.x, traj.y, strict=True)]
     assert np.mean(hits) > 0.8  # a few points hide under the red curve
 
 
@@ -71,7 +70,7 @@ def test_loss_axis_is_logarithmic_only_when_the_loss_spans_decades():
 
 
 def test_fit_limits_hold_the_data_and_ignore_non_finite_predictions():
-    traj = record_scene(SCENES["linear_sgd"].with_overrides(steps=3))
+    (traj,) = record_scene(SCENES["linear_sgd"].with_overrides(steps=3))
     low, high = draw.fit_ylim(traj)
     assert low < traj.y.min() and high > traj.y.max()
     wild = traj.grid_pred.copy()

@@ -77,8 +77,8 @@ def test_decoded_video_shows_the_red_curve_at_the_prediction(rendered):
     scene, _, written = rendered
     frames, _ = decode(written.path)
     animation = build.animate(scene, record_scene(scene))
-    traj, k = animation.traj, scene.steps
+    traj, k = animation.runs[0], scene.steps
     column = 128  # one column of the dense grid, in the middle of the plot
-    px, py = animation.fit_ax.transData.transform((traj.grid_x[column], traj.grid_pred[k, column]))
+    px, py = animation.fit.curve.axes.transData.transform((traj.grid_x[column], traj.grid_pred[k, column]))
     red, green, blue = frames[k][int(round(scene.size - py)), int(round(px))]
     assert red > 160 and green < 110 and blue < 110, (red, green, blue)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import manifest
 from .files import remove_stale_temps, sha256
-from .scenes import SCENES, Still, Video
+from .scenes import Still, Video
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def output_path(out_dir: Path, scene) -> Path:
     """Where a scene's main output goes; mirrors the page's paths (/videos/<name>.mp4, /<name>.png)."""
     if scene.kind == "video":
         return Path(out_dir) / "videos" / f"{scene.name}.mp4"
-    return Path(out_dir) / f"{scene.name}.png"
+    return Path(out_dir) / scene.file_name
 
 
 def trajectory_path(out_dir: Path, scene: Video) -> Path:
@@ -71,31 +71,32 @@ def frame_count(scene: Video) -> int:
     return scene.steps + 1 + hold_frames(scene)
 
 
-def select(names: list[str] | tuple[str, ...]) -> list:
+def select(names: list[str] | tuple[str, ...], catalog: dict) -> list:
     """The named scenes in the order given, or every scene; unknown names raise KeyError."""
     if not names:
-        return list(SCENES.values())
-    unknown = [name for name in names if name not in SCENES]
+        return list(catalog.values())
+    unknown = [name for name in names if name not in catalog]
     if unknown:
         raise KeyError(", ".join(unknown))
-    return [SCENES[name] for name in dict.fromkeys(names)]
+    return [catalog[name] for name in dict.fromkeys(names)]
 
 
-def animate(scene: Video, traj):
-    """The renderer for a scene's recorded run, as the video draws it."""
-    from .draw import FitAnimation
+def animate(scene: Video, runs: list):
+    """The renderer for a scene's recorded runs, as the video draws them."""
+    from .draw import LAYOUTS
 
-    return FitAnimation(traj, size=scene.size, title=scene.heading)
+    return LAYOUTS[scene.layout](runs, size=scene.size, title=scene.heading)
 
 
 def render_video(scene: Video, out_dir: Path, on_frame: Callable[[], None] | None = None, writer=None) -> Report:
     """Record the scene, keep its trajectory, and encode one frame per step into out/videos/<name>.mp4."""
     from .encode import VideoWriter, saving
     from .record import record_scene
+    from .trajectory import save_runs
 
-    traj = record_scene(scene)
+    runs = record_scene(scene)
     path = output_path(out_dir, scene)
-    animation = animate(scene, traj)
+    animation = animate(scene, runs)
     with saving(writer or VideoWriter(path, scene.size, scene.fps)) as sink:
         for frame in animation.frames(hold=hold_frames(scene)):
             sink.grab_frame(frame)
@@ -103,8 +104,8 @@ def render_video(scene: Video, out_dir: Path, on_frame: Callable[[], None] | Non
                 on_frame()
     video = Written(path, "video", scene.size, scene.size, scene.fps, sink.frames)
     traj_file = trajectory_path(out_dir, scene)
-    traj.save(traj_file)  # after the video, so a failed encode leaves no half-made scene
-    final_loss = float(traj.loss[-1])
+    save_runs(traj_file, runs)  # after the video, so a failed encode leaves no half-made scene
+    final_loss = float(runs[0].loss[-1])
     return Report(
         scene,
         "rendered",
@@ -115,24 +116,28 @@ def render_video(scene: Video, out_dir: Path, on_frame: Callable[[], None] | Non
 
 
 def render_still(scene: Still, out_dir: Path) -> Report:
-    """Scatter the scene's data set into out/<name>.png."""
-    from .draw import data_still
-    from .record import scene_data
+    """Draw a data set's scatter plot, or a landscape video's loss surface, into out/<file>."""
+    from . import draw
+    from .record import record_scene, scene_data
 
-    x, y, _ = scene_data(scene)
-    rgba = data_still(x.numpy().ravel(), y.numpy().ravel(), scene.title, scene.size)
+    if scene.layout == "surface":
+        rgba = draw.surface_still(record_scene(scene.source)[0], scene.title, scene.size)
+    else:
+        x, y, _ = scene_data(scene)
+        rgba = draw.data_still(x.numpy().ravel(), y.numpy().ravel(), scene.title, scene.size)
     path = output_path(out_dir, scene)
-    write_png(path, rgba)
+    write_image(path, rgba)
     return Report(scene, "rendered", [Written(path, "still", scene.size, scene.size, None, 1)])
 
 
-def write_png(path: Path, rgba) -> None:
-    """Save an opaque RGBA frame as a lossless RGB PNG, atomically, with no timestamp in it."""
+def write_image(path: Path, rgba) -> None:
+    """Save an opaque RGBA frame as PNG (lossless) or JPEG (by the suffix), atomically, with no timestamp."""
     import imageio.v3 as iio
 
     from .files import write_bytes
 
-    write_bytes(path, iio.imwrite("<bytes>", rgba[..., :3], extension=".png"))
+    options = {"quality": 92} if path.suffix in (".jpg", ".jpeg") else {}
+    write_bytes(path, iio.imwrite("<bytes>", rgba[..., :3], extension=path.suffix, **options))
 
 
 def render_scene(scene, out_dir: Path, on_frame: Callable[[], None] | None = None) -> Report:

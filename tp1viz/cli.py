@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import build
-from .scenes import SCENES
+from .scenes import SceneError, load_catalog
 
 DEFAULT_OUT = "media"
 
@@ -39,11 +39,25 @@ def writable_dir(ctx, param, value):
     return path
 
 
-def known_scenes(ctx, param, names):
-    unknown = [name for name in names if name not in SCENES]
-    if unknown:
-        raise click.UsageError(f"unknown scene {', '.join(unknown)}; known: {', '.join(SCENES)}")
-    return names
+def catalog_from(scene_files) -> dict:
+    """The course's scenes plus the author's files; a bad file is a usage error naming file, scene and key."""
+    try:
+        return load_catalog(scene_files)
+    except SceneError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def chosen_scenes(names, catalog: dict) -> list:
+    try:
+        return build.select(names, catalog)
+    except KeyError as error:
+        raise click.UsageError(f"unknown scene {error.args[0]}; known: {', '.join(catalog)}") from None
+
+
+scene_files_option = click.option(
+    "--scenes", "scene_files", multiple=True, type=click.Path(dir_okay=False),
+    help="A TOML file of scenes that adds to or replaces the course's (repeatable).",
+)  # fmt: skip
 
 
 def shown(path: Path) -> str:
@@ -82,7 +96,8 @@ def main():
 
 
 @main.command()
-@click.argument("scenes", nargs=-1, callback=known_scenes)
+@click.argument("scenes", nargs=-1)
+@scene_files_option
 @click.option("--out", default=DEFAULT_OUT, envvar="TP1VIZ_OUT", show_default=True, callback=writable_dir,
               help="Output folder (the site's media root). Env: TP1VIZ_OUT.")  # fmt: skip
 @click.option("--steps", type=click.IntRange(1, 100_000), help="Training steps (1..100000).")
@@ -93,7 +108,7 @@ def main():
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
 @click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def render(scenes, out, steps, lr, seed, fps, size, force, check, quiet):
+def render(scenes, scene_files, out, steps, lr, seed, fps, size, force, check, quiet):
     """Render SCENES (default: every video and still) into OUT.
 
     Outputs whose files and fingerprints match OUT/manifest.json are skipped as up to date.
@@ -104,7 +119,8 @@ def render(scenes, out, steps, lr, seed, fps, size, force, check, quiet):
     from .encode import EncoderError
 
     signal.signal(signal.SIGTERM, terminate_like_ctrl_c)
-    chosen = [scene.with_overrides(steps=steps, lr=lr, seed=seed, fps=fps, size=size) for scene in build.select(scenes)]
+    overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size)
+    chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
     try:
         if check:
             check_outputs(chosen, out, quiet)
@@ -161,19 +177,23 @@ def describe(written) -> str:
 
 def summary(scene) -> str:
     """One line of a scene's parameters, for `list`."""
-    p = scene.describe()
-    if scene.kind == "video":
-        training = f"{p['model']} net, SGD lr {p['lr']}, {p['steps']} steps, "
-        return f"{p['dataset']} data, {training}seed {p['seed']}, {p['fps']} fps, {p['size']} px"
-    return f"{p['dataset']} data, seed {p['seed']}, {p['size']} px"
+    if scene.kind == "still":
+        what = f"surface of {scene.source.name}" if scene.layout == "surface" else f"{scene.dataset} data"
+        return f"{what}, seed {scene.seed}, {scene.size} px"
+    runs = f", {len(scene.variants)} runs" if scene.variants else ""
+    training = f"{scene.model} net, {scene.optimizer_label} lr {scene.lr:g}, {scene.steps} steps{runs}"
+    return f"{scene.layout}: {scene.dataset} data, {training}, seed {scene.seed}, {scene.fps} fps, {scene.size} px"
 
 
 @main.command("list")
-def list_scenes():
-    """List the scenes and their parameters.
+@scene_files_option
+def list_scenes(scene_files):
+    """List the scenes, their parameters and the file that defines each.
 
-    Example: tp1viz list
+    Example: tp1viz list --scenes my_scenes.toml
     """
-    for scene in SCENES.values():
+    for scene in catalog_from(scene_files).values():
         path = build.output_path(Path(DEFAULT_OUT), scene)
-        click.echo(f"{scene.name:<27} {scene.kind:<6} {path}\n{'':<34} {summary(scene)}")
+        click.echo(f"{scene.name:<27} {scene.kind:<6} {path}")
+        click.echo(f"{'':<34} {summary(scene)}")
+        click.echo(f"{'':<34} defined in {scene.source_file}")

@@ -1,7 +1,8 @@
-"""The renderer: a trajectory in, RGBA frames out. Knows matplotlib; knows nothing about files or torch.
+"""The renderer: recorded runs in, RGBA frames out. Knows matplotlib; knows nothing about files or torch.
 
-One figure per video, axis limits fixed from the whole trajectory, and per frame only the changing artists
+One figure per video, axis limits fixed from the whole recording, and per frame only the changing artists
 are drawn onto a cached background (blitting): a full redraw costs 20-80 ms, a blitted frame about 2 ms.
+Each layout is a few panels (fit, loss, landscape) arranged on one figure.
 """
 
 from collections.abc import Iterator
@@ -9,22 +10,21 @@ from collections.abc import Iterator
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from .trajectory import Trajectory
 
 DATA_COLOR = "tab:blue"  # the page: "our dataset" in blue
 MODEL_COLOR = "tab:red"  # the page: "the trained model's predictions" in red
+RUN_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown")  # loss curves of side-by-side runs
+LANDSCAPE_CMAP = "viridis"  # low loss dark, high loss light; neither blue data nor the red path get lost in it
 DESIGN_PX = 512  # the layout is designed at 512 px and scaled by dpi, so it looks the same at any size
-DESIGN_INCHES = 5.12
 LOG_SCALE_SPAN = 20.0  # a loss that falls by more than ~1.3 decades is shown on a log axis
 FIT_MARGIN = 0.08  # fraction of the data's range left empty around it
-MAX_OVERSHOOT = 0.5  # the fit axes follow a wild prediction only this far past the data (in data ranges)
-
-# Figure-fraction rectangles (left, bottom, width, height): title lines on top, fit panel, loss panel under it.
-FIT_RECT = (0.13, 0.395, 0.83, 0.505)
-LOSS_RECT = (0.13, 0.08, 0.83, 0.22)
-TITLE_Y = 0.965
-STATUS_Y = 0.925
+MAX_OVERSHOOT = 0.25  # the fit axes follow a wild prediction only this far past the data (in data ranges)
+LOSS_CEILING = 10.0  # the loss axis stops at this multiple of the highest starting loss; a diverging run leaves it
+LEFT, RIGHT = 0.13, 0.96  # figure-fraction margins shared by every layout
+TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
 
 
 def new_canvas(size: int) -> tuple[Figure, FigureCanvasAgg]:
@@ -51,124 +51,188 @@ def padded(low: float, high: float, margin: float = FIT_MARGIN) -> tuple[float, 
     return low - margin * span, high + margin * span
 
 
-def fit_ylim(traj: Trajectory) -> tuple[float, float]:
+def fit_ylim(*runs: Trajectory) -> tuple[float, float]:
     """Y limits that hold the data and every prediction, but never zoom out far past the data."""
-    data_low, data_high = finite_range(traj.y)
+    data_low, data_high = finite_range(runs[0].y)
     reach = MAX_OVERSHOOT * (data_high - data_low or 1.0)
-    pred_low, pred_high = finite_range(traj.grid_pred)
+    pred_low, pred_high = finite_range(*(run.grid_pred for run in runs))
     low = max(min(data_low, pred_low), data_low - reach)
     high = min(max(data_high, pred_high), data_high + reach)
     return padded(low, high)
 
 
-def loss_axis(loss: np.ndarray) -> tuple[str, tuple[float, float]]:
-    """The loss axis scale ('log' when the loss spans decades) and its limits, from finite values only."""
+def loss_axis(*losses: np.ndarray, log: bool = False) -> tuple[str, tuple[float, float]]:
+    """The loss axis scale ('log' when the loss spans decades, or asked for) and its limits.
+
+    Limits come from finite values only, and stop at LOSS_CEILING times the highest starting loss, so a
+    diverging run climbs out of the panel instead of flattening every other curve against the floor.
+    """
+    ceiling = LOSS_CEILING * max((a[0] for a in losses if np.isfinite(a[0])), default=np.inf)
+    loss = np.concatenate([np.ravel(a) for a in losses])
+    loss = np.where(loss > ceiling, ceiling, loss)
     positive = loss[np.isfinite(loss) & (loss > 0)]
-    if positive.size and positive.max() / positive.min() >= LOG_SCALE_SPAN:
-        low, high = np.log10(positive.min()), np.log10(positive.max())
-        low, high = padded(low, high, 0.06)
+    if positive.size and (log or positive.max() / positive.min() >= LOG_SCALE_SPAN):
+        low, high = padded(np.log10(positive.min()), np.log10(positive.max()), 0.06)
         return "log", (10**low, 10**high)
     low, high = finite_range(loss)
     return "linear", (min(0.0, low), high * 1.08 if high > 0 else 1.0)
 
 
-def first_divergence(loss: np.ndarray) -> int | None:
-    """The first step whose loss is not finite (the run overflowed), or None."""
-    bad = np.flatnonzero(~np.isfinite(loss))
-    return int(bad[0]) if bad.size else None
+def shown(values: np.ndarray) -> np.ndarray:
+    """Overflowed values as gaps: matplotlib draws NaN as a break in a line, and inf as garbage."""
+    return np.where(np.isfinite(values), values, np.nan)
 
 
-def format_status(step: int, steps: int, loss: float) -> str:
+def format_status(step: int, steps: int, loss: float | None = None) -> str:
     """The changing title line; short, because text is the most expensive thing to draw per frame."""
     width = len(str(steps))
-    shown = f"{loss:#.4g}" if np.isfinite(loss) else "overflow"
-    return f"step {step:>{width}d} / {steps}    loss {shown}"
+    status = f"step {step:>{width}d} / {steps}"
+    if loss is None:
+        return status
+    return f"{status}    loss {f'{loss:#.4g}' if np.isfinite(loss) else 'overflow'}"
 
 
-class FitAnimation:
-    """A fit panel (data in blue, model in red) over a loss panel; frame k shows snapshot k."""
+def style_axes(ax, xlabel: str, ylabel: str, fontsize: float = 10) -> None:
+    ax.set_xlabel(xlabel, fontsize=fontsize, labelpad=1)
+    ax.set_ylabel(ylabel, fontsize=fontsize, labelpad=2)
+    ax.tick_params(labelsize=fontsize - 1)
+    ax.grid(alpha=0.25)
 
-    def __init__(self, traj: Trajectory, size: int = DESIGN_PX, title: str = ""):
-        self.traj, self.size = traj, size
-        # Overflowed values become gaps: matplotlib draws NaN as a break in the line, inf as garbage.
-        self.grid_pred = np.where(np.isfinite(traj.grid_pred), traj.grid_pred, np.nan)
-        self.loss = np.where(np.isfinite(traj.loss), traj.loss, np.nan)
-        self.fig, self.canvas = new_canvas(size)
-        self._build_fit_panel()
-        self._build_loss_panel()
-        self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
-        self.status = self.fig.text(0.13, STATUS_Y, "", ha="left", va="center", fontsize=10, animated=True)
-        self.fig.legend(
-            handles=[self.points, self.curve],
-            labels=["data", "model"],
-            loc="center right",
-            bbox_to_anchor=(0.965, STATUS_Y),
-            ncol=2,
-            frameon=False,
-            fontsize=10,
-            handlelength=1.4,
-            columnspacing=1.0,
-        )
-        self.diverged_at = first_divergence(traj.loss)
-        self.diverged_label = self.fit_ax.text(
+
+def shrink_to_width(text, canvas, width_px: float, smallest: float = 7.0) -> None:
+    """Lower a static text's font size until it fits `width_px`; an author's long title must not be cut."""
+    renderer = canvas.get_renderer()
+    while text.get_window_extent(renderer).width > width_px and text.get_fontsize() > smallest:
+        text.set_fontsize(text.get_fontsize() - 0.5)
+
+
+class FitPanel:
+    """The data in blue and the model's prediction in red, with a label from the step the run diverged."""
+
+    def __init__(self, ax, run: Trajectory, ylim: tuple[float, float], fontsize: float = 10):
+        self.run, self.grid_pred = run, shown(run.grid_pred)
+        self.points = ax.scatter(run.x, run.y, s=12 * fontsize / 10, color=DATA_COLOR, alpha=0.85, linewidths=0)
+        (self.curve,) = ax.plot([], [], color=MODEL_COLOR, lw=2.4 * fontsize / 10, animated=True)
+        ax.set_xlim(run.grid_x[0], run.grid_x[-1])
+        ax.set_ylim(*ylim)
+        style_axes(ax, "x", "y", fontsize)
+        self.diverged_at = run.diverged_at()
+        self.diverged_label = ax.text(
             0.5,
             0.95,
             f"diverged at step {self.diverged_at}",
-            transform=self.fit_ax.transAxes,
+            transform=ax.transAxes,
             ha="center",
             va="top",
-            fontsize=12,
+            fontsize=fontsize + 2,
             weight="bold",
             color=MODEL_COLOR,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": MODEL_COLOR},
             animated=True,
         )
-        self.canvas.draw()  # the one full draw; animated artists are left out of it
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-        self.animated = [self.curve, self.loss_line, self.loss_marker, self.status]
+        self.artists = [self.curve, self.diverged_label]
 
-    def _build_fit_panel(self) -> None:
-        ax = self.fit_ax = self.fig.add_axes(FIT_RECT)
-        traj = self.traj
-        self.points = ax.scatter(traj.x, traj.y, s=12, color=DATA_COLOR, alpha=0.85, linewidths=0, zorder=2)
-        (self.curve,) = ax.plot([], [], color=MODEL_COLOR, lw=2.4, animated=True)
-        ax.set_xlim(traj.grid_x[0], traj.grid_x[-1])
-        ax.set_ylim(*fit_ylim(traj))
-        ax.set_xlabel("x", fontsize=10, labelpad=1)
-        ax.set_ylabel("y", fontsize=10, labelpad=2)
-        ax.tick_params(labelsize=9)
-        ax.grid(alpha=0.25)
+    def update(self, k: int) -> None:
+        self.curve.set_data(self.run.grid_x, self.grid_pred[k])
+        self.diverged_label.set_visible(self.diverged_at is not None and k >= self.diverged_at)
 
-    def _build_loss_panel(self) -> None:
-        ax = self.loss_ax = self.fig.add_axes(LOSS_RECT)
-        scale, limits = loss_axis(self.traj.loss)
+
+class LossPanel:
+    """Each run's loss drawn up to the current step, with a marker on the current value."""
+
+    def __init__(self, ax, runs: list[Trajectory], colors=RUN_COLORS, log: bool = False):
+        scale, limits = loss_axis(*(run.loss for run in runs), log=log)
+        low, high = limits
+        # Off-axis values become gaps, so a marker (drawn unclipped) never floats outside the panel.
+        self.losses = [np.where((run.loss >= low) & (run.loss <= high), run.loss, np.nan) for run in runs]
         ax.set_yscale(scale)
+        ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks crowd a short log axis
         ax.set_ylim(*limits)
-        ax.set_xlim(0, max(self.traj.steps, 1))
-        (self.loss_line,) = ax.plot([], [], color=MODEL_COLOR, lw=1.6, animated=True)
-        # Unclipped, so the marker stays round at step 0 and at the last step, on the axes' edges.
-        (self.loss_marker,) = ax.plot([], [], "o", color=MODEL_COLOR, ms=5, animated=True, clip_on=False)
-        ax.set_xlabel("step", fontsize=10, labelpad=1)
-        ax.set_ylabel(self.traj.meta.get("loss", "loss").upper() + " loss", fontsize=10, labelpad=2)
-        ax.tick_params(labelsize=9)
-        ax.grid(alpha=0.25, which="major")
+        ax.set_xlim(0, max(runs[0].steps, 1))
+        self.lines, self.markers = [], []
+        for color in colors[: len(runs)]:
+            (line,) = ax.plot([], [], color=color, lw=1.6, animated=True)
+            # Unclipped, so the marker stays round at step 0 and at the last step, on the axes' edges.
+            (marker,) = ax.plot([], [], "o", color=color, ms=5, animated=True, clip_on=False)
+            self.lines.append(line)
+            self.markers.append(marker)
+        style_axes(ax, "step", runs[0].meta.get("loss", "loss").upper() + " loss")
+        self.artists = self.lines + self.markers
+
+    def update(self, k: int) -> None:
+        steps = np.arange(k + 1)
+        for loss, line, marker in zip(self.losses, self.lines, self.markers, strict=False):
+            line.set_data(steps, loss[: k + 1])
+            marker.set_data([k], [loss[k]])
+
+
+class LandscapePanel:
+    """Filled contours of the loss (drawn once, in the background) and the path walked on them so far."""
+
+    def __init__(self, ax, run: Trajectory, path_u: np.ndarray, path_v: np.ndarray, xlabel: str, ylabel: str):
+        from .landscape import contour_levels
+
+        grid_loss = run.extras["grid_loss"]
+        ax.contourf(run.extras["grid_u"], run.extras["grid_v"], grid_loss, levels=contour_levels(grid_loss),
+                    cmap=LANDSCAPE_CMAP)  # fmt: skip
+        self.path_u, self.path_v = shown(path_u), shown(path_v)
+        (self.path,) = ax.plot([], [], color=MODEL_COLOR, lw=1.8, animated=True)
+        (self.point,) = ax.plot([], [], "o", color=MODEL_COLOR, mec="white", mew=1.2, ms=7, animated=True)
+        ax.set_xlim(run.extras["grid_u"][0], run.extras["grid_u"][-1])
+        ax.set_ylim(run.extras["grid_v"][0], run.extras["grid_v"][-1])
+        style_axes(ax, xlabel, ylabel)
+        ax.grid(False)
+        self.artists = [self.path, self.point]
+
+    def update(self, k: int) -> None:
+        self.path.set_data(self.path_u[: k + 1], self.path_v[: k + 1])
+        self.point.set_data([self.path_u[k]], [self.path_v[k]])
+
+
+class Animation:
+    """The blitting loop shared by every layout: panels update their artists, the base draws them."""
+
+    def __init__(self, runs: list[Trajectory], size: int, title: str):
+        self.runs, self.size = runs, size
+        self.fig, self.canvas = new_canvas(size)
+        title_text = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
+        shrink_to_width(title_text, self.canvas, 0.96 * size)
+        self.status = self.fig.text(LEFT, STATUS_Y, "", ha="left", va="center", fontsize=10, animated=True)
+        self.panels = []
+
+    def finish_layout(self) -> None:
+        """Draw everything static once, and keep it as the background every frame starts from."""
+        self.animated = [artist for panel in self.panels for artist in panel.artists] + [self.status]
+        self.canvas.draw()  # animated artists are left out of this draw
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def legend(self, handles, labels) -> None:
+        """Data and model keys on the status line's right, where no data can ever be hidden by them."""
+        self.fig.legend(handles=handles, labels=labels, loc="center right", bbox_to_anchor=(RIGHT + 0.005, STATUS_Y),
+                        ncol=len(labels), frameon=False, fontsize=10, handlelength=1.4, columnspacing=1.0)  # fmt: skip
 
     @property
     def steps(self) -> int:
-        return self.traj.steps
+        return self.runs[0].steps
+
+    @property
+    def diverged_at(self) -> int | None:
+        """The first step at which any run overflowed, or None."""
+        steps = [run.diverged_at() for run in self.runs if run.diverged_at() is not None]
+        return min(steps) if steps else None
+
+    def status_text(self, k: int) -> str:
+        return format_status(k, self.steps, float(self.runs[0].loss[k]) if len(self.runs) == 1 else None)
 
     def draw_step(self, k: int) -> np.ndarray:
         """Snapshot k as an (size, size, 4) uint8 view of the canvas; valid until the next draw."""
-        traj = self.traj
         self.canvas.restore_region(self.background)
-        self.curve.set_data(traj.grid_x, self.grid_pred[k])
-        self.loss_line.set_data(np.arange(k + 1), self.loss[: k + 1])
-        self.loss_marker.set_data([k], [self.loss[k]])
-        self.status.set_text(format_status(k, traj.steps, float(traj.loss[k])))
+        for panel in self.panels:
+            panel.update(k)
+        self.status.set_text(self.status_text(k))
         for artist in self.animated:
-            self.fig.draw_artist(artist)
-        if self.diverged_at is not None and k >= self.diverged_at:
-            self.fig.draw_artist(self.diverged_label)
+            if artist.get_visible():
+                self.fig.draw_artist(artist)
         return np.asarray(self.canvas.buffer_rgba())
 
     def frames(self, hold: int = 0) -> Iterator[np.ndarray]:
@@ -180,17 +244,115 @@ class FitAnimation:
             yield frame
 
 
+class FitAnimation(Animation):
+    """A fit panel over a loss panel: the page's videos."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = ""):
+        super().__init__(runs, size, title)
+        run = runs[0]
+        self.fit = FitPanel(self.fig.add_axes((LEFT, 0.395, RIGHT - LEFT, 0.505)), run, fit_ylim(run))
+        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
+        self.panels = [self.fit, self.loss]
+        self.legend([self.fit.points, self.fit.curve], ["data", "model"])
+        self.finish_layout()
+
+
+class LandscapeAnimation(Animation):
+    """The loss landscape with the optimizer's path (left), the fit it gives (right), the loss under both."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = ""):
+        run = runs[0]
+        if "path_u" in run.extras:  # the PCA plane of any net
+            explained = float(run.extras["explained"])
+            title = f"{title}: PCA plane, {100 * explained:.1f}% of the path's variance"
+            path, labels = (run.extras["path_u"], run.extras["path_v"]), ("PC 1", "PC 2")
+        else:  # the linear net's own two parameters
+            path, labels = (run.params[:, 0], run.params[:, 1]), ("weight w", "bias b")
+        super().__init__(runs, size, title)
+        land_ax = self.fig.add_axes((0.115, 0.395, 0.345, 0.505))
+        self.landscape = LandscapePanel(land_ax, run, *path, *labels)
+        fit_ax = self.fig.add_axes((0.615, 0.395, RIGHT - 0.615, 0.505))
+        self.fit = FitPanel(fit_ax, run, fit_ylim(run))
+        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
+        self.panels = [self.landscape, self.fit, self.loss]
+        self.legend([self.fit.points, self.fit.curve], ["data", "model"])
+        self.finish_layout()
+
+
+class CompareAnimation(Animation):
+    """Runs side by side (2) or in a 2x2 grid (3-4), one shared step counter, their losses overlaid."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = ""):
+        super().__init__(runs, size, title)
+        ylim = fit_ylim(*runs)
+        columns, rows = 2, (len(runs) + 1) // 2
+        top, bottom, gap_x, gap_y = 0.84, 0.40, 0.04, 0.1
+        width = (RIGHT - LEFT - gap_x * (columns - 1)) / columns
+        height = (top - bottom - gap_y * (rows - 1)) / rows
+        self.fits = []
+        for index, run in enumerate(runs):
+            row, column = divmod(index, columns)
+            rect = (LEFT + column * (width + gap_x), top - height - row * (height + gap_y), width, height)
+            ax = self.fig.add_axes(rect)
+            self.fits.append(FitPanel(ax, run, ylim, fontsize=8))
+            self.label_panel(ax, run, RUN_COLORS[index], first_column=column == 0, last_row=row == rows - 1)
+        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), runs, log=True)
+        self.panels = [*self.fits, self.loss]
+        self.legend([self.fits[0].points, self.fits[0].curve], ["data", "model"])
+        self.finish_layout()
+
+    @staticmethod
+    def label_panel(ax, run: Trajectory, color: str, first_column: bool, last_row: bool) -> None:
+        """Two title lines in the run's loss colour; axes are shared, so inner tick labels go."""
+        settings = run.meta.get("run", {})
+        ax.set_title(f"{settings.get('label', '')}\nlr {settings.get('lr', 0):.2g}: {run.state()}",
+                     fontsize=8.5, color=color, pad=2, linespacing=1.1)  # fmt: skip
+        if not first_column:
+            ax.set_ylabel("")
+            ax.tick_params(labelleft=False)
+        if not last_row:
+            ax.set_xlabel("")
+            ax.tick_params(labelbottom=False)
+
+
+LAYOUTS = {
+    "fit": FitAnimation,
+    "landscape": LandscapeAnimation,
+    "landscape_pca": LandscapeAnimation,
+    "compare": CompareAnimation,
+}
+
+
 def data_still(x: np.ndarray, y: np.ndarray, title: str, size: int = DESIGN_PX) -> np.ndarray:
     """A scatter plot of a data set, in the videos' look, as an (size, size, 4) uint8 array."""
     fig, canvas = new_canvas(size)
-    ax = fig.add_axes((0.13, 0.1, 0.83, 0.8))
+    ax = fig.add_axes((LEFT, 0.1, RIGHT - LEFT, 0.8))
     ax.scatter(x, y, s=14, color=DATA_COLOR, alpha=0.85, linewidths=0, label="data")
     ax.set_xlim(*padded(*finite_range(x), 0.05))
     ax.set_ylim(*padded(*finite_range(y)))
-    ax.set_xlabel("x", fontsize=10, labelpad=1)
-    ax.set_ylabel("y", fontsize=10, labelpad=2)
-    ax.tick_params(labelsize=9)
-    ax.grid(alpha=0.25)
+    style_axes(ax, "x", "y")
     fig.text(0.5, 0.95, title, ha="center", va="center", fontsize=11, weight="bold")
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def surface_still(run: Trajectory, title: str, size: int = DESIGN_PX) -> np.ndarray:
+    """The loss over (w, b) as a 3-D surface with the optimizer's path on it, as (size, size, 4) uint8."""
+    fig, canvas = new_canvas(size)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 0.92), projection="3d")
+    u, v = np.meshgrid(run.extras["grid_u"], run.extras["grid_v"])
+    ax.plot_surface(u, v, run.extras["grid_loss"], cmap=LANDSCAPE_CMAP, rstride=4, cstride=4, linewidth=0,
+                    antialiased=True, alpha=0.85)  # fmt: skip
+    path_loss = shown(run.loss)
+    ax.plot(run.params[:, 0], run.params[:, 1], path_loss, color=MODEL_COLOR, lw=2.2, zorder=10)
+    ax.scatter(run.params[[0, -1], 0], run.params[[0, -1], 1], path_loss[[0, -1]], color=MODEL_COLOR, s=30,
+               depthshade=False, zorder=11)  # fmt: skip
+    ax.set_xlabel("weight w", fontsize=10, labelpad=2)
+    ax.set_ylabel("bias b", fontsize=10, labelpad=2)
+    ax.set_zlabel("MSE loss", fontsize=10, labelpad=2)
+    ax.tick_params(labelsize=8, pad=0)
+    ax.view_init(elev=32, azim=-128)
+    ax.set_box_aspect(None, zoom=0.86)  # room for the z label inside the picture
+    fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=11, weight="bold")
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()

@@ -1,6 +1,6 @@
 """Training with a snapshot of the model at every step. Knows torch; knows nothing about plotting."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -12,17 +12,31 @@ GRID_MARGIN = 0.05  # the curve reaches a little past the outermost points, to t
 StepCallback = Callable[[int, torch.Tensor, torch.Tensor], None]
 
 
-def train(net, x, y, optimizer, loss_fn, steps: int, on_step: StepCallback) -> None:
-    """The page's loop; on_step(k, prediction, loss) sees the model after k updates, k = 0..steps."""
+def train(net, x, y, optimizer, loss_fn, steps: int, on_step: StepCallback, batches: Iterator | None = None):
+    """The page's loop; on_step(k, prediction, loss) sees the model after k updates, k = 0..steps.
+
+    With `batches` (an iterator of index tensors) each update uses one minibatch, while the snapshot still
+    shows the whole data set; without, every update is full batch, as on the page.
+    """
     for k in range(steps + 1):
-        prediction = net(x)
-        loss = loss_fn(prediction, y)
+        with torch.set_grad_enabled(batches is None):  # a minibatch run's snapshot needs no graph
+            prediction = net(x)
+            loss = loss_fn(prediction, y)
         on_step(k, prediction, loss)
         if k == steps:
             break  # the last snapshot is recorded, not trained on
+        if batches is not None:
+            index = next(batches)
+            loss = loss_fn(net(x[index]), y[index])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+
+
+def minibatches(n_data: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+    """Index tensors of `batch_size` (the last of an epoch may be smaller), reshuffled every epoch."""
+    while True:
+        yield from torch.randperm(n_data, generator=generator).split(batch_size)
 
 
 def dense_grid(x: torch.Tensor, points: int = GRID_POINTS) -> torch.Tensor:
@@ -37,7 +51,7 @@ class Recorder:
 
     def __init__(self, net: torch.nn.Module, grid: torch.Tensor, steps: int, n_data: int):
         self.net, self.grid = net, grid
-        self.parameters = [p for p in net.parameters()]
+        self.parameters = list(net.parameters())
         n_params = sum(p.numel() for p in self.parameters)
         self.loss = torch.empty(steps + 1, dtype=torch.float64)  # (steps+1,)
         self.pred = torch.empty(steps + 1, n_data)  # (steps+1, n)
@@ -60,14 +74,16 @@ def _as_column(t: torch.Tensor, name: str) -> torch.Tensor:
     raise ValueError(f"{name} must have shape (n,) or (n, 1) for a 1-D fit, got {tuple(t.shape)}")
 
 
-def record(net, x, y, optimizer, loss_fn, steps: int = 200, meta: dict | None = None) -> Trajectory:
+def record(
+    net, x, y, optimizer, loss_fn, steps: int = 200, meta: dict | None = None, batches: Iterator | None = None
+) -> Trajectory:
     """Train `net` on (x, y) for `steps` updates and return every snapshot as a Trajectory."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     x, y = _as_column(x, "x"), _as_column(y, "y")
     grid = dense_grid(x)
     recorder = Recorder(net, grid, steps, len(x))
-    train(net, x, y, optimizer, loss_fn, steps, recorder)
+    train(net, x, y, optimizer, loss_fn, steps, recorder, batches)
     return Trajectory(
         x=x.detach().reshape(-1).numpy().copy(),
         y=y.detach().reshape(-1).numpy().copy(),
@@ -85,15 +101,50 @@ def scene_data(scene) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:
     from . import datasets
 
     generator = torch.Generator().manual_seed(scene.seed)
-    x, y = datasets.make(scene.dataset, generator, **scene.data_params)
+    x, y = datasets.make(scene.dataset, generator, **scene.data)
     return x, y, generator
 
 
-def record_scene(scene) -> Trajectory:
-    """Run a course scene (data, then model from the same seed, SGD + MSE) and record it."""
-    from . import models
+def run_settings(scene, x: torch.Tensor) -> list[dict]:
+    """The runs a scene records: one, or one per variant of a compare layout."""
+    from .landscape import stability_limit
+
+    base = {"label": "", "lr": scene.lr, "batch_size": scene.batch_size, "optimizer": scene.optimizer}
+    if not scene.variants:
+        return [base]
+    runs = []
+    for variant in scene.variants:
+        run = dict(base, label=variant.label)
+        if variant.limit_fraction is not None:
+            run["lr"] = variant.limit_fraction * stability_limit(x.numpy())
+        for key in ("lr", "batch_size", "optimizer"):
+            if getattr(variant, key) is not None:
+                run[key] = getattr(variant, key)
+        runs.append(run)
+    return runs
+
+
+def make_optimizer(name: str, parameters, lr: float) -> torch.optim.Optimizer:
+    return {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[name](parameters, lr=lr)
+
+
+def record_scene(scene) -> list[Trajectory]:
+    """Run a scene: its data, then each run from the same initial weights, each recorded step by step."""
+    from . import landscape, models
 
     x, y, generator = scene_data(scene)
-    net = models.make(scene.model, generator, **scene.model_params)
-    optimizer = torch.optim.SGD(net.parameters(), lr=scene.lr)
-    return record(net, x, y, optimizer, torch.nn.MSELoss(), scene.steps, meta=scene.describe())
+    after_data = generator.get_state()  # every run starts from here: same initial weights, same batches
+    loss_fn = torch.nn.MSELoss()
+    runs = []
+    for settings in run_settings(scene, x):
+        generator.set_state(after_data)
+        net = models.make(scene.model, generator, **scene.model_sizes)
+        optimizer = make_optimizer(settings["optimizer"], net.parameters(), settings["lr"])
+        batches = minibatches(len(x), settings["batch_size"], generator) if settings["batch_size"] else None
+        traj = record(net, x, y, optimizer, loss_fn, scene.steps, scene.describe() | {"run": settings}, batches)
+        if scene.layout == "landscape":
+            traj.extras.update(landscape.linear_landscape(traj.x, traj.y, traj.params))
+        elif scene.layout == "landscape_pca":
+            traj.extras.update(landscape.plane_landscape(net, x, y, loss_fn, traj.params))
+        runs.append(traj)
+    return runs

@@ -24,7 +24,7 @@ from matplotlib.animation import FFMpegWriter, FuncAnimation  # noqa: E402
 from tp1viz import build  # noqa: E402
 from tp1viz.encode import VideoWriter, saving  # noqa: E402
 from tp1viz.record import record_scene  # noqa: E402
-from tp1viz.scenes import SCENES  # noqa: E402
+from tp1viz.scenes import load_catalog  # noqa: E402
 
 
 def timed(function) -> float:
@@ -33,8 +33,8 @@ def timed(function) -> float:
     return time.perf_counter() - start
 
 
-def tp1viz_way(traj, scene, out: Path) -> None:
-    animation = build.animate(scene, traj)
+def tp1viz_way(runs, scene, out: Path) -> None:
+    animation = build.animate(scene, runs)
     with saving(VideoWriter(out, scene.size, scene.fps)) as sink:
         for frame in animation.frames(hold=build.hold_frames(scene)):
             sink.grab_frame(frame)
@@ -77,16 +77,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs for each way")
     repeat = parser.parse_args().repeat
 
-    scene = SCENES["linear_sgd"]
-    traj = record_scene(scene)
+    scene = load_catalog()["linear_sgd"]
+    runs = record_scene(scene)
+    traj = runs[0]
     frames = build.frame_count(scene)
-    animation = build.animate(scene, traj)
+    animation = build.animate(scene, runs)
     predrawn = [frame.copy() for frame in animation.frames(hold=build.hold_frames(scene))]
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         ways = {
-            "tp1viz": lambda: tp1viz_way(traj, scene, out / "a.mp4"),
+            "tp1viz": lambda: tp1viz_way(runs, scene, out / "a.mp4"),
             "FuncAnimation.save": lambda: textbook_way(traj, scene, out / "b.mp4"),
             "encoder only": lambda: encoder_only(predrawn, scene, out / "c.mp4"),
         }
