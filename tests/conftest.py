@@ -36,4 +36,5 @@ def small_scene():
 def rendered(small_scene, tmp_path_factory):
     """small_scene rendered once through the real encoder: (scene, out_dir, the video's Written)."""
     out = tmp_path_factory.mktemp("media")
-    return small_scene, out, build.render_video(small_scene, out).written[-1]
+    report = build.render_video(small_scene, out)
+    return small_scene, out, next(w for w in report.written if w.kind == "video")

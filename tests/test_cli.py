@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,10 @@ def test_render_one_small_scene(tmp_path):
     frames, meta = decode(video)
     assert len(frames) == 8 + 1 + 10 and meta["size"] == (128, 128)
     assert (tmp_path / "trajectories" / "pow_fn_w_linear_model.npz").is_file()
-    assert result.output.startswith("wrote ") and "(19 frames, " in result.output
-    assert result.output.count("\n") == 1  # one line per finished file, no progress bar off a terminal
+    lines = result.output.splitlines()  # one line per finished file, no progress bar off a terminal
+    assert len(lines) == 2
+    assert re.fullmatch(r"wrote .*/videos/pow_fn_w_linear_model\.mp4 \(19 frames, \d+ KB\)", lines[0])
+    assert lines[1].startswith("wrote ") and "pow_fn_w_linear_model.jpg (" in lines[1]  # the poster
 
 
 def test_render_a_still_and_quiet_prints_nothing(tmp_path):

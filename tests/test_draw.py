@@ -4,7 +4,7 @@ from conftest import SCENES
 
 from tp1viz import build, draw
 from tp1viz.encode import NullWriter
-from tp1viz.record import record_scene
+from tp1viz.recorder import record_scene
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def is_blue(rgb):
 def test_frames_are_one_per_snapshot_plus_the_hold(small_scene, tmp_path):
     writer = NullWriter()
     report = build.render_video(small_scene, tmp_path, writer=writer)
-    video = report.written[-1]
+    video = next(w for w in report.written if w.kind == "video")
     assert writer.frames == video.frames == build.frame_count(small_scene) == small_scene.steps + 1 + 30
     assert writer.last.shape == (256, 256, 4) and writer.last.dtype == np.uint8
 

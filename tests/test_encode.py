@@ -37,7 +37,7 @@ def test_moov_comes_before_mdat_for_streaming(rendered):
 
 
 def test_decoded_frames_match_what_was_drawn(rendered):
-    from tp1viz.record import record_scene
+    from tp1viz.recorder import record_scene
 
     scene, _, written = rendered
     frames, _ = decode(written.path)
@@ -72,7 +72,7 @@ def test_an_error_while_drawing_leaves_nothing_behind(tmp_path):
 
 
 def test_decoded_video_shows_the_red_curve_at_the_prediction(rendered):
-    from tp1viz.record import record_scene
+    from tp1viz.recorder import record_scene
 
     scene, _, written = rendered
     frames, _ = decode(written.path)

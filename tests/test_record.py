@@ -4,7 +4,7 @@ import torch
 from conftest import SCENES
 
 from tp1viz import datasets, models
-from tp1viz.record import record, record_scene
+from tp1viz.recorder import record, record_scene
 from tp1viz.trajectory import Trajectory, runs_to_bytes
 
 

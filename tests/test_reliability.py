@@ -137,7 +137,7 @@ def test_check_fails_on_a_truncated_video_and_a_missing_still(small_media, tmp_p
 def test_check_compares_trajectories_numerically(tmp_path):
 
     from tp1viz.compare import compare_trajectory
-    from tp1viz.record import record_scene
+    from tp1viz.recorder import record_scene
 
     (traj,) = record_scene(SCENES["linear_sgd"].with_overrides(steps=5))
     traj.save(tmp_path / "a.npz")
@@ -195,7 +195,7 @@ def test_two_renders_at_once_both_finish(tmp_path):
     assert first.wait(timeout=120) == 0, first.communicate()
     assert second.wait(timeout=120) == 0, second.communicate()
     entries = json.loads((tmp_path / "manifest.json").read_text())["outputs"]
-    assert len(entries) == 5  # 2 videos, 2 trajectories, 1 still
+    assert len(entries) == 7  # 2 videos, 2 posters, 2 trajectories, 1 still
     for path, entry in entries.items():
         assert hashlib.sha256((tmp_path / path).read_bytes()).hexdigest() == entry["sha256"]
     frames, _ = decode(tmp_path / "videos/linear_sgd.mp4")
@@ -205,7 +205,7 @@ def test_two_renders_at_once_both_finish(tmp_path):
 
 def test_divergence_is_shown_not_crashed(tmp_path):
 
-    from tp1viz.record import record_scene
+    from tp1viz.recorder import record_scene
 
     args = ["render", "linear_sgd", "--lr", "10", "--steps", "12", "--size", "256", "--out", str(tmp_path)]
     result = CliRunner().invoke(main, args)

@@ -10,7 +10,7 @@ from conftest import SCENES, decode
 
 from tp1viz import build, datasets, landscape, models
 from tp1viz.cli import main
-from tp1viz.record import record_scene
+from tp1viz.recorder import record_scene
 from tp1viz.scenes import DATASET_PARAMS, MODEL_PARAMS, SceneError, load_catalog
 
 COMPARE = "[c]\nkind = 'video'\ntitle = 'c'\ndataset = 'pow'\nmodel = 'mlp'\nlr = 0.1\nsteps = 5\nlayout = 'compare'\n"

@@ -1,3 +1,23 @@
-"""tp1viz: record a PyTorch training run step by step and render it as teaching video."""
+"""tp1viz: record a PyTorch training run step by step and render it as teaching video.
+
+    traj = tp1viz.record(net, x, y, optimizer, loss_fn, steps=200)
+    tp1viz.video(traj)  # inline in Jupyter; .save("fit.mp4") to keep it
+
+Importing tp1viz imports neither torch nor matplotlib; each is loaded when first needed.
+"""
 
 __version__ = "0.1.0"
+
+
+def record(net, x, y, optimizer, loss_fn, steps: int = 200):
+    """Train `net` on (x, y) with the page's loop for `steps` updates, recording every step."""
+    from .recorder import record as record_run
+
+    return record_run(net, x, y, optimizer, loss_fn, steps)
+
+
+def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0):
+    """A video of a recorded run that Jupyter shows inline; .save(path) writes .mp4, .webm or .gif."""
+    from .notebook import video as make_video
+
+    return make_video(traj, fps=fps, size=size, title=title, hold=hold)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import manifest
 from .files import remove_stale_temps, sha256
-from .scenes import Still, Video
+from .scenes import VIDEO_FORMATS, Still, Video
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Written:
     """One finished output file."""
 
     path: Path
-    kind: str  # video | still | trajectory
+    kind: str  # video | poster | still | trajectory
     width: int | None = None
     height: int | None = None
     fps: int | None = None
@@ -42,11 +42,16 @@ class Report:
     error: str | None = None
 
 
-def output_path(out_dir: Path, scene) -> Path:
-    """Where a scene's main output goes; mirrors the page's paths (/videos/<name>.mp4, /<name>.png)."""
+def output_path(out_dir: Path, scene, suffix: str = "mp4") -> Path:
+    """Where a scene's output goes; mirrors the page's paths (/videos/<name>.mp4, /<name>.png)."""
     if scene.kind == "video":
-        return Path(out_dir) / "videos" / f"{scene.name}.mp4"
+        return Path(out_dir) / "videos" / f"{scene.name}.{suffix}"
     return Path(out_dir) / scene.file_name
+
+
+def poster_path(out_dir: Path, scene: Video) -> Path:
+    """The final frame as a JPEG, for <video poster=...>."""
+    return output_path(out_dir, scene, "jpg")
 
 
 def trajectory_path(out_dir: Path, scene: Video) -> Path:
@@ -57,8 +62,17 @@ def trajectory_path(out_dir: Path, scene: Video) -> Path:
 def output_paths(out_dir: Path, scene) -> list[Path]:
     """Every file a scene makes."""
     if scene.kind == "video":
-        return [trajectory_path(out_dir, scene), output_path(out_dir, scene)]
+        videos = [output_path(out_dir, scene, suffix) for suffix in scene.formats]
+        return [trajectory_path(out_dir, scene), *videos, poster_path(out_dir, scene)]
     return [output_path(out_dir, scene)]
+
+
+def with_present_formats(scene, out_dir: Path):
+    """The scene, also asking for every format already on disk, so an old WebM or GIF is never left stale."""
+    if scene.kind != "video":
+        return scene
+    present = [suffix for suffix in VIDEO_FORMATS if output_path(out_dir, scene, suffix).is_file()]
+    return scene.with_overrides(formats=present)
 
 
 def hold_frames(scene: Video) -> int:
@@ -88,28 +102,41 @@ def animate(scene: Video, runs: list):
     return LAYOUTS[scene.layout](runs, size=scene.size, title=scene.heading)
 
 
+def video_writer(scene: Video, out_dir: Path):
+    """One ffmpeg per requested format, fed by a single drawing pass."""
+    from .encode import FORMATS, FanOut, VideoWriter
+
+    writers = [VideoWriter(output_path(out_dir, scene, f), scene.size, scene.fps, FORMATS[f]) for f in scene.formats]
+    return FanOut(writers)
+
+
 def render_video(scene: Video, out_dir: Path, on_frame: Callable[[], None] | None = None, writer=None) -> Report:
-    """Record the scene, keep its trajectory, and encode one frame per step into out/videos/<name>.mp4."""
-    from .encode import VideoWriter, saving
-    from .record import record_scene
+    """Record the scene and encode one frame per step into out/videos/<name>.<format>, plus poster and runs."""
+    from .encode import saving
+    from .recorder import record_scene
     from .trajectory import save_runs
 
     runs = record_scene(scene)
-    path = output_path(out_dir, scene)
     animation = animate(scene, runs)
-    with saving(writer or VideoWriter(path, scene.size, scene.fps)) as sink:
+    with saving(writer or video_writer(scene, out_dir)) as sink:
         for frame in animation.frames(hold=hold_frames(scene)):
             sink.grab_frame(frame)
             if on_frame:
                 on_frame()
-    video = Written(path, "video", scene.size, scene.size, scene.fps, sink.frames)
-    traj_file = trajectory_path(out_dir, scene)
-    save_runs(traj_file, runs)  # after the video, so a failed encode leaves no half-made scene
+    # Posters and runs come after the videos, so a failed encode leaves no half-made scene.
+    write_image(poster_path(out_dir, scene), frame)
+    save_runs(trajectory_path(out_dir, scene), runs)
+    videos = [Written(output_path(out_dir, scene, f), "video", scene.size, scene.size, scene.fps, sink.frames)
+              for f in scene.formats]  # fmt: skip
     final_loss = float(runs[0].loss[-1])
     return Report(
         scene,
         "rendered",
-        [Written(traj_file, "trajectory"), video],
+        [
+            Written(trajectory_path(out_dir, scene), "trajectory"),
+            *videos,
+            Written(poster_path(out_dir, scene), "poster", scene.size, scene.size, None, 1),
+        ],  # fmt: skip
         final_loss=final_loss if math.isfinite(final_loss) else None,
         diverged_at=animation.diverged_at,
     )
@@ -118,7 +145,7 @@ def render_video(scene: Video, out_dir: Path, on_frame: Callable[[], None] | Non
 def render_still(scene: Still, out_dir: Path) -> Report:
     """Draw a data set's scatter plot, or a landscape video's loss surface, into out/<file>."""
     from . import draw
-    from .record import record_scene, scene_data
+    from .recorder import record_scene, scene_data
 
     if scene.layout == "surface":
         rgba = draw.surface_still(record_scene(scene.source)[0], scene.title, scene.size)
@@ -136,7 +163,7 @@ def write_image(path: Path, rgba) -> None:
 
     from .files import write_bytes
 
-    options = {"quality": 92} if path.suffix in (".jpg", ".jpeg") else {}
+    options = {"quality": 90} if path.suffix in (".jpg", ".jpeg") else {}
     write_bytes(path, iio.imwrite("<bytes>", rgba[..., :3], extension=path.suffix, **options))
 
 
@@ -155,6 +182,7 @@ def manifest_entries(report: Report, out_dir: Path, fingerprint: str) -> dict[st
         entries[relative] = {
             "path": relative,
             "kind": written.kind,
+            "format": written.path.suffix.lstrip("."),
             "sha256": sha256(written.path),
             "bytes": written.bytes,
             "width": written.width,
@@ -186,6 +214,7 @@ def build(scenes: list, out_dir: Path, force: bool = False, progress: Callable |
     remove_stale_temps(out_dir)
     entries = manifest.load(out_dir)
     for scene in scenes:
+        scene = with_present_formats(scene, out_dir)
         if not force and is_up_to_date(scene, out_dir, entries):
             yield Report(scene, "up to date", [Written(output_path(out_dir, scene), scene.kind)])
             continue
@@ -207,6 +236,7 @@ def check(scenes: list, out_dir: Path) -> list[str]:
     out_dir = Path(out_dir)
     entries = manifest.load(out_dir)
     problems = []
+    scenes = [with_present_formats(scene, out_dir) for scene in scenes]  # check the WebM and GIF too
     with tempfile.TemporaryDirectory(prefix="tp1viz-check-") as fresh:
         for report in build(scenes, Path(fresh), force=True):
             for written in report.written:
@@ -218,3 +248,73 @@ def check(scenes: list, out_dir: Path) -> list[str]:
                 if problem:
                     problems.append(f"{relative}: {problem}")
     return problems
+
+
+# ---- review: exact frames and contact sheets ----------------------------------------------------------
+
+
+def recorded_runs(scene: Video, media_dir: Path) -> list:
+    """The scene's runs: read from media_dir when they are current there (no torch needed), else recorded."""
+    scene = with_present_formats(scene, media_dir)
+    if is_up_to_date(scene, Path(media_dir), manifest.load(media_dir)):
+        from .trajectory import load_runs
+
+        return load_runs(trajectory_path(media_dir, scene))
+    from .recorder import record_scene
+
+    return record_scene(scene)
+
+
+def resolve_steps(specs, steps: int) -> list[int]:
+    """Step numbers from "0".."N" or "last"; ValueError names the first one outside 0..N."""
+    resolved = []
+    for spec in specs:
+        step = steps if spec == "last" else int(spec) if str(spec).lstrip("-").isdigit() else None
+        if step is None or not 0 <= step <= steps:
+            raise ValueError(f"step {spec} is not in 0..{steps} (or 'last')")
+        resolved.append(step)
+    return list(dict.fromkeys(resolved))
+
+
+def frame_file(dest: Path, scene: Video, step: int) -> Path:
+    return Path(dest) / f"{scene.name}_step{step}.png"
+
+
+def write_frames(scene: Video, steps: list[int], media_dir: Path, dest: Path) -> list[Path]:
+    """Each step as a lossless PNG drawn by the video's own renderer: the video frame before encoding."""
+    animation = animate(scene, recorded_runs(scene, media_dir))
+    paths = []
+    for step in steps:
+        write_image(frame_file(dest, scene, step), animation.draw_step(step))
+        paths.append(frame_file(dest, scene, step))
+    return paths
+
+
+def sheet_steps(steps: int, count: int) -> list[int]:
+    """`count` evenly spaced steps from 0 to `steps`, both ends included (fewer if there are fewer steps)."""
+    import numpy as np
+
+    return [int(k) for k in np.linspace(0, steps, max(2, min(count, steps + 1))).round()]
+
+
+def step_label(runs: list, step: int) -> str:
+    """ "step K · loss L", with every run's loss for a side-by-side scene."""
+    from .draw import format_loss
+
+    return f"step {step} · loss " + " / ".join(format_loss(run.loss[step], 3) for run in runs)
+
+
+def sheet_file(dest: Path, scene: Video) -> Path:
+    return Path(dest) / f"{scene.name}_sheet.png"
+
+
+def write_sheet(scene: Video, count: int, media_dir: Path, dest: Path, runs: list | None = None) -> Path:
+    """A contact sheet: thumbnails of evenly spaced steps, each labelled with its step and loss."""
+    from .draw import contact_sheet
+
+    runs = runs or recorded_runs(scene, media_dir)
+    animation = animate(scene, runs)
+    tiles = [(animation.draw_step(k).copy(), step_label(runs, k)) for k in sheet_steps(scene.steps, count)]
+    path = sheet_file(dest, scene)
+    write_image(path, contact_sheet(tiles, f"{scene.name}: {scene.heading}"))
+    return path

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import build
-from .scenes import SceneError, load_catalog
+from .scenes import VIDEO_FORMATS, SceneError, load_catalog
 
 DEFAULT_OUT = "media"
 
@@ -60,6 +60,14 @@ scene_files_option = click.option(
 )  # fmt: skip
 
 
+def video_formats(ctx, param, value):
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in VIDEO_FORMATS]
+    if unknown or not names:
+        raise click.BadParameter(f"{value!r}: choose from {', '.join(VIDEO_FORMATS)}, separated by commas")
+    return tuple(names)
+
+
 def shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
@@ -105,10 +113,12 @@ def main():
 @click.option("--seed", type=click.IntRange(min=0), help="Seed for the data and the initial weights.")
 @click.option("--fps", type=click.IntRange(1, 120), help="Frames per second (1..120).")
 @click.option("--size", type=int, callback=even_size, help="Width and height in px (even, 64..4096).")
+@click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
+              help="Comma-separated: mp4, webm (VP9), gif (palette-optimised). MP4 is always written.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
 @click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def render(scenes, scene_files, out, steps, lr, seed, fps, size, force, check, quiet):
+def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, force, check, quiet):
     """Render SCENES (default: every video and still) into OUT.
 
     Outputs whose files and fingerprints match OUT/manifest.json are skipped as up to date.
@@ -116,16 +126,23 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, force, check, q
 
     Example: tp1viz render linear_sgd --steps 50 --out /tmp/media
     """
-    from .encode import EncoderError
-
-    signal.signal(signal.SIGTERM, terminate_like_ctrl_c)
-    overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size)
+    overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, formats=formats)
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
-    try:
+    with friendly_errors():
         if check:
             check_outputs(chosen, out, quiet)
         else:
             render_outputs(chosen, out, force, quiet)
+
+
+@contextmanager
+def friendly_errors():
+    """Failures while working become one line and an exit code; SIGTERM cleans up like Ctrl-C."""
+    from .encode import EncoderError
+
+    signal.signal(signal.SIGTERM, terminate_like_ctrl_c)
+    try:
+        yield
     except EncoderError as error:
         raise click.ClickException(str(error)) from None
     except BrokenPipeError:
@@ -133,7 +150,7 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, force, check, q
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
     except OSError as error:
-        raise click.ClickException(f"cannot write {error.filename or out}: {error.strerror}") from None
+        raise click.ClickException(f"cannot write {error.filename}: {error.strerror}") from None
     except KeyboardInterrupt:
         click.echo("interrupted; outputs already on disk are unchanged", err=True)
         sys.exit(130)
@@ -173,6 +190,124 @@ def progress_bar(scene):
 def describe(written) -> str:
     size = f"{max(1, round(written.bytes / 1024))} KB"
     return f"{written.frames} frames, {size}" if written.kind == "video" else size
+
+
+# ---- review and embedding ---------------------------------------------------------------------------
+
+media_option = click.option(
+    "--media", default=DEFAULT_OUT, envvar="TP1VIZ_OUT", show_default=True, type=click.Path(file_okay=False),
+    help="The media root the videos and trajectories are in (render's --out). Env: TP1VIZ_OUT.",
+)  # fmt: skip
+
+
+def review_dir(ctx, param, value):
+    """--out defaults to MEDIA/review; either way it must be a writable folder."""
+    if value is None:
+        value = str(Path(ctx.params.get("media", DEFAULT_OUT)) / "review")
+    return writable_dir(ctx, param, value)
+
+
+review_out_option = click.option(
+    "--out", default=None, callback=review_dir, help="Folder to write into.  [default: MEDIA/review]"
+)
+
+
+def one_video(name: str, catalog: dict):
+    scene = chosen_scenes([name], catalog)[0]
+    if scene.kind != "video":
+        raise click.UsageError(f"{name} is a still, not a video")
+    return scene
+
+
+@main.command()
+@click.argument("scene")
+@click.option("--step", "step_specs", multiple=True, required=True, help="A step, 0..N or 'last' (repeatable).")
+@scene_files_option
+@media_option
+@review_out_option
+def frames(scene, step_specs, scene_files, media, out):
+    """Write the frame of SCENE at each --step as a lossless PNG, SCENE_stepK.png.
+
+    Drawn by the video's own renderer: pixel for pixel the video frame before encoding.
+
+    Example: tp1viz frames linear_sgd --step 0 --step 30 --step last
+    """
+    video = one_video(scene, catalog_from(scene_files))
+    try:
+        steps = build.resolve_steps(step_specs, video.steps)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="'--step'") from None
+    with friendly_errors():
+        for path in build.write_frames(video, steps, Path(media), out):
+            click.echo(f"wrote {shown(path)}")
+
+
+@main.command()
+@click.argument("scene")
+@click.option("--count", default=12, show_default=True, type=click.IntRange(2, 100), help="Thumbnails (2..100).")
+@scene_files_option
+@media_option
+@review_out_option
+def sheet(scene, count, scene_files, media, out):
+    """Write a contact sheet of SCENE: evenly spaced steps, first and last included, labelled with the loss.
+
+    Example: tp1viz sheet pow_fn_w_non_linear_model --count 16
+    """
+    video = one_video(scene, catalog_from(scene_files))
+    with friendly_errors():
+        click.echo(f"wrote {shown(build.write_sheet(video, count, Path(media), out))}")
+
+
+@main.command()
+@click.argument("scenes", nargs=-1)
+@scene_files_option
+@media_option
+@review_out_option
+def review(scenes, scene_files, media, out):
+    """Write a review page (MEDIA/review/index.html): every video, scrubbable step by step.
+
+    Renders what is missing or stale first. The page opens from disk, with no server and no network.
+
+    Example: tp1viz review && xdg-open media/review/index.html
+    """
+    from .review import write_review
+
+    chosen = chosen_scenes(scenes, catalog_from(scene_files))
+    with friendly_errors():
+        render_outputs(chosen, Path(media), force=False, quiet=True)
+        click.echo(f"wrote {shown(write_review(chosen, Path(media), out))}")
+
+
+@main.command()
+@click.argument("scene")
+@scene_files_option
+@media_option
+def embed(scene, scene_files, media):
+    """Print the <video> snippet for the site, with a <source> per format rendered (WebM first).
+
+    Example: tp1viz embed linear_sgd
+    """
+    video = build.with_present_formats(one_video(scene, catalog_from(scene_files)), Path(media))
+    if not build.output_path(media, video).is_file():
+        raise click.ClickException(f"{shown(build.output_path(media, video))} is missing; run: tp1viz render {scene}")
+    click.echo(embed_snippet(video, Path(media)))
+
+
+def embed_snippet(video, media: Path) -> str:
+    """The page's own <video> markup, with the page's paths (/videos/<name>.<format>)."""
+    site = f"/videos/{video.name}"
+    sources = [f'  <source src="{site}.{f}" type="video/{f}">' for f in ("webm", "mp4") if f in video.formats]
+    fallback = "Your browser does not support MP4 videos somehow..."
+    if "gif" in video.formats:
+        fallback = f'<img src="{site}.gif" width="{video.size}" height="{video.size}" alt="{video.title}">'
+    return "\n".join(
+        [
+            f'<video width="{video.size}" height="{video.size}" controls preload="metadata" poster="{site}.jpg">',
+            *sources,
+            f"  {fallback}",
+            "</video>",
+        ]
+    )
 
 
 def summary(scene) -> str:

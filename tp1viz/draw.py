@@ -83,13 +83,16 @@ def shown(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def format_loss(loss: float, digits: int = 4) -> str:
+    """A loss with a fixed count of significant digits, or 'overflow'."""
+    return f"{loss:#.{digits}g}" if np.isfinite(loss) else "overflow"
+
+
 def format_status(step: int, steps: int, loss: float | None = None) -> str:
     """The changing title line; short, because text is the most expensive thing to draw per frame."""
     width = len(str(steps))
     status = f"step {step:>{width}d} / {steps}"
-    if loss is None:
-        return status
-    return f"{status}    loss {f'{loss:#.4g}' if np.isfinite(loss) else 'overflow'}"
+    return status if loss is None else f"{status}    loss {format_loss(loss)}"
 
 
 def style_axes(ax, xlabel: str, ylabel: str, fontsize: float = 10) -> None:
@@ -354,5 +357,35 @@ def surface_still(run: Trajectory, title: str, size: int = DESIGN_PX) -> np.ndar
     ax.view_init(elev=32, azim=-128)
     ax.set_box_aspect(None, zoom=0.86)  # room for the z label inside the picture
     fig.text(0.5, 0.955, title, ha="center", va="center", fontsize=11, weight="bold")
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+SHEET_PAD, SHEET_LABEL, SHEET_HEADER = 8, 22, 40  # px: gaps, the label line above a tile, the title band
+
+
+def sheet_tile_box(index: int, columns: int = 4, tile: int = 256) -> tuple[int, int]:
+    """The (top, left) pixel of thumbnail `index` in a contact sheet."""
+    row, column = divmod(index, columns)
+    return SHEET_HEADER + row * (SHEET_LABEL + tile + SHEET_PAD) + SHEET_LABEL, SHEET_PAD + column * (tile + SHEET_PAD)
+
+
+def contact_sheet(tiles: list[tuple[np.ndarray, str]], title: str, columns: int = 4, tile: int = 256) -> np.ndarray:
+    """Thumbnails in a grid, each under its label, as (h, w, 4) uint8: a whole video at a glance."""
+    from PIL import Image
+
+    rows = -(-len(tiles) // columns)
+    width = SHEET_PAD + columns * (tile + SHEET_PAD)
+    height = SHEET_HEADER + rows * (SHEET_LABEL + tile + SHEET_PAD)
+    fig = Figure(figsize=((width + 0.5) / 100, (height + 0.5) / 100), dpi=100, facecolor="white")
+    canvas = FigureCanvasAgg(fig)
+    fig.text(0.5, 1 - SHEET_HEADER / 2 / height, title, ha="center", va="center", fontsize=12, weight="bold")
+    for index, (rgba, label) in enumerate(tiles):
+        top, left = sheet_tile_box(index, columns, tile)
+        thumb = Image.fromarray(np.ascontiguousarray(rgba[..., :3])).resize((tile, tile), Image.LANCZOS)
+        fig.figimage(np.asarray(thumb), xo=left, yo=height - top - tile)  # pixel offsets from the bottom left
+        label_y = 1 - (top - SHEET_LABEL / 2) / height
+        text = fig.text((left + tile / 2) / width, label_y, label, ha="center", va="center", fontsize=9)
+        shrink_to_width(text, canvas, tile)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()

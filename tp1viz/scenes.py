@@ -28,6 +28,7 @@ MODEL_PARAMS = {
 }
 OPTIMIZERS = ("sgd", "adam")
 VIDEO_LAYOUTS = ("fit", "landscape", "landscape_pca", "compare")
+VIDEO_FORMATS = ("mp4", "webm", "gif")  # mp4 always; webm and gif beside it on request
 STILL_LAYOUTS = ("data", "surface")
 MAX_VARIANTS = 4
 
@@ -67,6 +68,7 @@ class Video:
     size: int = 512  # px, square; the page embeds <video width="512" height="512">
     hold: float = 1.0  # seconds the final frame stays on screen
     variants: tuple[Variant, ...] = ()  # the runs of a compare layout
+    formats: tuple[str, ...] = ("mp4",)  # files written per video, in VIDEO_FORMATS order; mp4 always
     source_file: str = field(default="", compare=False)  # where the scene was defined
 
     kind = "video"
@@ -85,14 +87,18 @@ class Video:
         return f"{self.title}, {self.optimizer_label} lr {self.lr:g}"
 
     def with_overrides(self, **overrides) -> "Video":
-        """This scene with the given fields replaced (None means keep)."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """This scene with the given fields replaced (None means keep); `formats` adds to the scene's."""
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if "formats" in changes:
+            changes["formats"] = canonical_formats((*self.formats, *changes["formats"]))
+        return replace(self, **changes)
 
     def describe(self) -> dict:
         """The parameters that decide the output, JSON-safe."""
         params = asdict(self)
         params.pop("source_file")
         params["variants"] = list(params["variants"])  # as JSON gives it back
+        params["formats"] = list(params["formats"])
         params["kind"] = self.kind
         params["loss"] = "mse"
         return params
@@ -119,7 +125,7 @@ class Still:
     def file_name(self) -> str:
         return self.file or f"{self.name}.png"
 
-    def with_overrides(self, seed=None, size=None, **_training_only) -> "Still":
+    def with_overrides(self, seed=None, size=None, **_video_only) -> "Still":
         """This still with seed or size replaced; training overrides do not apply to a still."""
         source = self.source.with_overrides(seed=seed) if self.source else None
         changes = {k: v for k, v in {"seed": seed, "size": size}.items() if v is not None}
@@ -132,6 +138,12 @@ class Still:
         params["source"] = self.source.describe() if self.source else None
         params["kind"] = self.kind
         return params
+
+
+def canonical_formats(formats) -> tuple[str, ...]:
+    """mp4 plus the requested formats, each once, in VIDEO_FORMATS order."""
+    wanted = {"mp4", *formats}
+    return tuple(name for name in VIDEO_FORMATS if name in wanted)
 
 
 # ---- validation -------------------------------------------------------------------------------------
@@ -207,6 +219,7 @@ VIDEO_KEYS = {
     "fps": (int, lambda v, w: _in_range(v, 1, 120, w)),
     "hold": (float, lambda v, w: _in_range(v, 0.0, 10.0, w)),
     "variants": (list, None),
+    "formats": (list, lambda v, w: _formats(v, w)),
 }
 STILL_KEYS = {
     **COMMON_KEYS,
@@ -236,6 +249,12 @@ def _defaults(cls) -> dict:
         else:
             defaults[f.name] = REQUIRED
     return defaults
+
+
+def _formats(values: list, where: str) -> tuple[str, ...]:
+    for value in values:
+        _one_of(_typed(value, str, where), VIDEO_FORMATS, where)
+    return canonical_formats(values)
 
 
 def _bad_file(value, where):

@@ -23,7 +23,7 @@ from matplotlib.animation import FFMpegWriter, FuncAnimation  # noqa: E402
 
 from tp1viz import build  # noqa: E402
 from tp1viz.encode import VideoWriter, saving  # noqa: E402
-from tp1viz.record import record_scene  # noqa: E402
+from tp1viz.recorder import record_scene  # noqa: E402
 from tp1viz.scenes import load_catalog  # noqa: E402
 
 
