@@ -27,6 +27,11 @@ class Clip:
         suffix = path.suffix.lstrip(".").lower()
         if suffix not in FORMATS:
             raise ValueError(f"cannot write {path.name}: the suffix must be one of .{', .'.join(FORMATS)}")
+        if suffix == "mp4" and self._mp4 is not None:  # already shown inline: the same bytes, no second encode
+            from .files import write_bytes
+
+            write_bytes(path, self._mp4)
+            return path
         animation = LAYOUTS["compare" if len(self.runs) > 1 else "fit"](self.runs, self.size, self.title)
         with saving(VideoWriter(path, self.size, self.fps, FORMATS[suffix])) as sink:
             for frame in animation.frames(hold=round(self.hold * self.fps)):
