@@ -83,7 +83,7 @@ def test_fit_limits_hold_the_data_and_ignore_non_finite_predictions():
 
 
 def test_status_line_is_short_and_fixed_width():
-    assert draw.format_status(7, 200, 3.14159) == "step   7 / 200    loss 3.142"
+    assert draw.format_status(7, 200, 3.14159) == "step   7/200  loss 3.142"
     assert draw.format_status(200, 200, float("inf")).endswith("loss overflow")
 
 
@@ -91,3 +91,24 @@ def test_still_is_exactly_the_requested_size():
     x = np.linspace(-1, 1, 30)
     for size in (64, 300, 512, 1000):
         assert draw.data_still(x, x**2, "t", size).shape == (size, size, 4)
+
+
+def test_status_line_pastes_what_matplotlib_would_draw():
+    from matplotlib.font_manager import FontProperties
+
+    fig, canvas = draw.new_canvas(512)
+    status = draw.StatusLine(fig, canvas, draw.LEFT, draw.STATUS_Y, fontsize=10)
+    canvas.draw()
+    pasted = np.asarray(canvas.buffer_rgba()).copy()
+    text = draw.format_status(57, 200, 3.4931)
+    status.draw(pasted, text)
+    # The same line drawn by matplotlib itself, as one Text.
+    font = FontProperties(family=["DejaVu Sans Mono"], size=10)
+    fig.text(draw.LEFT, draw.STATUS_Y, text, fontproperties=font, va="center")
+    canvas.draw()
+    drawn = np.asarray(canvas.buffer_rgba())
+    rows = slice(int(512 * (1 - draw.STATUS_Y)) - 12, int(512 * (1 - draw.STATUS_Y)) + 12)
+    ink = drawn[rows, :, :3] < 128
+    assert ink.sum() > 200  # there is text there
+    difference = np.abs(pasted[rows, :, :3].astype(int) - drawn[rows, :, :3].astype(int))
+    assert difference.mean() < 2.0 and np.mean(difference > 64) < 0.01

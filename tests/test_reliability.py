@@ -241,7 +241,7 @@ def test_encoder_failure_shows_ffmpeg_message_and_leaves_nothing(tmp_path, monke
     monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(fake))
     result = CliRunner().invoke(main, ["render", "linear_sgd", *SMALL, "--out", str(out)])
     assert result.exit_code == 1
-    assert result.output == "Error: ffmpeg failed (exit code 1): x264 [error]: disk quota exceeded\n"
+    assert result.output == "Error: linear_sgd: ffmpeg failed (exit code 1): x264 [error]: disk quota exceeded\n"
     assert [p for p in out.rglob("*") if p.is_file()] == []
 
 

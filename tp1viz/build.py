@@ -4,6 +4,7 @@ This module imports neither torch nor matplotlib at load time, so listing, help 
 to do stay fast.
 """
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -110,13 +111,32 @@ def video_writer(scene: Video, out_dir: Path):
     return FanOut(writers)
 
 
-def render_video(scene: Video, out_dir: Path, on_frame: Callable[[], None] | None = None, writer=None) -> Report:
-    """Record the scene and encode one frame per step into out/videos/<name>.<format>, plus poster and runs."""
+def scene_inputs(scene, recorded: dict | None = None) -> object:
+    """What drawing a scene needs from torch: a video's recorded runs, a surface's run, or a data set.
+
+    `recorded` keeps runs by scene name, so a surface still reuses the run of the video it shows.
+    """
+    from .recorder import record_scene, scene_data
+
+    recorded = {} if recorded is None else recorded
+    if scene.kind == "video" or scene.layout == "surface":
+        video = scene if scene.kind == "video" else scene.source
+        if video.name not in recorded or recorded[video.name][0] != video:
+            recorded[video.name] = (video, record_scene(video))
+        runs = recorded[video.name][1]
+        return runs if scene.kind == "video" else runs[:1]
+    x, y, _ = scene_data(scene)
+    return x.numpy().ravel(), y.numpy().ravel()
+
+
+def render_video(
+    scene: Video, out_dir: Path, on_frame: Callable[[], None] | None = None, writer=None, runs: list | None = None
+) -> Report:
+    """Encode one frame per recorded step into out/videos/<name>.<format>, plus the poster and the runs."""
     from .encode import saving
-    from .recorder import record_scene
     from .trajectory import save_runs
 
-    runs = record_scene(scene)
+    runs = scene_inputs(scene) if runs is None else runs
     animation = animate(scene, runs)
     with saving(writer or video_writer(scene, out_dir)) as sink:
         for frame in animation.frames(hold=hold_frames(scene)):
@@ -142,16 +162,15 @@ def render_video(scene: Video, out_dir: Path, on_frame: Callable[[], None] | Non
     )
 
 
-def render_still(scene: Still, out_dir: Path) -> Report:
+def render_still(scene: Still, out_dir: Path, inputs: object = None) -> Report:
     """Draw a data set's scatter plot, or a landscape video's loss surface, into out/<file>."""
     from . import draw
-    from .recorder import record_scene, scene_data
 
+    inputs = scene_inputs(scene) if inputs is None else inputs
     if scene.layout == "surface":
-        rgba = draw.surface_still(record_scene(scene.source)[0], scene.title, scene.size)
+        rgba = draw.surface_still(inputs[0], scene.title, scene.size)
     else:
-        x, y, _ = scene_data(scene)
-        rgba = draw.data_still(x.numpy().ravel(), y.numpy().ravel(), scene.title, scene.size)
+        rgba = draw.data_still(*inputs, scene.title, scene.size)
     path = output_path(out_dir, scene)
     write_image(path, rgba)
     return Report(scene, "rendered", [Written(path, "still", scene.size, scene.size, None, 1)])
@@ -167,11 +186,57 @@ def write_image(path: Path, rgba) -> None:
     write_bytes(path, iio.imwrite("<bytes>", rgba[..., :3], extension=path.suffix, **options))
 
 
-def render_scene(scene, out_dir: Path, on_frame: Callable[[], None] | None = None) -> Report:
-    """Make every output of one scene."""
+def render_scene(scene, out_dir: Path, on_frame: Callable[[], None] | None = None, inputs: object = None) -> Report:
+    """Make every output of one scene, from its scene_inputs (computed here when not given)."""
     if scene.kind == "video":
-        return render_video(scene, out_dir, on_frame)
-    return render_still(scene, out_dir)
+        return render_video(scene, out_dir, on_frame, runs=inputs)
+    return render_still(scene, out_dir, inputs)
+
+
+def failure_message(error: Exception) -> str:
+    from .encode import EncoderError
+
+    if isinstance(error, EncoderError):
+        return str(error)
+    if isinstance(error, OSError) and error.filename:
+        return f"cannot write {error.filename}: {error.strerror}"
+    return f"{type(error).__name__}: {error}"
+
+
+def render_safely(scene, out_dir: Path, on_frame: Callable[[], None] | None = None, inputs: object = None) -> Report:
+    """render_scene, with a failure reported instead of raised, so one bad scene costs no other its outputs."""
+    if isinstance(inputs, Report):
+        return inputs  # recording failed already
+    try:
+        return render_scene(scene, out_dir, on_frame, inputs)
+    except Exception as error:
+        return Report(scene, "failed", error=failure_message(error))
+
+
+def scene_inputs_or_failure(scene, recorded: dict) -> object:
+    """scene_inputs, or the failed Report that explains why there are none."""
+    try:
+        return scene_inputs(scene, recorded)
+    except Exception as error:
+        return Report(scene, "failed", error=failure_message(error))
+
+
+def cost(scene) -> int:
+    """A rough render cost, to start the longest scenes first."""
+    if scene.kind == "still":
+        return 20 * scene.size**2
+    return frame_count(scene) * scene.size**2 * max(1, len(scene.variants))
+
+
+def recording_order(scenes: list) -> list:
+    """Data stills first (they need torch but no optimizer, so they are drawn while the optimizers' modules
+    load), then videos longest first, then surfaces, which reuse their video's run."""
+
+    def rank(scene):
+        group = 0 if scene.kind == "still" and scene.layout == "data" else 2 if scene.kind == "still" else 1
+        return group, -cost(scene)
+
+    return sorted(scenes, key=rank)
 
 
 def manifest_entries(report: Report, out_dir: Path, fingerprint: str) -> dict[str, dict]:
@@ -204,30 +269,63 @@ def is_up_to_date(scene, out_dir: Path, entries: dict) -> bool:
     return manifest.is_current(out_dir, relative, manifest.fingerprint(scene.describe()), entries)
 
 
-def build(scenes: list, out_dir: Path, force: bool = False, progress: Callable | None = None) -> Iterator[Report]:
+def build(
+    scenes: list, out_dir: Path, force: bool = False, progress: Callable | None = None, jobs: int = 1
+) -> Iterator[Report]:
     """Render each scene that is not up to date, record it in the manifest, and report as each finishes.
 
-    `progress(scene)` may return a context manager yielding an on_frame callback, for a progress bar.
+    Rendered scenes go through `jobs` worker processes (in this process when 1). `progress(label, total)`
+    may return a context manager that yields advance(frames), for a progress bar.
     """
+    from .jobs import render_parallel, single_threaded_torch
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)
     entries = manifest.load(out_dir)
+    todo = []
     for scene in scenes:
         scene = with_present_formats(scene, out_dir)
         if not force and is_up_to_date(scene, out_dir, entries):
             yield Report(scene, "up to date", [Written(output_path(out_dir, scene), scene.kind)])
-            continue
-        if progress and scene.kind == "video":
-            with progress(scene) as on_frame:
-                report = render_scene(scene, out_dir, on_frame)
         else:
-            report = render_scene(scene, out_dir)
-        manifest.update(out_dir, manifest_entries(report, out_dir, manifest.fingerprint(scene.describe())))
+            todo.append(scene)
+    if jobs > 1 and len(todo) > 1:
+        total = sum(frame_count(scene) for scene in todo if scene.kind == "video")  # the bar counts video frames
+        with progress_or_nothing(progress, f"{len(todo)} scenes", total) as advance:
+            reports = render_parallel(recording_order(todo), out_dir, jobs, advance)
+            yield from recorded_in_manifest(reports, out_dir)
+        return
+    if todo:
+        single_threaded_torch()
+    recorded = {}
+    for scene in recording_order(todo):
+        total = frame_count(scene) if scene.kind == "video" else 1
+        with progress_or_nothing(progress if scene.kind == "video" else None, scene.name, total) as advance:
+            on_frame = (lambda: advance(1)) if advance else None
+            report = render_safely(scene, out_dir, on_frame, scene_inputs_or_failure(scene, recorded))
+        yield from recorded_in_manifest([report], out_dir)
+
+
+def recorded_in_manifest(reports, out_dir: Path) -> Iterator[Report]:
+    """Each report, after its rendered outputs are entered in the manifest."""
+    for report in reports:
+        if report.status == "rendered":
+            fingerprint = manifest.fingerprint(report.scene.describe())
+            manifest.update(out_dir, manifest_entries(report, out_dir, fingerprint))
         yield report
 
 
-def check(scenes: list, out_dir: Path) -> list[str]:
+@contextlib.contextmanager
+def progress_or_nothing(progress: Callable | None, label: str, total: int):
+    if progress is None:
+        yield None
+    else:
+        with progress(label, total) as advance:
+            yield advance
+
+
+def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[str]:
     """Render `scenes` afresh into a temporary folder and say how out_dir differs; empty when it does not."""
     import tempfile
 
@@ -238,7 +336,9 @@ def check(scenes: list, out_dir: Path) -> list[str]:
     problems = []
     scenes = [with_present_formats(scene, out_dir) for scene in scenes]  # check the WebM and GIF too
     with tempfile.TemporaryDirectory(prefix="tp1viz-check-") as fresh:
-        for report in build(scenes, Path(fresh), force=True):
+        for report in build(scenes, Path(fresh), force=True, jobs=jobs):
+            if report.status == "failed":
+                problems.append(f"{report.scene.name}: could not be rendered: {report.error}")
             for written in report.written:
                 relative = written.path.relative_to(fresh).as_posix()
                 committed = out_dir / relative

@@ -98,6 +98,22 @@ class OneLineErrors(click.Group):
             sys.exit(130)
 
 
+def run() -> None:
+    """The program's entry point: the CLI, then an exit that skips the interpreter's teardown.
+
+    Tearing down an interpreter that has loaded torch takes about 2 s here, longer than many renders;
+    every output is complete and closed by the time the command returns, so there is nothing left to tidy.
+    """
+    try:
+        main(prog_name="tp1viz")
+        code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 def main():
     """Record small PyTorch training runs and render them as teaching videos and stills."""
@@ -115,10 +131,12 @@ def main():
 @click.option("--size", type=int, callback=even_size, help="Width and height in px (even, 64..4096).")
 @click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
               help="Comma-separated: mp4, webm (VP9), gif (palette-optimised). MP4 is always written.")  # fmt: skip
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPUs",
+              help="Scenes rendered at once, each in its own process; 1 renders in this process.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
 @click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, force, check, quiet):
+def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, jobs, force, check, quiet):
     """Render SCENES (default: every video and still) into OUT.
 
     Outputs whose files and fingerprints match OUT/manifest.json are skipped as up to date.
@@ -130,9 +148,9 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, force,
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
     with friendly_errors():
         if check:
-            check_outputs(chosen, out, quiet)
+            check_outputs(chosen, out, quiet, jobs)
         else:
-            render_outputs(chosen, out, force, quiet)
+            render_outputs(chosen, out, force, quiet, jobs)
 
 
 @contextmanager
@@ -156,9 +174,17 @@ def friendly_errors():
         sys.exit(130)
 
 
-def render_outputs(scenes: list, out: Path, force: bool, quiet: bool) -> None:
+def render_outputs(scenes: list, out: Path, force: bool, quiet: bool, jobs: int = 1) -> None:
+    """Render, one line per finished file; a failed scene is one line on stderr, and the exit code is 1."""
     show_bars = not quiet and sys.stderr.isatty()
-    for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None):
+    failed = []
+    for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None, jobs=jobs):
+        if show_bars:
+            click.echo("\r\033[K", nl=False, err=True)  # clear the bar's line before printing under it
+        if report.status == "failed":
+            click.echo(f"Error: {report.scene.name}: {report.error}", err=True)
+            failed.append(report.scene.name)
+            continue
         if report.diverged_at is not None:
             click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (the loss overflowed); "
                        "the video shows the finite part", err=True)  # fmt: skip
@@ -169,10 +195,12 @@ def render_outputs(scenes: list, out: Path, force: bool, quiet: bool) -> None:
                 click.echo(f"up to date {shown(written.path)}")
             elif written.kind != "trajectory":
                 click.echo(f"wrote {shown(written.path)} ({describe(written)})")
+    if failed:
+        raise SystemExit(1)  # each failure has had its line; the other scenes' outputs are written
 
 
-def check_outputs(scenes: list, out: Path, quiet: bool) -> None:
-    problems = build.check(scenes, out)
+def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1) -> None:
+    problems = build.check(scenes, out, jobs)
     for problem in problems:
         click.echo(f"stale: {problem}", err=True)
     if problems:
@@ -182,9 +210,9 @@ def check_outputs(scenes: list, out: Path, quiet: bool) -> None:
 
 
 @contextmanager
-def progress_bar(scene):
-    with click.progressbar(length=build.frame_count(scene), label=scene.name, file=sys.stderr) as bar:
-        yield lambda: bar.update(1)
+def progress_bar(label: str, total: int):
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 def describe(written) -> str:
