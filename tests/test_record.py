@@ -104,3 +104,18 @@ def test_course_scenes_converge():
         tail = traj.loss[-10:]
         assert traj.loss[-1] < 0.2 * traj.loss[0], name
         assert np.ptp(tail) < 0.01 * tail.mean(), name  # flat at the end: the video shows a settled fit
+
+
+def test_plain_sgd_is_torch_sgd_bit_for_bit(monkeypatch):
+    from tp1viz import recorder
+
+    for scene in SCENES.values():
+        if scene.kind != "video" or scene.optimizer != "sgd":
+            continue
+        ours = record_scene(scene.with_overrides(steps=60))
+        monkeypatch.setattr(recorder, "make_optimizer", lambda name, params, lr: torch.optim.SGD(params, lr=lr))
+        theirs = record_scene(scene.with_overrides(steps=60))
+        monkeypatch.undo()
+        for mine, torchs in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(mine.params, torchs.params, err_msg=scene.name)
+            np.testing.assert_array_equal(mine.loss, torchs.loss, err_msg=scene.name)

@@ -124,8 +124,32 @@ def run_settings(scene, x: torch.Tensor) -> list[dict]:
     return runs
 
 
-def make_optimizer(name: str, parameters, lr: float) -> torch.optim.Optimizer:
-    return {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[name](parameters, lr=lr)
+class PlainSGD:
+    """torch.optim.SGD as the page builds it (no momentum, no weight decay): p <- p - lr * grad.
+
+    It makes exactly the update torch.optim.SGD makes on the CPU, `param.add_(grad, alpha=-lr)`, so every
+    recorded number is the same bit for bit (tests/test_record.py checks each course scene). It exists because
+    constructing any torch.optim optimizer first imports torch._dynamo: about 2 s here, half of a cold render's
+    start, on the path that keeps the other core waiting.
+    """
+
+    def __init__(self, parameters, lr: float):
+        self.parameters, self.lr = list(parameters), lr
+
+    def zero_grad(self) -> None:
+        for parameter in self.parameters:
+            parameter.grad = None  # torch.optim's default, set_to_none=True
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for parameter in self.parameters:
+            if parameter.grad is not None:
+                parameter.add_(parameter.grad, alpha=-self.lr)
+
+
+def make_optimizer(name: str, parameters, lr: float):
+    """The scene's optimizer: the page's plain SGD, or torch's Adam."""
+    return PlainSGD(parameters, lr) if name == "sgd" else torch.optim.Adam(parameters, lr=lr)
 
 
 def record_scene(scene) -> list[Trajectory]:
