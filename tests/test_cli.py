@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from conftest import decode
 
@@ -48,34 +47,6 @@ def test_list_names_every_scene_with_its_parameters():
                  "tp_1_linear_fit", "tp_1_non_linear_noise"):  # fmt: skip
         assert name in result.output
     assert "SGD lr 0.005" in result.output and "media/videos/linear_sgd.mp4" in result.output
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["nope"], "unknown scene nope; known: linear_sgd"),
-        (["--steps", "0"], "--steps"),
-        (["--lr", "-1"], "is not a positive finite number"),
-        (["--lr", "nan"], "is not a positive finite number"),
-        (["--size", "511"], "is not an even number of pixels"),
-        (["--fps", "500"], "--fps"),
-        (["--seed", "-3"], "--seed"),
-    ],
-)
-def test_bad_input_is_a_usage_error_with_nothing_written(tmp_path, args, message):
-    result = run("render", *args, "--out", str(tmp_path / "out"))
-    assert result.exit_code == 2
-    assert message in result.output
-    assert "Traceback" not in result.output
-    assert not (tmp_path / "out").exists()
-
-
-def test_out_that_is_a_file_is_refused(tmp_path):
-    target = tmp_path / "file"
-    target.write_text("keep me")
-    result = run("render", "tp_1_linear_fit", "--out", str(target))
-    assert result.exit_code == 2 and "is a file" in result.output
-    assert target.read_text() == "keep me"
 
 
 def test_render_script_works_from_another_directory(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import decode, stream_info
 
-from tp1viz import build, draw
+from tp1viz import build, draw, review
 from tp1viz.cli import main
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import load_catalog
@@ -88,7 +88,7 @@ def test_the_contact_sheet_holds_the_requested_tiles_first_and_last_included(tin
     result = cli("sheet", "tiny", "--count", "6", "--scenes", scenes, "--media", media, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     sheet = iio.imread(tmp_path / "tiny_sheet.png")
-    steps = build.sheet_steps(scene.steps, 6)
+    steps = review.sheet_steps(scene.steps, 6)
     assert steps == [0, 4, 8, 12, 16, 20]
     animation = build.animate(scene, record_scene(scene))
     for index, step in enumerate(steps):  # each tile is that step's frame, scaled
@@ -103,8 +103,8 @@ def test_the_contact_sheet_holds_the_requested_tiles_first_and_last_included(tin
 
 def test_labels_carry_the_step_and_the_loss(tiny):
     _, media, scene = tiny
-    runs = build.recorded_runs(scene, media)
-    assert build.step_label(runs, 20) == f"step 20 · loss {runs[0].loss[20]:#.3g}"
+    runs = review.recorded_runs(scene, media)
+    assert review.step_label(runs, 20) == f"step 20 · loss {runs[0].loss[20]:#.3g}"
 
 
 def test_every_video_has_a_poster_of_its_final_frame(tiny):
@@ -195,7 +195,7 @@ def test_review_page_scrubs_step_by_step_in_a_real_browser(tiny, tmp_path):
     result = cli("review", "tiny", "tp_1_linear_fit", "--scenes", scenes, "--media", media, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.js", "index.html", "tiny_sheet.png"]
-    runs = build.recorded_runs(scene, media)
+    runs = review.recorded_runs(scene, media)
     requests = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

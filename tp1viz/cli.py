@@ -260,13 +260,15 @@ def frames(scene, step_specs, scene_files, media, out):
 
     Example: tp1viz frames linear_sgd --step 0 --step 30 --step last
     """
+    from .review import resolve_steps, write_frames
+
     video = one_video(scene, catalog_from(scene_files))
     try:
-        steps = build.resolve_steps(step_specs, video.steps)
+        steps = resolve_steps(step_specs, video.steps)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--step'") from None
     with friendly_errors():
-        for path in build.write_frames(video, steps, Path(media), out):
+        for path in write_frames(video, steps, Path(media), out):
             click.echo(f"wrote {shown(path)}")
 
 
@@ -281,9 +283,11 @@ def sheet(scene, count, scene_files, media, out):
 
     Example: tp1viz sheet pow_fn_w_non_linear_model --count 16
     """
+    from .review import write_sheet
+
     video = one_video(scene, catalog_from(scene_files))
     with friendly_errors():
-        click.echo(f"wrote {shown(build.write_sheet(video, count, Path(media), out))}")
+        click.echo(f"wrote {shown(write_sheet(video, count, Path(media), out))}")
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""The review page: each video with its poster, parameters, final loss, contact sheet and a step scrubber.
+"""Reviewing: exact stills of any step, contact sheets, and the review page with a step scrubber.
 
 The page is self-contained: its data sit in data.js beside it (a <script>, which file:// pages may load,
 unlike fetch), every other file is referenced relatively, and nothing comes from the network.
@@ -10,8 +10,76 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from . import build
+from . import build, manifest
 from .files import write_bytes
+
+
+def recorded_runs(scene, media_dir: Path) -> list:
+    """The scene's runs: read from media_dir when they are current there (no torch needed), else recorded."""
+    scene = build.with_present_formats(scene, media_dir)
+    if build.is_up_to_date(scene, Path(media_dir), manifest.load(media_dir)):
+        from .trajectory import load_runs
+
+        return load_runs(build.trajectory_path(media_dir, scene))
+    from .recorder import record_scene
+
+    return record_scene(scene)
+
+
+def resolve_steps(specs, steps: int) -> list[int]:
+    """Step numbers from "0".."N" or "last"; ValueError names the first one outside 0..N."""
+    resolved = []
+    for spec in specs:
+        step = steps if spec == "last" else int(spec) if str(spec).lstrip("-").isdigit() else None
+        if step is None or not 0 <= step <= steps:
+            raise ValueError(f"step {spec} is not in 0..{steps} (or 'last')")
+        resolved.append(step)
+    return list(dict.fromkeys(resolved))
+
+
+def frame_file(dest: Path, scene, step: int) -> Path:
+    return Path(dest) / f"{scene.name}_step{step}.png"
+
+
+def write_frames(scene, steps: list[int], media_dir: Path, dest: Path) -> list[Path]:
+    """Each step as a lossless PNG drawn by the video's own renderer: the video frame before encoding."""
+    animation = build.animate(scene, recorded_runs(scene, media_dir))
+    paths = []
+    for step in steps:
+        build.write_image(frame_file(dest, scene, step), animation.draw_step(step))
+        paths.append(frame_file(dest, scene, step))
+    return paths
+
+
+def sheet_steps(steps: int, count: int) -> list[int]:
+    """`count` evenly spaced steps from 0 to `steps`, both ends included (fewer if there are fewer steps)."""
+    import numpy as np
+
+    return [int(k) for k in np.linspace(0, steps, max(2, min(count, steps + 1))).round()]
+
+
+def step_label(runs: list, step: int) -> str:
+    """ "step K · loss L", with every run's loss for a side-by-side scene."""
+    from .draw import format_loss
+
+    return f"step {step} · loss " + " / ".join(format_loss(run.loss[step], 3) for run in runs)
+
+
+def sheet_file(dest: Path, scene) -> Path:
+    return Path(dest) / f"{scene.name}_sheet.png"
+
+
+def write_sheet(scene, count: int, media_dir: Path, dest: Path, runs: list | None = None) -> Path:
+    """A contact sheet: thumbnails of evenly spaced steps, each labelled with its step and loss."""
+    from .draw import contact_sheet
+
+    runs = runs or recorded_runs(scene, media_dir)
+    animation = build.animate(scene, runs)
+    tiles = [(animation.draw_step(k).copy(), step_label(runs, k)) for k in sheet_steps(scene.steps, count)]
+    path = sheet_file(dest, scene)
+    build.write_image(path, contact_sheet(tiles, f"{scene.name}: {scene.heading}"))
+    return path
+
 
 SCRUB_SCRIPT = """
 const DATA = window.TP1VIZ_REVIEW;
@@ -121,8 +189,8 @@ def write_review(scenes: list, media_dir: Path, page_dir: Path, sheet_count: int
             sections.append(still_section(scene, media_dir, page_dir))
             continue
         scene = build.with_present_formats(scene, media_dir)
-        runs = build.recorded_runs(scene, media_dir)
-        sheet = build.write_sheet(scene, sheet_count, media_dir, page_dir, runs)
+        runs = recorded_runs(scene, media_dir)
+        sheet = write_sheet(scene, sheet_count, media_dir, page_dir, runs)
         sections.append(video_section(scene, runs, media_dir, page_dir, sheet))
         data[scene.name] = scene_data(scene, runs)
     write_bytes(page_dir / "data.js", f"window.TP1VIZ_REVIEW = {json.dumps(data, sort_keys=True)};\n".encode())
