@@ -105,8 +105,8 @@ def run() -> None:
     every output is complete and closed by the time the command returns, so there is nothing left to tidy.
     """
     try:
-        main(prog_name="tp1viz")
-        code = 0
+        result = main(prog_name="tp1viz")
+        code = result if isinstance(result, int) else 0
     except SystemExit as exit:
         code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
     sys.stdout.flush()
@@ -131,7 +131,7 @@ def main():
 @click.option("--size", type=int, callback=even_size, help="Width and height in px (even, 64..4096).")
 @click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
               help="Comma-separated: mp4, webm (VP9), gif (palette-optimised). MP4 is always written.")  # fmt: skip
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPUs",
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=len(os.sched_getaffinity(0)), show_default="CPUs",
               help="Scenes rendered at once, each in its own process; 1 renders in this process.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
 @click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")

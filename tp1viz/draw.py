@@ -146,8 +146,9 @@ class LossPanel:
     def __init__(self, ax, runs: list[Trajectory], colors=RUN_COLORS, log: bool = False):
         scale, limits = loss_axis(*(run.loss for run in runs), log=log)
         low, high = limits
-        # Off-axis values become gaps, so a marker (drawn unclipped) never floats outside the panel.
-        self.losses = [np.where((run.loss >= low) & (run.loss <= high), run.loss, np.nan) for run in runs]
+        self.losses = [shown(run.loss) for run in runs]  # the lines are clipped at the panel's edge
+        # The markers are drawn unclipped (round at the edges), so off-axis values must vanish for them.
+        self.marked = [np.where((run.loss >= low) & (run.loss <= high), run.loss, np.nan) for run in runs]
         ax.set_yscale(scale)
         if scale == "log":
             # "0.01" rather than mathtext's 10^-2: plainer for students, and mathtext's parser costs ~1 s to build.
@@ -167,9 +168,9 @@ class LossPanel:
         self.artists = self.lines + self.markers
 
     def update(self, k: int) -> None:
-        for loss, line, marker in zip(self.losses, self.lines, self.markers, strict=False):
+        for loss, marked, line, marker in zip(self.losses, self.marked, self.lines, self.markers, strict=False):
             line.set_data(self.steps[: k + 1], loss[: k + 1])
-            marker.set_data([k], [loss[k]])
+            marker.set_data([k], [marked[k]])
 
 
 class LandscapePanel:

@@ -44,10 +44,9 @@ def frame_file(dest: Path, scene, step: int) -> Path:
 def write_frames(scene, steps: list[int], media_dir: Path, dest: Path) -> list[Path]:
     """Each step as a lossless PNG drawn by the video's own renderer: the video frame before encoding."""
     animation = build.animate(scene, recorded_runs(scene, media_dir))
-    paths = []
-    for step in steps:
-        build.write_image(frame_file(dest, scene, step), animation.draw_step(step))
-        paths.append(frame_file(dest, scene, step))
+    paths = [frame_file(dest, scene, step) for step in steps]
+    for step, path in zip(steps, paths, strict=True):
+        build.write_image(path, animation.draw_step(step))
     return paths
 
 
