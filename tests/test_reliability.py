@@ -281,3 +281,31 @@ def test_out_that_cannot_be_written_is_refused(tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2 and "is not writable" in stderr
     assert blocker.read_text() == "keep"
+
+
+def test_a_drawing_change_reuses_the_recorded_runs_without_torch(small_media, tmp_path):
+    out = tmp_path / "m"
+    subprocess.run(["cp", "-a", f"{small_media}/.", str(out)], check=True)
+    recorded = digests(out)["trajectories/linear_sgd.npz"]
+    probe = (
+        "import sys\n"
+        "from tp1viz.cli import main\n"
+        "try: main(sys.argv[1:])\n"
+        "except SystemExit: pass\n"
+        "print('torch loaded:', 'torch' in sys.modules)\n"
+    )
+    # A new size changes the video, not the numbers: the saved runs are drawn again, nothing is trained.
+    args = ["render", "linear_sgd", "gd_vs_sgd", "--steps", "12", "--size", "160", "--out", str(out)]
+    result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "wrote" in result.stdout and "torch loaded: False" in result.stdout
+    frames, meta = decode(out / "videos" / "linear_sgd.mp4")
+    assert meta["size"] == (160, 160) and len(frames) == 43
+    entry = json.loads((out / "manifest.json").read_text())["outputs"]["trajectories/linear_sgd.npz"]
+    assert entry["scene"]["size"] == 160
+    assert digests(out)["trajectories/linear_sgd.npz"] != recorded  # the same numbers, with the new size in meta
+    # --force trains again.
+    forced = subprocess.run([sys.executable, "-c", probe, *args, "--force"], capture_output=True, text=True, cwd=ROOT)
+    assert "torch loaded: True" in forced.stdout
+    check = run("render", "linear_sgd", "gd_vs_sgd", "--steps", "12", "--size", "160", "--out", str(out), "--check")
+    assert check.exit_code == 0, check.output

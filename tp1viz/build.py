@@ -111,22 +111,44 @@ def video_writer(scene: Video, out_dir: Path):
     return FanOut(writers)
 
 
-def scene_inputs(scene, recorded: dict | None = None) -> object:
+def scene_inputs(scene, recorded: dict | None = None, reuse_from: Path | None = None) -> object:
     """What drawing a scene needs from torch: a video's recorded runs, a surface's run, or a data set.
 
-    `recorded` keeps runs by scene name, so a surface still reuses the run of the video it shows.
+    `recorded` keeps runs by scene name, so a surface still reuses the run of the video it shows; runs
+    saved in `reuse_from` are read instead of recorded when their recording fingerprint still matches.
     """
-    from .recorder import record_scene, scene_data
-
     recorded = {} if recorded is None else recorded
     if scene.kind == "video" or scene.layout == "surface":
         video = scene if scene.kind == "video" else scene.source
         if video.name not in recorded or recorded[video.name][0] != video:
-            recorded[video.name] = (video, record_scene(video))
+            runs = saved_runs(video, reuse_from) if reuse_from else None
+            if runs is None:
+                from .recorder import record_scene  # torch is imported only when something must be trained
+
+                runs = record_scene(video)
+            recorded[video.name] = (video, runs)
         runs = recorded[video.name][1]
         return runs if scene.kind == "video" else runs[:1]
+    from .recorder import scene_data
+
     x, y, _ = scene_data(scene)
     return x.numpy().ravel(), y.numpy().ravel()
+
+
+def saved_runs(video: Video, out_dir: Path) -> list | None:
+    """The runs saved in out_dir if they are what recording `video` would give now, else None."""
+    import dataclasses
+
+    from .trajectory import load_runs
+
+    path = trajectory_path(out_dir, video)
+    entry = manifest.load(out_dir).get(path.relative_to(out_dir).as_posix(), {})
+    if entry.get("recording") != manifest.recording_fingerprint(video.describe()) or not path.is_file():
+        return None
+    if entry.get("sha256") != sha256(path):
+        return None
+    # The numbers are current; the scene parameters they carry are brought up to date with them.
+    return [dataclasses.replace(run, meta=video.describe() | {"run": run.meta["run"]}) for run in load_runs(path)]
 
 
 def render_video(
@@ -213,10 +235,10 @@ def render_safely(scene, out_dir: Path, on_frame: Callable[[], None] | None = No
         return Report(scene, "failed", error=failure_message(error))
 
 
-def scene_inputs_or_failure(scene, recorded: dict) -> object:
+def scene_inputs_or_failure(scene, recorded: dict, reuse_from: Path | None = None) -> object:
     """scene_inputs, or the failed Report that explains why there are none."""
     try:
-        return scene_inputs(scene, recorded)
+        return scene_inputs(scene, recorded, reuse_from)
     except Exception as error:
         return Report(scene, "failed", error=failure_message(error))
 
@@ -260,6 +282,8 @@ def manifest_entries(report: Report, out_dir: Path, fingerprint: str) -> dict[st
             "diverged_at": report.diverged_at,
             "fingerprint": fingerprint,
         }
+        if written.kind == "trajectory":
+            entries[relative]["recording"] = manifest.recording_fingerprint(report.scene.describe())
     return entries
 
 
@@ -277,12 +301,13 @@ def build(
     Rendered scenes go through `jobs` worker processes (in this process when 1). `progress(label, total)`
     may return a context manager that yields advance(frames), for a progress bar.
     """
-    from .jobs import render_parallel, single_threaded_torch
+    from .jobs import render_parallel
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)
     entries = manifest.load(out_dir)
+    reuse_from = None if force else out_dir  # --force trains again too
     todo = []
     for scene in scenes:
         scene = with_present_formats(scene, out_dir)
@@ -293,17 +318,15 @@ def build(
     if jobs > 1 and len(todo) > 1:
         total = sum(frame_count(scene) for scene in todo if scene.kind == "video")  # the bar counts video frames
         with progress_or_nothing(progress, f"{len(todo)} scenes", total) as advance:
-            reports = render_parallel(recording_order(todo), out_dir, jobs, advance)
+            reports = render_parallel(recording_order(todo), out_dir, jobs, advance, reuse_from)
             yield from recorded_in_manifest(reports, out_dir)
         return
-    if todo:
-        single_threaded_torch()
     recorded = {}
     for scene in recording_order(todo):
         total = frame_count(scene) if scene.kind == "video" else 1
         with progress_or_nothing(progress if scene.kind == "video" else None, scene.name, total) as advance:
             on_frame = (lambda: advance(1)) if advance else None
-            report = render_safely(scene, out_dir, on_frame, scene_inputs_or_failure(scene, recorded))
+            report = render_safely(scene, out_dir, on_frame, scene_inputs_or_failure(scene, recorded, reuse_from))
         yield from recorded_in_manifest([report], out_dir)
 
 

@@ -17,14 +17,6 @@ import numpy as np
 _frames_done = None  # a shared counter of frames drawn, for the parent's progress bar; set before forking
 
 
-def single_threaded_torch() -> None:
-    # Scenes are tiny; threads would only fight over the cores, and the same thread count everywhere keeps
-    # every float reduction, so every byte, the same with --jobs 1 and --jobs N.
-    import torch
-
-    torch.set_num_threads(1)
-
-
 def _start_worker() -> None:
     """Load and warm up the renderer; idle, die on SIGTERM (Pool.terminate) and leave Ctrl-C to the parent."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -60,7 +52,9 @@ def _render_in_worker(scene, out_dir: Path, inputs: object) -> object:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def render_parallel(scenes: list, out_dir: Path, jobs: int, advance: Callable | None) -> Iterator:
+def render_parallel(
+    scenes: list, out_dir: Path, jobs: int, advance: Callable | None, reuse_from: Path | None = None
+) -> Iterator:
     """Record `scenes` in order here and render them with `jobs` workers; yield each Report as it finishes."""
     from .build import Report, scene_inputs_or_failure
 
@@ -69,10 +63,9 @@ def render_parallel(scenes: list, out_dir: Path, jobs: int, advance: Callable | 
     _frames_done = context.Value("q", 0)
     pool = context.Pool(min(jobs, len(scenes)), initializer=_start_worker)  # before torch is imported here
     try:
-        single_threaded_torch()
         pending, ready, counted, recorded = [], [], 0, {}
         for scene in scenes:
-            inputs = scene_inputs_or_failure(scene, recorded)
+            inputs = scene_inputs_or_failure(scene, recorded, reuse_from)
             if isinstance(inputs, Report):
                 ready.append(inputs)
             else:

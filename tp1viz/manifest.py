@@ -20,6 +20,8 @@ from .files import sha256, write_bytes
 
 MANIFEST = "manifest.json"
 PACKAGE_DIR = Path(__file__).parent
+RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py")
+DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind"}  # scene keys training never reads
 NOT_OUTPUT_CODE = {"cli.py", "__main__.py", "compare.py", "review.py", "notebook.py"}  # none of them shapes a render
 
 
@@ -44,15 +46,34 @@ def ffmpeg_version() -> str:
         return f"unavailable: {error}"
 
 
+def _digest(paths) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @functools.cache
 def source_digest() -> str:
     """A hash of tp1viz's own files, so a code change re-renders even without a version bump."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts and path.name not in NOT_OUTPUT_CODE:
-            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return _digest(
+        path
+        for path in PACKAGE_DIR.rglob("*")
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts and path.name not in NOT_OUTPUT_CODE
+    )
+
+
+def recording_fingerprint(scene_params: dict) -> str:
+    """The hash that changes whenever a scene's recorded numbers would, but not when only their drawing would.
+
+    A trajectory whose recording fingerprint still matches is reused, so changing how videos look re-renders
+    them without training again, or even importing torch.
+    """
+    params = {key: value for key, value in scene_params.items() if key not in DRAWING_ONLY}
+    code = _digest(PACKAGE_DIR / name for name in RECORDING_CODE)
+    blob = json.dumps({"scene": params, "code": code, "torch": _package_version("torch")}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 @functools.cache

@@ -156,6 +156,9 @@ def record_scene(scene) -> list[Trajectory]:
     """Run a scene: its data, then each run from the same initial weights, each recorded step by step."""
     from . import landscape, models
 
+    # Scenes are tiny: threads would only fight over the cores, and one thread everywhere keeps every float
+    # reduction, so every byte, the same with --jobs 1 and --jobs N.
+    torch.set_num_threads(1)
     x, y, generator = scene_data(scene)
     after_data = generator.get_state()  # every run starts from here: same initial weights, same batches
     loss_fn = torch.nn.MSELoss()
