@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .trajectory import Trajectory
 
@@ -153,6 +153,8 @@ class LossPanel:
         if scale == "log":
             # "0.01" rather than mathtext's 10^-2: plainer for students, and mathtext's parser costs ~1 s to build.
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            if high / low < 100:  # under two decades, powers of ten alone leave one or two labels
+                ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks crowd a short log axis
         ax.set_ylim(*limits)
         ax.set_xlim(0, max(runs[0].steps, 1))

@@ -63,22 +63,28 @@ def render_parallel(
     _frames_done = context.Value("q", 0)
     pool = context.Pool(min(jobs, len(scenes)), initializer=_start_worker)  # before torch is imported here
     try:
-        pending, ready, counted, recorded = [], [], 0, {}
-        for scene in scenes:
-            inputs = scene_inputs_or_failure(scene, recorded, reuse_from)
-            if isinstance(inputs, Report):
-                ready.append(inputs)
-            else:
-                pending.append(pool.apply_async(_render_in_worker, (scene, out_dir, inputs)))
-        yield from ready
-        while pending:
-            pending[0].wait(timeout=0.1)
+        pending, counted, recorded = [], 0, {}
+
+        def finished() -> Iterator:
+            """Advance the bar, and yield the reports of the jobs done since the last look."""
+            nonlocal counted
             if advance and _frames_done.value > counted:
                 advance(_frames_done.value - counted)
                 counted = _frames_done.value
             for result in [result for result in pending if result.ready()]:
                 pending.remove(result)
                 yield result.get()
+
+        for scene in scenes:
+            inputs = scene_inputs_or_failure(scene, recorded, reuse_from)
+            if isinstance(inputs, Report):
+                yield inputs
+            else:
+                pending.append(pool.apply_async(_render_in_worker, (scene, out_dir, inputs)))
+            yield from finished()  # early scenes are reported while later ones are still being recorded
+        while pending:
+            pending[0].wait(timeout=0.1)
+            yield from finished()
         pool.close()  # every job is done: let the workers leave on their own
     except BaseException:  # Ctrl-C, SIGTERM, or the caller stopped listening
         pool.terminate()

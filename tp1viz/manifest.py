@@ -64,6 +64,12 @@ def source_digest() -> str:
     )
 
 
+@functools.cache
+def recording_digest() -> str:
+    """A hash of the modules that decide the recorded numbers."""
+    return _digest(PACKAGE_DIR / name for name in RECORDING_CODE)
+
+
 def recording_fingerprint(scene_params: dict) -> str:
     """The hash that changes whenever a scene's recorded numbers would, but not when only their drawing would.
 
@@ -71,8 +77,7 @@ def recording_fingerprint(scene_params: dict) -> str:
     them without training again, or even importing torch.
     """
     params = {key: value for key, value in scene_params.items() if key not in DRAWING_ONLY}
-    code = _digest(PACKAGE_DIR / name for name in RECORDING_CODE)
-    blob = json.dumps({"scene": params, "code": code, "torch": _package_version("torch")}, sort_keys=True)
+    blob = json.dumps({"scene": params, "code": recording_digest(), "torch": _package_version("torch")}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
