@@ -1,4 +1,6 @@
+import hashlib
 import subprocess
+from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
@@ -8,6 +10,12 @@ from tp1viz import build
 from tp1viz.scenes import load_catalog
 
 SCENES = load_catalog()
+
+
+def digests(folder: Path) -> dict:
+    """Each output file's sha256 by its path relative to `folder`; tp1viz's bookkeeping (.tp1viz/) left out."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(folder).rglob("*")) if p.is_file() and ".tp1viz" not in p.parts}  # fmt: skip
 
 
 def decode(path):

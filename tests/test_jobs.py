@@ -1,11 +1,11 @@
 """Parallel rendering: same bytes as serial, failures isolated, and a start-up that loads nothing heavy."""
 
-import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import digests
 
 from tp1viz.cli import main
 
@@ -21,11 +21,6 @@ model_sizes = { n_feature = 2 }
 lr = 0.1
 steps = 5
 """
-
-
-def digests(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
 
 
 def test_two_jobs_and_one_job_write_identical_files(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SCENES, decode
+from conftest import SCENES, decode, digests
 
 from tp1viz import build
 from tp1viz.cli import main
@@ -23,11 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def digests(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
 
 
 def cli_process(*args, **popen):
@@ -118,7 +113,7 @@ def test_check_fails_on_a_video_made_with_another_seed(small_media, tmp_path):
     (stale / "videos/linear_sgd.mp4").write_bytes((other / "videos/linear_sgd.mp4").read_bytes())
     result = run("render", "linear_sgd", "tp_1_linear_fit", *SMALL, "--out", str(stale), "--check")
     assert result.exit_code == 1
-    assert "stale: videos/linear_sgd.mp4: frame 0: mean difference" in result.output
+    assert "stale: videos/linear_sgd.mp4: frame 0: " in result.output and "off by more than 32 levels" in result.output
     assert result.output.count("stale:") == 1  # the other outputs still match
 
 
@@ -132,21 +127,6 @@ def test_check_fails_on_a_truncated_video_and_a_missing_still(small_media, tmp_p
     assert result.exit_code == 1
     assert "stale: videos/pow_fn_w_linear_model.mp4: " in result.output
     assert "stale: tp_1_non_linear_noise.png: missing" in result.output
-
-
-def test_check_compares_trajectories_numerically(tmp_path):
-
-    from tp1viz.compare import compare_trajectory
-    from tp1viz.recorder import record_scene
-
-    (traj,) = record_scene(SCENES["linear_sgd"].with_overrides(steps=5))
-    traj.save(tmp_path / "a.npz")
-    nudged = type(traj)(**{**traj.__dict__, "params": traj.params * (1 + 1e-7)})
-    nudged.save(tmp_path / "b.npz")
-    assert compare_trajectory(tmp_path / "a.npz", tmp_path / "b.npz") is None
-    moved = type(traj)(**{**traj.__dict__, "loss": traj.loss * (1 + 1e-3)})
-    moved.save(tmp_path / "c.npz")
-    assert compare_trajectory(tmp_path / "a.npz", tmp_path / "c.npz") == "loss differs by more than 1e-05 relative"
 
 
 def wait_for(condition, timeout=60.0):

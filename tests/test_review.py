@@ -142,7 +142,7 @@ def test_embed_prints_the_page_markup_with_sources_that_exist(tiny):
         '<video width="128" height="128" controls preload="metadata" poster="/videos/tiny.jpg">'
     )
     sources = re.findall(r'<source src="/videos/([^"]+)" type="video/(\w+)">', result.output)
-    assert sources == [("tiny.webm", "webm"), ("tiny.mp4", "mp4")]  # WebM first
+    assert sources == [("tiny.mp4", "mp4"), ("tiny.webm", "webm")]  # MP4 first: the smaller file
     for name, _ in sources:
         assert (media / "videos" / name).is_file()
     assert '<img src="/videos/tiny.gif"' in result.output
@@ -188,9 +188,9 @@ def chromium():
 
 
 def test_review_page_scrubs_step_by_step_in_a_real_browser(tiny, tmp_path):
+    executable = chromium()  # skips, before playwright is imported, where there is none
     from playwright.sync_api import sync_playwright
 
-    executable = chromium()
     scenes, media, scene = tiny
     result = cli("review", "tiny", "tp_1_linear_fit", "--scenes", scenes, "--media", media, "--out", tmp_path)
     assert result.exit_code == 0, result.output

@@ -5,6 +5,7 @@ to do stay fast.
 """
 
 import contextlib
+import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -111,17 +112,17 @@ def video_writer(scene: Video, out_dir: Path):
     return FanOut(writers)
 
 
-def scene_inputs(scene, recorded: dict | None = None, reuse_from: Path | None = None) -> object:
+def scene_inputs(scene, recorded: dict | None = None, saved: Callable | None = None) -> object:
     """What drawing a scene needs from torch: a video's recorded runs, a surface's run, or a data set.
 
-    `recorded` keeps runs by scene name, so a surface still reuses the run of the video it shows; runs
-    saved in `reuse_from` are read instead of recorded when their recording fingerprint still matches.
+    `recorded` keeps runs by scene name, so a surface still reuses the run of the video it shows;
+    `saved(video)` gives runs saved earlier to draw instead of recording, or None to record.
     """
     recorded = {} if recorded is None else recorded
     if scene.kind == "video" or scene.layout == "surface":
         video = scene if scene.kind == "video" else scene.source
         if video.name not in recorded or recorded[video.name][0] != video:
-            runs = saved_runs(video, reuse_from) if reuse_from else None
+            runs = saved(video) if saved else None
             if runs is None:
                 from .recorder import record_scene  # torch is imported only when something must be trained
 
@@ -137,18 +138,28 @@ def scene_inputs(scene, recorded: dict | None = None, reuse_from: Path | None = 
 
 def saved_runs(video: Video, out_dir: Path) -> list | None:
     """The runs saved in out_dir if they are what recording `video` would give now, else None."""
-    import dataclasses
-
-    from .trajectory import load_runs
-
     path = trajectory_path(out_dir, video)
     entry = manifest.load(out_dir).get(path.relative_to(out_dir).as_posix(), {})
     if entry.get("recording") != manifest.recording_fingerprint(video.describe()) or not path.is_file():
         return None
     if entry.get("sha256") != sha256(path):
         return None
-    # The numbers are current; the scene parameters they carry are brought up to date with them.
-    return [dataclasses.replace(run, meta=video.describe() | {"run": run.meta["run"]}) for run in load_runs(path)]
+    return committed_runs(video, out_dir)
+
+
+def committed_runs(video: Video, out_dir: Path) -> list | None:
+    """The runs saved in out_dir for `video`, whatever recorded them, or None when there are none to read."""
+    import dataclasses
+    import zipfile
+
+    from .trajectory import load_runs
+
+    try:
+        runs = load_runs(trajectory_path(out_dir, video))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    # The scene parameters the runs carry are brought up to date with the scene that draws them.
+    return [dataclasses.replace(run, meta=video.describe() | {"run": run.meta.get("run", {})}) for run in runs]
 
 
 def render_video(
@@ -235,10 +246,10 @@ def render_safely(scene, out_dir: Path, on_frame: Callable[[], None] | None = No
         return Report(scene, "failed", error=failure_message(error))
 
 
-def scene_inputs_or_failure(scene, recorded: dict, reuse_from: Path | None = None) -> object:
+def scene_inputs_or_failure(scene, recorded: dict, saved: Callable | None = None) -> object:
     """scene_inputs, or the failed Report that explains why there are none."""
     try:
-        return scene_inputs(scene, recorded, reuse_from)
+        return scene_inputs(scene, recorded, saved)
     except Exception as error:
         return Report(scene, "failed", error=failure_message(error))
 
@@ -281,6 +292,7 @@ def manifest_entries(report: Report, out_dir: Path, fingerprint: str) -> dict[st
             "final_loss": report.final_loss,
             "diverged_at": report.diverged_at,
             "fingerprint": fingerprint,
+            "versions": manifest.versions(),  # what made it, so `--check` can say what changed
         }
         if written.kind == "trajectory":
             entries[relative]["recording"] = manifest.recording_fingerprint(report.scene.describe())
@@ -294,20 +306,27 @@ def is_up_to_date(scene, out_dir: Path, entries: dict) -> bool:
 
 
 def build(
-    scenes: list, out_dir: Path, force: bool = False, progress: Callable | None = None, jobs: int = 1
+    scenes: list,
+    out_dir: Path,
+    force: bool = False,
+    progress: Callable | None = None,
+    jobs: int = 1,
+    saved: Callable | None = None,
 ) -> Iterator[Report]:
     """Render each scene that is not up to date, record it in the manifest, and report as each finishes.
 
     Rendered scenes go through `jobs` worker processes (in this process when 1). `progress(label, total)`
-    may return a context manager that yields advance(frames), for a progress bar.
+    may return a context manager that yields advance(frames), for a progress bar. `saved(video)` gives the
+    runs to draw a video from; by default, those saved in out_dir while their recording is current.
     """
-    from .jobs import render_parallel
+    from .jobs import can_fork, render_parallel
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out_dir)
     entries = manifest.load(out_dir)
-    reuse_from = None if force else out_dir  # --force trains again too
+    if saved is None and not force:  # --force trains again too
+        saved = functools.partial(saved_runs, out_dir=out_dir)
     todo = []
     for scene in scenes:
         scene = with_present_formats(scene, out_dir)
@@ -315,10 +334,10 @@ def build(
             yield Report(scene, "up to date", [Written(output_path(out_dir, scene), scene.kind)])
         else:
             todo.append(scene)
-    if jobs > 1 and len(todo) > 1:
+    if jobs > 1 and len(todo) > 1 and can_fork():
         total = sum(frame_count(scene) for scene in todo if scene.kind == "video")  # the bar counts video frames
         with progress_or_nothing(progress, f"{len(todo)} scenes", total) as advance:
-            reports = render_parallel(recording_order(todo), out_dir, jobs, advance, reuse_from)
+            reports = render_parallel(recording_order(todo), out_dir, jobs, advance, saved)
             yield from recorded_in_manifest(reports, out_dir)
         return
     recorded = {}
@@ -326,7 +345,7 @@ def build(
         total = frame_count(scene) if scene.kind == "video" else 1
         with progress_or_nothing(progress if scene.kind == "video" else None, scene.name, total) as advance:
             on_frame = (lambda: advance(1)) if advance else None
-            report = render_safely(scene, out_dir, on_frame, scene_inputs_or_failure(scene, recorded, reuse_from))
+            report = render_safely(scene, out_dir, on_frame, scene_inputs_or_failure(scene, recorded, saved))
         yield from recorded_in_manifest([report], out_dir)
 
 
@@ -346,28 +365,3 @@ def progress_or_nothing(progress: Callable | None, label: str, total: int):
     else:
         with progress(label, total) as advance:
             yield advance
-
-
-def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[str]:
-    """Render `scenes` afresh into a temporary folder and say how out_dir differs; empty when it does not."""
-    import tempfile
-
-    from .compare import compare
-
-    out_dir = Path(out_dir)
-    entries = manifest.load(out_dir)
-    problems = []
-    scenes = [with_present_formats(scene, out_dir) for scene in scenes]  # check the WebM and GIF too
-    with tempfile.TemporaryDirectory(prefix="tp1viz-check-") as fresh:
-        for report in build(scenes, Path(fresh), force=True, jobs=jobs):
-            if report.status == "failed":
-                problems.append(f"{report.scene.name}: could not be rendered: {report.error}")
-            for written in report.written:
-                relative = written.path.relative_to(fresh).as_posix()
-                committed = out_dir / relative
-                problem = compare(written.path, committed)
-                if problem is None and entries.get(relative, {}).get("sha256") != sha256(committed):
-                    problem = f"its {manifest.MANIFEST} entry does not match the file"
-                if problem:
-                    problems.append(f"{relative}: {problem}")
-    return problems

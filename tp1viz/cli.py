@@ -2,6 +2,7 @@
 
 import math
 import os
+import shlex
 import signal
 import sys
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 
 from . import build
+from .jobs import available_cpus
 from .scenes import VIDEO_FORMATS, SceneError, load_catalog
 
 DEFAULT_OUT = "media"
@@ -131,7 +133,7 @@ def main():
 @click.option("--size", type=int, callback=even_size, help="Width and height in px (even, 64..4096).")
 @click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
               help="Comma-separated: mp4, webm (VP9), gif (palette-optimised). MP4 is always written.")  # fmt: skip
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=len(os.sched_getaffinity(0)), show_default="CPUs",
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=available_cpus, show_default="CPUs",
               help="Scenes rendered at once, each in its own process; 1 renders in this process.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
 @click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")
@@ -200,13 +202,29 @@ def render_outputs(scenes: list, out: Path, force: bool, quiet: bool, jobs: int 
 
 
 def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1) -> None:
-    problems = build.check(scenes, out, jobs)
+    """Print a line per stale output and what to run about it; exit 1 if any."""
+    from .check import check
+
+    problems = check(scenes, out, jobs)
     for problem in problems:
         click.echo(f"stale: {problem}", err=True)
     if problems:
+        names = " ".join(dict.fromkeys(problem.scene for problem in problems))
+        click.echo(f"to render them again: {render_command()} {names}{out_option(out)}", err=True)
         sys.exit(1)
     if not quiet:
         click.echo(f"{shown(out)} is up to date: it holds what the code makes")
+
+
+def render_command() -> str:
+    """How the user started this render: `./render` sets TP1VIZ_PROG, the console script does not."""
+    return os.environ.get("TP1VIZ_PROG", "tp1viz render")
+
+
+def out_option(out: Path) -> str:
+    """` --out DIR`, unless DIR is what the command uses anyway."""
+    default = os.environ.get("TP1VIZ_OUT", DEFAULT_OUT)
+    return "" if Path(out).resolve() == Path(default).resolve() else f" --out {shlex.quote(shown(out))}"
 
 
 @contextmanager
@@ -315,7 +333,7 @@ def review(scenes, scene_files, media, out):
 @scene_files_option
 @media_option
 def embed(scene, scene_files, media):
-    """Print the <video> snippet for the site, with a <source> per format rendered (WebM first).
+    """Print the <video> snippet for the site, with a <source> per format rendered (MP4 first).
 
     Example: tp1viz embed linear_sgd
     """
@@ -328,7 +346,8 @@ def embed(scene, scene_files, media):
 def embed_snippet(video, media: Path) -> str:
     """The page's own <video> markup, with the page's paths (/videos/<name>.<format>)."""
     site = f"/videos/{video.name}"
-    sources = [f'  <source src="{site}.{f}" type="video/{f}">' for f in ("webm", "mp4") if f in video.formats]
+    # MP4 first: browsers play the first source they can, and our WebM is 1.3-1.8x the MP4's bytes.
+    sources = [f'  <source src="{site}.{f}" type="video/{f}">' for f in ("mp4", "webm") if f in video.formats]
     fallback = "Your browser does not support MP4 videos somehow..."
     if "gif" in video.formats:
         fallback = f'<img src="{site}.gif" width="{video.size}" height="{video.size}" alt="{video.title}">'

@@ -1,15 +1,16 @@
 """Atomic file output: a file appears complete under its final name, or not at all.
 
-Each temporary file is flock()ed by the process writing it. The lock dies with the process, even on SIGKILL,
+Each temporary file is locked by the process writing it. The lock dies with the process, even on SIGKILL,
 so a later run can tell a stale temporary file (unlocked) from one another render is still writing (locked).
 """
 
-import fcntl
 import hashlib
 import os
 import secrets
 import time
 from pathlib import Path
+
+from . import locks
 
 TEMP_MARK = ".tmp-"
 STALE_AFTER = 2.0  # seconds; a temp file younger than this may not be locked yet by its writer
@@ -37,17 +38,23 @@ class AtomicFile:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.temp = temp_name(self.path)
         self._claim = open(self.temp, "xb")  # noqa: SIM115 -- held open for the lock's lifetime
-        fcntl.flock(self._claim, fcntl.LOCK_EX)
+        locks.lock(self._claim.fileno())
 
     def commit(self) -> None:
         with open(self.temp, "rb") as written:
             os.fsync(written.fileno())  # the bytes are on disk before the name points at them
         os.replace(self.temp, self.path)
         fsync_dir(self.path.parent)
-        self._claim.close()
+        self._release()
 
     def discard(self) -> None:
         self.temp.unlink(missing_ok=True)
+        self._release()
+
+    def _release(self) -> None:
+        if self._claim.closed:
+            return  # committed already: the writer's cleanup discards what is left, which is nothing
+        locks.unlock(self._claim.fileno())
         self._claim.close()
 
     def __enter__(self) -> Path:
@@ -74,10 +81,11 @@ def remove_stale_temps(folder: Path) -> list[Path]:
             if time.time() - temp.stat().st_mtime < STALE_AFTER:
                 continue
             with open(temp, "rb") as probe:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while its writer lives
+                if not locks.try_lock(probe.fileno()):
+                    continue  # its writer lives
                 temp.unlink()
                 removed.append(temp)
-        except (BlockingIOError, FileNotFoundError):
+        except FileNotFoundError:
             continue
     return removed
 

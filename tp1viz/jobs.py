@@ -12,7 +12,18 @@ import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
+
+def available_cpus() -> int:
+    """The CPUs this process may run on: its affinity where the platform has one (Linux), else all."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Whether workers can be forked (not on Windows); without fork, scenes are rendered in this process."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
 
 _frames_done = None  # a shared counter of frames drawn, for the parent's progress bar; set before forking
 
@@ -23,6 +34,8 @@ def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The recorder in the parent feeds every worker: when the cores are contended, it goes first.
     os.nice(5)
+    import numpy as np
+
     from . import draw, encode  # noqa: F401 -- matplotlib comes with draw
 
     draw.data_still(np.zeros(2), np.zeros(2), "warm", 64)  # loads the fonts
@@ -53,7 +66,7 @@ def _render_in_worker(scene, out_dir: Path, inputs: object) -> object:
 
 
 def render_parallel(
-    scenes: list, out_dir: Path, jobs: int, advance: Callable | None, reuse_from: Path | None = None
+    scenes: list, out_dir: Path, jobs: int, advance: Callable | None, saved: Callable | None = None
 ) -> Iterator:
     """Record `scenes` in order here and render them with `jobs` workers; yield each Report as it finishes."""
     from .build import Report, scene_inputs_or_failure
@@ -76,7 +89,7 @@ def render_parallel(
                 yield result.get()
 
         for scene in scenes:
-            inputs = scene_inputs_or_failure(scene, recorded, reuse_from)
+            inputs = scene_inputs_or_failure(scene, recorded, saved)
             if isinstance(inputs, Report):
                 yield inputs
             else:

@@ -6,7 +6,6 @@ matplotlib, so a run with nothing to do stays fast.
 """
 
 import contextlib
-import fcntl
 import functools
 import hashlib
 import json
@@ -15,19 +14,24 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from . import __version__, locks
 from .files import sha256, write_bytes
 
 MANIFEST = "manifest.json"
+STATE = ".tp1viz"  # tp1viz's own bookkeeping inside an output folder: its lock file
 PACKAGE_DIR = Path(__file__).parent
 RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py")
 DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind"}  # scene keys training never reads
-NOT_OUTPUT_CODE = {"cli.py", "__main__.py", "compare.py", "review.py", "notebook.py"}  # none of them shapes a render
+# The modules whose code decides an output's bytes; the rest (the CLI, the executor, locks, --check, review)
+# can change without re-rendering anything.
+OUTPUT_CODE = (*RECORDING_CODE, "scenes.py", "scenes.toml", "draw.py", "encode.py", "build.py", "manifest.py")
 
 
 def _package_version(name: str) -> str:
+    """The installed version, without a local label: torch's CPU wheel says 2.13.0+cpu and computes what 2.13.0
+    does on another index."""
     try:
-        return metadata.version(name)
+        return metadata.version(name).split("+")[0]
     except metadata.PackageNotFoundError:
         return "missing"
 
@@ -57,11 +61,7 @@ def _digest(paths) -> str:
 @functools.cache
 def source_digest() -> str:
     """A hash of tp1viz's own files, so a code change re-renders even without a version bump."""
-    return _digest(
-        path
-        for path in PACKAGE_DIR.rglob("*")
-        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts and path.name not in NOT_OUTPUT_CODE
-    )
+    return _digest(PACKAGE_DIR / name for name in OUTPUT_CODE)
 
 
 @functools.cache
@@ -114,11 +114,19 @@ def dumps(entries: dict) -> str:
 
 @contextlib.contextmanager
 def locked(out_dir: Path):
-    """Hold an exclusive lock on the output folder while its manifest is read, merged and rewritten."""
-    fd = os.open(out_dir, os.O_RDONLY)
+    """Hold an exclusive lock on the output folder while its manifest is read, merged and rewritten.
+
+    The lock is a file's, not the folder's: Windows cannot open a folder to lock it.
+    """
+    state = Path(out_dir) / STATE
+    state.mkdir(exist_ok=True)
+    fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        locks.lock(fd)
+        try:
+            yield
+        finally:
+            locks.unlock(fd)  # Windows releases a closed file's locks only eventually
     finally:
         os.close(fd)
 

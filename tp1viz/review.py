@@ -149,7 +149,7 @@ def video_section(scene, runs: list, media_dir: Path, page_dir: Path, sheet: Pat
 
     sources = "".join(
         f'<source src="{link(build.output_path(media_dir, scene, f), page_dir)}" type="video/{f}">'
-        for f in ("webm", "mp4")
+        for f in ("mp4", "webm")
         if f in scene.formats
     )
     final = " / ".join(format_loss(run.loss[-1]) for run in runs)

@@ -125,9 +125,10 @@ class Still:
     def file_name(self) -> str:
         return self.file or f"{self.name}.png"
 
-    def with_overrides(self, seed=None, size=None, **_video_only) -> "Still":
-        """This still with seed or size replaced; training overrides do not apply to a still."""
-        source = self.source.with_overrides(seed=seed) if self.source else None
+    def with_overrides(self, seed=None, size=None, **training) -> "Still":
+        """This still with seed or size replaced; a surface's training overrides go to the video it draws."""
+        training = {**training, "formats": None}  # a still has no video formats
+        source = self.source.with_overrides(seed=seed, **training) if self.source else None
         changes = {k: v for k, v in {"seed": seed, "size": size}.items() if v is not None}
         return replace(self, source=source, **changes)
 

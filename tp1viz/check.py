@@ -1,0 +1,115 @@
+"""`render --check`: does a media folder hold what the code makes? Asked as three questions.
+
+Float results differ in their last bits between CPUs, and an anti-aliased edge then moves by a pixel: a
+fresh render cannot be held pixel for pixel against a committed one, and a per-pixel tolerance wide enough
+for that would hide real changes. So the questions are kept apart:
+1. The numbers: record afresh and compare with the committed recording, within a relative tolerance.
+2. The pictures: draw every output from the committed recording and require the committed files (the same
+   bytes, or frames within a tolerance for an encoder's CPU-specific rounding).
+3. The manifest: each entry describes its file, and says what a render now would (the same parameters,
+   versions, fingerprint, frame count, final loss), so `render` and `render --check` never disagree.
+"""
+
+import functools
+import math
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import build, manifest
+from .compare import RECORDING_RTOL, compare, compare_runs
+from .files import sha256
+
+
+@dataclass(frozen=True)
+class Stale:
+    """One output that is not what the code makes, and why."""
+
+    scene: str
+    path: str  # relative to the media folder
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
+    """Every way the outputs of `scenes` in out_dir differ from what the code makes; empty when none do."""
+    out_dir = Path(out_dir)
+    scenes = [build.with_present_formats(scene, out_dir) for scene in scenes]  # the WebM and GIF too
+    problems = [problem for video in recorded_videos(scenes) for problem in check_recording(video, out_dir)]
+    entries = manifest.load(out_dir)
+    committed = functools.partial(build.committed_runs, out_dir=out_dir)
+    with tempfile.TemporaryDirectory(prefix="tp1viz-check-") as scratch:
+        scratch = Path(scratch)
+        for report in build.build(scenes, scratch, force=True, jobs=jobs, saved=committed):
+            if report.status == "failed":
+                problems.append(Stale(report.scene.name, report.scene.name, f"could not be rendered: {report.error}"))
+            fresh_entries = manifest.load(scratch)
+            for written in report.written:
+                relative = written.path.relative_to(scratch).as_posix()
+                reason = None if written.kind == "trajectory" else compare(written.path, out_dir / relative)
+                reason = reason or claims_problem(entries.get(relative), fresh_entries[relative], out_dir / relative)
+                if reason:
+                    problems.append(Stale(report.scene.name, relative, reason))
+    return problems
+
+
+def recorded_videos(scenes: list) -> list:
+    """The video scenes whose recordings `scenes` draw: the videos, and the sources of surface stills."""
+    videos = {}
+    for scene in scenes:
+        video = scene if scene.kind == "video" else scene.source
+        if video is not None:
+            videos.setdefault(video.name, video)
+    return list(videos.values())
+
+
+def check_recording(video, out_dir: Path) -> list[Stale]:
+    """Whether the committed recording of `video` holds the numbers recording it now gives."""
+    from .recorder import record_scene
+
+    relative = build.trajectory_path(out_dir, video).relative_to(out_dir).as_posix()
+    committed = build.committed_runs(video, out_dir)
+    if committed is None:
+        path = out_dir / relative
+        return [Stale(video.name, relative, "cannot be read" if path.exists() else "missing")]
+    reason = compare_runs(committed, record_scene(video))
+    return [Stale(video.name, relative, f"the recorded numbers changed: {reason}")] if reason else []
+
+
+def claims_problem(entry, fresh: dict, path: Path) -> str | None:
+    """Why a manifest entry does not describe its file as a render now would, or None."""
+    if not isinstance(entry, dict):
+        return f"{manifest.MANIFEST} has no entry for it"
+    if path.is_file() and (entry.get("bytes") != path.stat().st_size or entry.get("sha256") != sha256(path)):
+        return f"its {manifest.MANIFEST} entry does not describe the file on disk (changed since it was rendered)"
+    if entry.get("fingerprint") != fresh["fingerprint"]:
+        return f"{manifest.MANIFEST}: {why_fingerprints_differ(entry, fresh)}"
+    for key, value in fresh.items():
+        if key in ("sha256", "bytes"):
+            continue  # the committed file's own, checked above; a CPU may encode other bytes for the same frames
+        if key == "final_loss" and same_number(entry.get(key), value):
+            continue
+        if entry.get(key) != value:
+            return f"{manifest.MANIFEST} says {key} {entry.get(key)!r}, a render now gives {value!r}"
+    return None
+
+
+def same_number(a, b) -> bool:
+    if a is None or b is None or not all(isinstance(v, int | float) for v in (a, b)):
+        return a == b
+    return math.isclose(a, b, rel_tol=RECORDING_RTOL)
+
+
+def why_fingerprints_differ(entry: dict, fresh: dict) -> str:
+    """The parameters or versions that made the committed output and differ now."""
+    for what, key in (("parameters", "scene"), ("versions", "versions")):
+        old, new = entry.get(key), fresh[key]
+        if old != new:
+            if not isinstance(old, dict):
+                return f"no record of the {what} that made it"
+            changed = [name for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+            shown = ", ".join(f"{name} {old.get(name)!r} (now {new.get(name)!r})" for name in changed[:3])
+            return f"made with other {what}: {shown}"
+    return "its fingerprint matches no render of these parameters and versions (edited by hand?)"
