@@ -69,3 +69,12 @@ def test_the_program_exits_with_the_commands_code():
     bad = subprocess.run([sys.executable, "-m", "tp1viz", "render", "--jobs", "0"], cwd=ROOT, capture_output=True,
                          text=True)  # fmt: skip
     assert bad.returncode == 2 and bad.stderr.startswith("Error: Invalid value for '--jobs'")
+
+
+def test_any_cpu_count_is_a_valid_default(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(96)), raising=False)  # a big machine
+    result = CliRunner().invoke(main, ["render", "linear_sgd", "tp_1_linear_fit", *SMALL, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "[default: (CPUs)" in CliRunner().invoke(main, ["render", "--help"]).output
