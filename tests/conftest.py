@@ -44,5 +44,5 @@ def small_scene():
 def rendered(small_scene, tmp_path_factory):
     """small_scene rendered once through the real encoder: (scene, out_dir, the video's Written)."""
     out = tmp_path_factory.mktemp("media")
-    report = build.render_video(small_scene, out)
-    return small_scene, out, next(w for w in report.written if w.kind == "video")
+    (report,) = build.build([small_scene], out)
+    return small_scene, out, next(output for output in report.outputs if output.kind == "video")

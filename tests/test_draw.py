@@ -2,14 +2,15 @@ import numpy as np
 import pytest
 from conftest import SCENES
 
-from tp1viz import build, draw
+from tp1viz import draw
 from tp1viz.encode import NullWriter
+from tp1viz.kinds import encode_video
 from tp1viz.recorder import record_scene
 
 
 @pytest.fixture(scope="module")
 def animation(small_scene):
-    return build.animate(small_scene, record_scene(small_scene))
+    return small_scene.animation(record_scene(small_scene))
 
 
 def pixel_of(ax, x, y, size):
@@ -26,12 +27,13 @@ def is_blue(rgb):
     return rgb[2] > 150 and rgb[0] < 120
 
 
-def test_frames_are_one_per_snapshot_plus_the_hold(small_scene, tmp_path):
+def test_frames_are_one_per_snapshot_plus_the_hold(small_scene, animation):
     writer = NullWriter()
-    report = build.render_video(small_scene, tmp_path, writer=writer)
-    video = next(w for w in report.written if w.kind == "video")
-    assert writer.frames == video.frames == build.frame_count(small_scene) == small_scene.steps + 1 + 30
+    last = encode_video(animation, small_scene.hold_frames, writer)
+    (video,) = [output for output in small_scene.outputs("media") if output.kind == "video"]
+    assert writer.frames == video.frames == small_scene.frame_count == small_scene.steps + 1 + 30
     assert writer.last.shape == (256, 256, 4) and writer.last.dtype == np.uint8
+    np.testing.assert_array_equal(last, animation.draw_step(small_scene.steps))  # the poster's frame
 
 
 def test_frame_shows_the_model_in_red_where_it_predicts(animation):

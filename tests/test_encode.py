@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from conftest import decode, stream_info
 
-from tp1viz import build
 from tp1viz.encode import H264, EncoderError, VideoWriter, saving
+from tp1viz.files import AtomicFile
 
 
 def top_level_boxes(path):
@@ -41,7 +41,7 @@ def test_decoded_frames_match_what_was_drawn(rendered):
 
     scene, _, written = rendered
     frames, _ = decode(written.path)
-    drawn = build.animate(scene, record_scene(scene))
+    drawn = scene.animation(record_scene(scene))
     for k in (0, scene.steps // 2, scene.steps):
         expected = drawn.draw_step(k)[..., :3].astype(int)
         difference = np.abs(frames[k].astype(int) - expected)
@@ -53,11 +53,11 @@ def test_decoded_frames_match_what_was_drawn(rendered):
 def test_encoder_failure_quotes_ffmpeg_and_keeps_the_old_file(tmp_path):
     target = tmp_path / "clip.mp4"
     target.write_bytes(b"the good old video")
-    writer = VideoWriter(target, 64, 30, codec_args=["-c:v", "no_such_codec", "-f", "mp4"])
     with pytest.raises(EncoderError, match="Unknown encoder 'no_such_codec'"):
-        with saving(writer) as sink:
-            for _ in range(5):
-                sink.grab_frame(np.zeros((64, 64, 4), np.uint8))
+        with AtomicFile(target) as temp:
+            with saving(VideoWriter(temp, 64, 30, codec_args=["-c:v", "no_such_codec", "-f", "mp4"])) as sink:
+                for _ in range(5):
+                    sink.grab_frame(np.zeros((64, 64, 4), np.uint8))
     assert target.read_bytes() == b"the good old video"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
 
@@ -67,7 +67,7 @@ def test_an_error_while_drawing_leaves_nothing_behind(tmp_path):
     with pytest.raises(RuntimeError, match="drawing failed"):
         with saving(VideoWriter(target, 64, 30, H264)) as sink:
             sink.grab_frame(np.zeros((64, 64, 4), np.uint8))
-            raise RuntimeError("drawing failed")
+            raise RuntimeError("drawing failed")  # the writer removes its half-written output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -76,7 +76,7 @@ def test_decoded_video_shows_the_red_curve_at_the_prediction(rendered):
 
     scene, _, written = rendered
     frames, _ = decode(written.path)
-    animation = build.animate(scene, record_scene(scene))
+    animation = scene.animation(record_scene(scene))
     traj, k = animation.runs[0], scene.steps
     column = 128  # one column of the dense grid, in the middle of the plot
     px, py = animation.fit.curve.axes.transData.transform((traj.grid_x[column], traj.grid_pred[k, column]))

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import decode, stream_info
 
-from tp1viz import build, draw, review
+from tp1viz import draw, review
 from tp1viz.cli import main
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import load_catalog
@@ -58,7 +58,7 @@ def test_frames_are_the_renderers_frames_pixel_for_pixel(tiny, tmp_path):
                  "--media", media, "--out", tmp_path)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny_step0.png", "tiny_step20.png", "tiny_step7.png"]
-    animation = build.animate(scene, record_scene(scene))
+    animation = scene.animation(record_scene(scene))
     for step in (0, 7, 20):
         still = iio.imread(tmp_path / f"tiny_step{step}.png")
         np.testing.assert_array_equal(still, animation.draw_step(step)[..., :3])
@@ -90,7 +90,7 @@ def test_the_contact_sheet_holds_the_requested_tiles_first_and_last_included(tin
     sheet = iio.imread(tmp_path / "tiny_sheet.png")
     steps = review.sheet_steps(scene.steps, 6)
     assert steps == [0, 4, 8, 12, 16, 20]
-    animation = build.animate(scene, record_scene(scene))
+    animation = scene.animation(record_scene(scene))
     for index, step in enumerate(steps):  # each tile is that step's frame, scaled
         top, left = draw.sheet_tile_box(index)
         frame = Image.fromarray(np.ascontiguousarray(animation.draw_step(step)[..., :3]))

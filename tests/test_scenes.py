@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SCENES, decode
 
-from tp1viz import build, datasets, landscape, models
+from tp1viz import datasets, draw, landscape, models
 from tp1viz.cli import main
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import DATASET_PARAMS, MODEL_PARAMS, SceneError, load_catalog
@@ -40,7 +40,7 @@ def test_the_builtin_catalog_has_every_course_scene():
             "loss_landscape_mlp", "lr_sweep", "gd_vs_sgd", "tp_1_linear_fit_no_noise", "tp_1_linear_fit",
             "tp_1_non_linear_noise", "loss_landscape_surface"} == set(SCENES)  # fmt: skip
     assert SCENES["linear_sgd"].lr == 0.005 and SCENES["linear_sgd"].seed == 7
-    assert build.output_path("media", SCENES["loss_landscape_surface"]).as_posix() == "media/loss_landscape.jpeg"
+    assert SCENES["loss_landscape_surface"].primary("media").as_posix() == "media/loss_landscape.jpeg"
 
 
 def test_validation_tables_match_the_real_builders():
@@ -72,7 +72,7 @@ def test_validation_tables_match_the_real_builders():
         ('data = { n_data = "many" }', "scene 'my_scene': key 'data'.n_data: expected an integer, got 'many'"),
         ("batch_size = 500", "scene 'my_scene': key 'batch_size': 500 is more than the 100 data points"),
         ('layout = "landscape"', "scene 'my_scene': key 'layout': the landscape layout needs the linear model"),
-        ('variants = [{ lr = 0.1, label = "a" }]', "scene 'my_scene': key 'variants': only a compare layout"),
+        ('variants = [{ lr = 0.1, label = "a" }]', "only a layout of several runs (compare) has variants"),
         ('kind = "movie"', "scene 'my_scene': key 'kind': 'movie' is not one of video, still"),
     ],
 )
@@ -171,8 +171,8 @@ def test_the_exact_landscape_is_the_mse_and_its_minimum_is_least_squares(landsca
     design = np.column_stack([x, np.ones_like(x)])
     least_squares, *_ = np.linalg.lstsq(design, y, rcond=None)
     np.testing.assert_allclose(landscape.linear_minimum(x, y), least_squares, atol=1e-4)
-    np.testing.assert_allclose(landscape_run.extras["minimum"], least_squares, atol=1e-4)
-    ws, bs, grid = (landscape_run.extras[k] for k in ("grid_u", "grid_v", "grid_loss"))
+    np.testing.assert_allclose(landscape_run.landscape.minimum, least_squares, atol=1e-4)
+    ws, bs, grid = landscape_run.landscape.u, landscape_run.landscape.v, landscape_run.landscape.loss
     for i, j in [(0, 0), (60, 17), (120, 120), (33, 99)]:  # brute force at a few grid points
         assert grid[i, j] == pytest.approx(np.mean((ws[j] * x + bs[i] - y) ** 2), rel=1e-12)
     row, column = np.unravel_index(grid.argmin(), grid.shape)
@@ -180,7 +180,7 @@ def test_the_exact_landscape_is_the_mse_and_its_minimum_is_least_squares(landsca
 
 
 def test_the_sgd_path_ends_inside_the_lowest_contour(landscape_run):
-    levels = landscape.contour_levels(landscape_run.extras["grid_loss"])
+    levels = draw.contour_levels(landscape_run.landscape.loss)
     w, b = landscape_run.params[-1]
     final = landscape.linear_mse_grid(landscape_run.x, landscape_run.y, [w], [b])[0, 0]
     assert levels[0] <= final < levels[1]
@@ -192,24 +192,24 @@ def test_the_sgd_path_ends_inside_the_lowest_contour(landscape_run):
 def test_the_pca_plane_passes_through_the_final_parameters_and_explains_what_it_says():
     scene = SCENES["loss_landscape_mlp"]
     (run,) = record_scene(scene)
-    extras = run.extras
-    np.testing.assert_array_equal(extras["origin"], run.params[-1].astype(np.float64))
-    assert extras["path_u"][-1] == 0 and extras["path_v"][-1] == 0
+    plane = run.landscape
+    np.testing.assert_array_equal(plane.origin, run.params[-1].astype(np.float64))
+    assert plane.path_u[-1] == 0 and plane.path_v[-1] == 0
     # Independently: the share of sum ||theta_k - theta_final||^2 left after projecting on the plane.
     offsets = run.params.astype(np.float64) - run.params[-1]
-    directions = extras["directions"]
+    directions = plane.directions
     np.testing.assert_allclose(directions @ directions.T, np.eye(2), atol=1e-9)
     residual = offsets - offsets @ directions.T @ directions
     explained = 1 - (residual**2).sum() / (offsets**2).sum()
-    assert float(extras["explained"]) == pytest.approx(explained, abs=1e-9)
+    assert plane.explained == pytest.approx(explained, abs=1e-9)
     assert 0.5 < explained <= 1
     # The grid's loss where the plane's origin is equals the recorded final loss.
-    us, vs = extras["grid_u"], extras["grid_v"]
+    us, vs = plane.u, plane.v
     column, row = np.argmin(np.abs(us)), np.argmin(np.abs(vs))
     assert us[column] == pytest.approx(0, abs=(us[1] - us[0]) / 2)
-    near = extras["grid_loss"][row, column]
+    near = plane.loss[row, column]
     assert near == pytest.approx(run.loss[-1], rel=0.5)  # within half a grid cell of the origin
-    animation = build.animate(scene, [run])
+    animation = scene.animation([run])
     title = animation.fig.texts[0].get_text()
     assert f"{100 * explained:.1f}% of the path's variance" in title
 
@@ -224,7 +224,7 @@ def test_lr_sweep_labels_match_the_trajectories():
     assert [run.state() for run in runs] == ["slow", "converged", "oscillating", "diverged"]
     assert runs[3].loss[-1] > runs[3].loss[0]  # the diverging run really climbs
     assert runs[0].loss[-1] > 1.5 * runs[1].loss[-1]  # the slow one really is not there yet
-    animation = build.animate(scene, runs)
+    animation = scene.animation(runs)
     titles = [fit.curve.axes.get_title() for fit in animation.fits]
     assert titles[3] == "above the limit\nlr 0.068: diverged"
     assert [title.rsplit(": ", 1)[1] for title in titles] == ["slow", "converged", "oscillating", "diverged"]

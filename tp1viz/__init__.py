@@ -17,7 +17,12 @@ def record(net, x, y, optimizer, loss_fn, steps: int = 200):
 
 
 def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0):
-    """A video of a recorded run that Jupyter shows inline; .save(path) writes .mp4, .webm or .gif."""
-    from .notebook import video as make_video
+    """A video of a recorded run that Jupyter shows inline; .save(path) writes .mp4, .webm or .gif.
 
-    return make_video(traj, fps=fps, size=size, title=title, hold=hold)
+    Given a scene's name instead ("linear_sgd"), the course's video of it, from media/ when current there.
+    """
+    from . import notebook
+
+    if isinstance(traj, str):
+        return notebook.scene_video(traj)
+    return notebook.video(traj, fps=fps, size=size, title=title, hold=hold)

@@ -10,7 +10,6 @@ for that would hide real changes. So the questions are kept apart:
    versions, fingerprint, frame count, final loss), so `render` and `render --check` never disagree.
 """
 
-import functools
 import math
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from . import build, manifest
 from .compare import RECORDING_RTOL, compare, compare_runs
 from .files import sha256
+from .runs import Runs
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,20 @@ class Stale:
 def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
     """Every way the outputs of `scenes` in out_dir differ from what the code makes; empty when none do."""
     out_dir = Path(out_dir)
-    scenes = [build.with_present_formats(scene, out_dir) for scene in scenes]  # the WebM and GIF too
-    problems = [problem for video in recorded_videos(scenes) for problem in check_recording(video, out_dir)]
+    scenes = [scene.with_formats_on_disk(out_dir) for scene in scenes]  # the WebM and GIF too
+    committed = Runs(out_dir, reuse="any")
+    problems = [problem for video in recorded_videos(scenes) for problem in check_recording(video, committed)]
     entries = manifest.load(out_dir)
-    committed = functools.partial(build.committed_runs, out_dir=out_dir)
     with tempfile.TemporaryDirectory(prefix="tp1viz-check-") as scratch:
         scratch = Path(scratch)
-        for report in build.build(scenes, scratch, force=True, jobs=jobs, saved=committed):
-            if report.status == "failed":
+        for report in build.build(scenes, scratch, force=True, jobs=jobs, runs=committed):
+            if isinstance(report, build.Failed):
                 problems.append(Stale(report.scene.name, report.scene.name, f"could not be rendered: {report.error}"))
+                continue
             fresh_entries = manifest.load(scratch)
-            for written in report.written:
-                relative = written.path.relative_to(scratch).as_posix()
-                reason = None if written.kind == "trajectory" else compare(written.path, out_dir / relative)
+            for output in report.outputs:
+                relative = output.path.relative_to(scratch).as_posix()
+                reason = None if output.kind == "trajectory" else compare(output.path, out_dir / relative)
                 reason = reason or claims_problem(entries.get(relative), fresh_entries[relative], out_dir / relative)
                 if reason:
                     problems.append(Stale(report.scene.name, relative, reason))
@@ -59,22 +60,21 @@ def recorded_videos(scenes: list) -> list:
     """The video scenes whose recordings `scenes` draw: the videos, and the sources of surface stills."""
     videos = {}
     for scene in scenes:
-        video = scene if scene.kind == "video" else scene.source
-        if video is not None:
-            videos.setdefault(video.name, video)
+        if scene.recording is not None:
+            videos.setdefault(scene.recording.name, scene.recording)
     return list(videos.values())
 
 
-def check_recording(video, out_dir: Path) -> list[Stale]:
+def check_recording(video, committed: Runs) -> list[Stale]:
     """Whether the committed recording of `video` holds the numbers recording it now gives."""
-    from .recorder import record_scene
+    from .runs import record
 
-    relative = build.trajectory_path(out_dir, video).relative_to(out_dir).as_posix()
-    committed = build.committed_runs(video, out_dir)
-    if committed is None:
-        path = out_dir / relative
+    path = video.trajectory_path(committed.media_dir)
+    relative = path.relative_to(committed.media_dir).as_posix()
+    saved = committed.saved(video)
+    if saved is None:
         return [Stale(video.name, relative, "cannot be read" if path.exists() else "missing")]
-    reason = compare_runs(committed, record_scene(video))
+    reason = compare_runs(saved, record(video))
     return [Stale(video.name, relative, f"the recorded numbers changed: {reason}")] if reason else []
 
 

@@ -1,6 +1,5 @@
 """The command line: parse, call the build, turn failures into one-line messages. Nothing heavy at import."""
 
-import math
 import os
 import shlex
 import signal
@@ -10,23 +9,29 @@ from pathlib import Path
 
 import click
 
-from . import build
-from .jobs import available_cpus
-from .scenes import VIDEO_FORMATS, SceneError, load_catalog
+from . import build, rules
+from .executor import available_cpus
+from .kinds import VIDEO_FORMATS
+from .scenes import SceneError, load_catalog
 
 DEFAULT_OUT = "media"
 
 
-def positive_finite(ctx, param, value):
-    if value is not None and not (math.isfinite(value) and value > 0):
-        raise click.BadParameter(f"{value} is not a positive finite number")
-    return value
+def by_rule(name: str):
+    """A click callback that checks a value by the shared rule `name` (rules.py)."""
+
+    def callback(ctx, param, value):
+        try:
+            return value if value is None else rules.check(name, value)
+        except rules.RuleError as error:
+            raise click.BadParameter(str(error)) from None
+
+    return callback
 
 
-def even_size(ctx, param, value):
-    if value is not None and (value % 2 or not 64 <= value <= 4096):
-        raise click.BadParameter(f"{value} is not an even number of pixels in 64..4096")
-    return value
+def rule_option(name: str, kind: type, what: str):
+    """`--NAME`, checked by its rule, with the rule's range in the help."""
+    return click.option(f"--{name}", type=kind, callback=by_rule(name), help=f"{what} ({rules.RULES[name].span}).")
 
 
 def writable_dir(ctx, param, value):
@@ -126,11 +131,11 @@ def main():
 @scene_files_option
 @click.option("--out", default=DEFAULT_OUT, envvar="TP1VIZ_OUT", show_default=True, callback=writable_dir,
               help="Output folder (the site's media root). Env: TP1VIZ_OUT.")  # fmt: skip
-@click.option("--steps", type=click.IntRange(1, 100_000), help="Training steps (1..100000).")
-@click.option("--lr", type=float, callback=positive_finite, help="Learning rate (positive, finite).")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed for the data and the initial weights.")
-@click.option("--fps", type=click.IntRange(1, 120), help="Frames per second (1..120).")
-@click.option("--size", type=int, callback=even_size, help="Width and height in px (even, 64..4096).")
+@rule_option("steps", int, "Training steps")
+@rule_option("lr", float, "Learning rate")
+@rule_option("seed", int, "Seed for the data and the initial weights")
+@rule_option("fps", int, "Frames per second")
+@rule_option("size", int, "Width and height in px, even")
 @click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
               help="Comma-separated: mp4, webm (VP9), gif (palette-optimised). MP4 is always written.")  # fmt: skip
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=available_cpus, show_default="CPUs",
@@ -183,20 +188,19 @@ def render_outputs(scenes: list, out: Path, force: bool, quiet: bool, jobs: int 
     for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None, jobs=jobs):
         if show_bars:
             click.echo("\r\033[K", nl=False, err=True)  # clear the bar's line before printing under it
-        if report.status == "failed":
+        if isinstance(report, build.Failed):
             click.echo(f"Error: {report.scene.name}: {report.error}", err=True)
             failed.append(report.scene.name)
-            continue
-        if report.diverged_at is not None:
-            click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (the loss overflowed); "
-                       "the video shows the finite part", err=True)  # fmt: skip
-        if quiet:
-            continue
-        for written in report.written:
-            if report.status == "up to date":
-                click.echo(f"up to date {shown(written.path)}")
-            elif written.kind != "trajectory":
-                click.echo(f"wrote {shown(written.path)} ({describe(written)})")
+        elif isinstance(report, build.UpToDate):
+            if not quiet:
+                click.echo(f"up to date {shown(report.scene.primary(out))}")
+        else:
+            if report.diverged_at is not None:
+                click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (the loss overflowed); "
+                           "the video shows the finite part", err=True)  # fmt: skip
+            for output in report.outputs:
+                if not quiet and output.kind != "trajectory":
+                    click.echo(f"wrote {shown(output.path)} ({describe(output, report.sizes[output.path])})")
     if failed:
         raise SystemExit(1)  # each failure has had its line; the other scenes' outputs are written
 
@@ -233,9 +237,9 @@ def progress_bar(label: str, total: int):
         yield bar.update
 
 
-def describe(written) -> str:
-    size = f"{max(1, round(written.bytes / 1024))} KB"
-    return f"{written.frames} frames, {size}" if written.kind == "video" else size
+def describe(output, size: int) -> str:
+    kilobytes = f"{max(1, round(size / 1024))} KB"
+    return f"{output.frames} frames, {kilobytes}" if output.kind == "video" else kilobytes
 
 
 # ---- review and embedding ---------------------------------------------------------------------------
@@ -337,9 +341,9 @@ def embed(scene, scene_files, media):
 
     Example: tp1viz embed linear_sgd
     """
-    video = build.with_present_formats(one_video(scene, catalog_from(scene_files)), Path(media))
-    if not build.output_path(media, video).is_file():
-        raise click.ClickException(f"{shown(build.output_path(media, video))} is missing; run: tp1viz render {scene}")
+    video = one_video(scene, catalog_from(scene_files)).with_formats_on_disk(Path(media))
+    if not video.video_path(media).is_file():
+        raise click.ClickException(f"{shown(video.video_path(media))} is missing; run: tp1viz render {scene}")
     click.echo(embed_snippet(video, Path(media)))
 
 
@@ -361,16 +365,6 @@ def embed_snippet(video, media: Path) -> str:
     )
 
 
-def summary(scene) -> str:
-    """One line of a scene's parameters, for `list`."""
-    if scene.kind == "still":
-        what = f"surface of {scene.source.name}" if scene.layout == "surface" else f"{scene.dataset} data"
-        return f"{what}, seed {scene.seed}, {scene.size} px"
-    runs = f", {len(scene.variants)} runs" if scene.variants else ""
-    training = f"{scene.model} net, {scene.optimizer_label} lr {scene.lr:g}, {scene.steps} steps{runs}"
-    return f"{scene.layout}: {scene.dataset} data, {training}, seed {scene.seed}, {scene.fps} fps, {scene.size} px"
-
-
 @main.command("list")
 @scene_files_option
 def list_scenes(scene_files):
@@ -379,7 +373,7 @@ def list_scenes(scene_files):
     Example: tp1viz list --scenes my_scenes.toml
     """
     for scene in catalog_from(scene_files).values():
-        path = build.output_path(Path(DEFAULT_OUT), scene)
+        path = scene.primary(Path(DEFAULT_OUT))
         click.echo(f"{scene.name:<27} {scene.kind:<6} {path}")
-        click.echo(f"{'':<34} {summary(scene)}")
+        click.echo(f"{'':<34} {scene.summary()}")
         click.echo(f"{'':<34} defined in {scene.source_file}")

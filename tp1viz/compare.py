@@ -133,10 +133,9 @@ def changed_settings(old: dict, new: dict) -> str:
 
 
 def paired_arrays(old, new) -> dict:
-    """Every recorded array of two runs by name, None where one run lacks it."""
-    from .trajectory import ARRAYS
+    """Every recorded array of two runs by name (the landscape's too), None where one run lacks it."""
+    from .trajectory import run_arrays
 
-    pairs = {name: (getattr(old, name), getattr(new, name)) for name in ARRAYS}
-    for name in sorted(set(old.extras) | set(new.extras)):
-        pairs[f"extras.{name}"] = (old.extras.get(name), new.extras.get(name))
-    return pairs
+    old_arrays, new_arrays = run_arrays(old), run_arrays(new)
+    names = [name for name in dict.fromkeys([*old_arrays, *new_arrays]) if name != "meta"]
+    return {name: (old_arrays.get(name), new_arrays.get(name)) for name in names}

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from .trajectory import Trajectory
+from .trajectory import Landscape, Trajectory
 
 DATA_COLOR = "tab:blue"  # the page: "our dataset" in blue
 MODEL_COLOR = "tab:red"  # the page: "the trained model's predictions" in red
@@ -25,6 +25,8 @@ MAX_OVERSHOOT = 0.25  # the fit axes follow a wild prediction only this far past
 LOSS_CEILING = 10.0  # the loss axis stops at this multiple of the highest starting loss; a diverging run leaves it
 LEFT, RIGHT = 0.13, 0.96  # figure-fraction margins shared by every layout
 TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
+CONTOUR_LEVELS = 14
+LOWEST_LEVEL = 1e-3  # the innermost contour sits at this fraction of the grid's loss range above the minimum
 
 
 def new_canvas(size: int) -> tuple[Figure, FigureCanvasAgg]:
@@ -93,6 +95,13 @@ def format_status(step: int, steps: int, loss: float | None = None) -> str:
     width = len(str(steps))
     status = f"step {step:>{width}d}/{steps}"
     return status if loss is None else f"{status}  loss {format_loss(loss)}"
+
+
+def contour_levels(grid_loss: np.ndarray) -> np.ndarray:
+    """Contour levels spaced geometrically above the minimum, so a quadratic bowl shows evenly spaced rings."""
+    low, high = float(np.nanmin(grid_loss)), float(np.nanmax(grid_loss))
+    excess = np.geomspace(LOWEST_LEVEL * (high - low or 1.0), high - low or 1.0, CONTOUR_LEVELS)
+    return np.concatenate([[low], low + excess])
 
 
 def style_axes(ax, xlabel: str, ylabel: str, fontsize: float = 10) -> None:
@@ -178,18 +187,15 @@ class LossPanel:
 class LandscapePanel:
     """Filled contours of the loss (drawn once, in the background) and the path walked on them so far."""
 
-    def __init__(self, ax, run: Trajectory, path_u: np.ndarray, path_v: np.ndarray, xlabel: str, ylabel: str):
-        from .landscape import contour_levels
-
-        grid_loss = run.extras["grid_loss"]
-        ax.contourf(run.extras["grid_u"], run.extras["grid_v"], grid_loss, levels=contour_levels(grid_loss),
+    def __init__(self, ax, landscape: Landscape):
+        ax.contourf(landscape.u, landscape.v, landscape.loss, levels=contour_levels(landscape.loss),
                     cmap=LANDSCAPE_CMAP)  # fmt: skip
-        self.path_u, self.path_v = shown(path_u), shown(path_v)
+        self.path_u, self.path_v = shown(landscape.path_u), shown(landscape.path_v)
         (self.path,) = ax.plot([], [], color=MODEL_COLOR, lw=1.8, animated=True)
         (self.point,) = ax.plot([], [], "o", color=MODEL_COLOR, mec="white", mew=1.2, ms=7, animated=True)
-        ax.set_xlim(run.extras["grid_u"][0], run.extras["grid_u"][-1])
-        ax.set_ylim(run.extras["grid_v"][0], run.extras["grid_v"][-1])
-        style_axes(ax, xlabel, ylabel)
+        ax.set_xlim(landscape.u[0], landscape.u[-1])
+        ax.set_ylim(landscape.v[0], landscape.v[-1])
+        style_axes(ax, *landscape.labels)
         ax.grid(False)
         self.artists = [self.path, self.point]
 
@@ -321,15 +327,11 @@ class LandscapeAnimation(Animation):
 
     def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = ""):
         run = runs[0]
-        if "path_u" in run.extras:  # the PCA plane of any net
-            explained = float(run.extras["explained"])
-            title = f"{title}: PCA plane, {100 * explained:.1f}% of the path's variance"
-            path, labels = (run.extras["path_u"], run.extras["path_v"]), ("PC 1", "PC 2")
-        else:  # the linear net's own two parameters
-            path, labels = (run.params[:, 0], run.params[:, 1]), ("weight w", "bias b")
+        if run.landscape.kind == "pca":
+            title = f"{title}: PCA plane, {100 * run.landscape.explained:.1f}% of the path's variance"
         super().__init__(runs, size, title)
         land_ax = self.fig.add_axes((0.115, 0.395, 0.345, 0.505))
-        self.landscape = LandscapePanel(land_ax, run, *path, *labels)
+        self.landscape = LandscapePanel(land_ax, run.landscape)
         fit_ax = self.fig.add_axes((0.615, 0.395, RIGHT - 0.615, 0.505))
         self.fit = FitPanel(fit_ax, run, fit_ylim(run))
         self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
@@ -374,7 +376,7 @@ class CompareAnimation(Animation):
             ax.tick_params(labelbottom=False)
 
 
-LAYOUTS = {
+ANIMATIONS = {  # by layout name (layouts.py says what each needs recorded)
     "fit": FitAnimation,
     "landscape": LandscapeAnimation,
     "landscape_pca": LandscapeAnimation,
@@ -399,15 +401,16 @@ def surface_still(run: Trajectory, title: str, size: int = DESIGN_PX) -> np.ndar
     """The loss over (w, b) as a 3-D surface with the optimizer's path on it, as (size, size, 4) uint8."""
     fig, canvas = new_canvas(size)
     ax = fig.add_axes((0.0, 0.0, 1.0, 0.92), projection="3d")
-    u, v = np.meshgrid(run.extras["grid_u"], run.extras["grid_v"])
-    ax.plot_surface(u, v, run.extras["grid_loss"], cmap=LANDSCAPE_CMAP, rstride=4, cstride=4, linewidth=0,
+    landscape = run.landscape
+    u, v = np.meshgrid(landscape.u, landscape.v)
+    ax.plot_surface(u, v, landscape.loss, cmap=LANDSCAPE_CMAP, rstride=4, cstride=4, linewidth=0,
                     antialiased=True, alpha=0.85)  # fmt: skip
     path_loss = shown(run.loss)
-    ax.plot(run.params[:, 0], run.params[:, 1], path_loss, color=MODEL_COLOR, lw=2.2, zorder=10)
-    ax.scatter(run.params[[0, -1], 0], run.params[[0, -1], 1], path_loss[[0, -1]], color=MODEL_COLOR, s=30,
+    ax.plot(landscape.path_u, landscape.path_v, path_loss, color=MODEL_COLOR, lw=2.2, zorder=10)
+    ax.scatter(landscape.path_u[[0, -1]], landscape.path_v[[0, -1]], path_loss[[0, -1]], color=MODEL_COLOR, s=30,
                depthshade=False, zorder=11)  # fmt: skip
-    ax.set_xlabel("weight w", fontsize=10, labelpad=2)
-    ax.set_ylabel("bias b", fontsize=10, labelpad=2)
+    ax.set_xlabel(landscape.labels[0], fontsize=10, labelpad=2)
+    ax.set_ylabel(landscape.labels[1], fontsize=10, labelpad=2)
     ax.set_zlabel("MSE loss", fontsize=10, labelpad=2)
     ax.tick_params(labelsize=8, pad=0)
     ax.view_init(elev=32, azim=-128)

@@ -1,9 +1,10 @@
-"""The encoder: RGBA frames in, one video file out, atomically. Knows ffmpeg; knows nothing about plots.
+"""The encoder: RGBA frames in, one video file out. Knows ffmpeg; knows nothing about plots.
 
 The writer follows matplotlib.animation's narrow protocol (setup / grab_frame / finish) and runs the
-ffmpeg binary that imageio-ffmpeg ships. We start that binary ourselves rather than through
-imageio_ffmpeg.write_frames, because write_frames lets ffmpeg's stderr go to the terminal and never checks
-its exit status: a failed encode would look like a success.
+ffmpeg binary that imageio-ffmpeg ships. It writes the path it is given, a temporary file that the caller
+moves into place once everything of the scene is written; a failed encode removes it. We start ffmpeg
+ourselves rather than through imageio_ffmpeg.write_frames, because write_frames lets ffmpeg's stderr go to
+the terminal and never checks its exit status: a failed encode would look like a success.
 """
 
 import contextlib
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import AtomicFile
+RUNNING: set[subprocess.Popen] = set()  # ffmpeg processes of this process, stopped if it must die at once
 
 
 class EncoderError(RuntimeError):
@@ -74,7 +75,7 @@ def ffmpeg_failure(process: subprocess.Popen, log) -> EncoderError:
 
 
 class VideoWriter:
-    """Pipes raw RGBA frames to ffmpeg, writing a temporary file that replaces `path` only when complete.
+    """Pipes raw RGBA frames to ffmpeg, which writes `path`.
 
     A thread does the pipe writes, so drawing the next frame overlaps with ffmpeg taking this one: frames are
     copied into a few reusable buffers, and grab_frame waits only when ffmpeg is that many frames behind.
@@ -84,25 +85,25 @@ class VideoWriter:
 
     def __init__(self, path: Path, size: int, fps: int, codec_args: list[str] = H264):
         self.path, self.size, self.fps, self.codec_args = Path(path), size, fps, codec_args
-        self.frames = 0
+        self.frames, self.finished = 0, False
 
     def command(self, ffmpeg: str, output: Path) -> list[str]:
         # rgba straight from Agg's buffer: ffmpeg converts it to yuv420p faster than numpy could drop alpha.
         raw_input = ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{self.size}x{self.size}", "-r", str(self.fps)]
-        # -y: the temporary output exists already (AtomicFile created and locked it).
+        # -y: the output may exist already (an empty temporary file reserving its name).
         return [ffmpeg, "-y", "-nostdin", "-hide_banner", "-loglevel", "error", *raw_input, "-i", "pipe:0",
                 "-an", *self.codec_args, *REPRODUCIBLE, str(output)]  # fmt: skip
 
     def setup(self) -> None:
         ffmpeg = ffmpeg_exe()  # fails fast, before anything is created
-        self.output = AtomicFile(self.path)
         self.log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty ffmpeg can never block on it
-        command = self.command(ffmpeg, self.output.temp)
         try:
-            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=self.log, bufsize=0)
+            self.process = subprocess.Popen(self.command(ffmpeg, self.path), stdin=subprocess.PIPE, stderr=self.log,
+                                            bufsize=0)  # fmt: skip
         except OSError as error:
-            self.output.discard()
+            self.log.close()
             raise EncoderError(f"cannot start ffmpeg ({ffmpeg}): {error.strerror}") from None
+        RUNNING.add(self.process)
         self.failure: OSError | None = None
         # SimpleQueue, not Queue: a Ctrl-C landing inside Queue.get can leave its lock held and hang the pump.
         self.free, self.filled = queue.SimpleQueue(), queue.SimpleQueue()
@@ -145,10 +146,10 @@ class VideoWriter:
 
     def finish(self) -> None:
         self.close()
-        self.output.commit()
+        self.finished = True
 
     def cleanup(self) -> None:
-        """Stop ffmpeg if it still runs and remove the temporary file; the old output stays untouched."""
+        """Stop ffmpeg if it still runs; unless it finished, remove what it wrote."""
         if self.process.poll() is None:
             self.process.kill()  # a pump blocked in write() now fails and drains
             self.process.wait()
@@ -157,8 +158,10 @@ class VideoWriter:
             self.pump.join(timeout=5)  # a daemon thread: never let it hold up an interrupted exit
         with contextlib.suppress(BrokenPipeError, OSError):
             self.process.stdin.close()
+        RUNNING.discard(self.process)
         self.log.close()
-        self.output.discard()
+        if not self.finished:
+            self.path.unlink(missing_ok=True)
 
 
 class FanOut:
@@ -187,10 +190,8 @@ class FanOut:
             writer.grab_frame(rgba)
 
     def finish(self) -> None:
-        for writer in self.writers:  # every encode must succeed before any file is replaced
-            writer.close()
         for writer in self.writers:
-            writer.output.commit()
+            writer.finish()
 
     def cleanup(self) -> None:
         for writer in self.writers:
@@ -215,6 +216,13 @@ class NullWriter:
 
     def cleanup(self) -> None:
         pass
+
+
+def stop_all() -> None:
+    """Kill this process's ffmpeg processes: for a worker whose parent died, which must not linger."""
+    for process in list(RUNNING):
+        with contextlib.suppress(OSError):
+            process.kill()
 
 
 @contextlib.contextmanager

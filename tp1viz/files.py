@@ -1,61 +1,74 @@
 """Atomic file output: a file appears complete under its final name, or not at all.
 
-Each temporary file is locked by the process writing it. The lock dies with the process, even on SIGKILL,
-so a later run can tell a stale temporary file (unlocked) from one another render is still writing (locked).
+Every temporary file is a hidden sibling of its target named `.<name>.tp1viz-<token>-<random><suffix>`, a
+pattern no one else's file has. A render's token is its claim on the temporary files it makes: a lock file
+in DIR/.tp1viz/claims/ that the render holds while it lives (its forked workers share the lock). The lock dies
+with its holders, even on SIGKILL, so a later render deletes the temporary files of a dead claim at once and
+never touches those of a live one.
 """
 
 import hashlib
 import os
+import re
 import secrets
-import time
+import shutil
+import stat
 from pathlib import Path
 
 from . import locks
 
-TEMP_MARK = ".tmp-"
-STALE_AFTER = 2.0  # seconds; a temp file younger than this may not be locked yet by its writer
+STATE = ".tp1viz"  # tp1viz's own bookkeeping inside an output folder
+PROCESS_TOKEN = secrets.token_hex(8)  # names the temporary files of writes no claim covers
+TEMP = re.compile(r"\.(?P<name>.+)\.tp1viz-(?P<token>[0-9a-f]{16})-[0-9a-f]{8}(?P<suffix>\.[A-Za-z0-9]+)?")
 
 
-def temp_name(path: Path) -> Path:
+def temp_path(path: Path, token: str = PROCESS_TOKEN) -> Path:
     """A hidden sibling of `path` that keeps its suffix, so tools still infer the format."""
-    return path.with_name(f".{path.stem}{TEMP_MARK}{secrets.token_hex(4)}{path.suffix}")
+    path = Path(path)
+    return path.with_name(f".{path.name}.tp1viz-{token}-{secrets.token_hex(4)}{path.suffix}")
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable."""
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
-class AtomicFile:
-    """A locked temporary file beside `path`: commit() moves it into place, discard() removes it."""
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (a no-op where folders cannot be opened, as on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
-    def __init__(self, path: Path):
+
+def replace(temp: Path, path: Path) -> None:
+    """Move a complete temporary file onto its target: its bytes reach the disk before the name points at them."""
+    fsync_file(temp)
+    os.replace(temp, path)
+    fsync_dir(Path(path).parent)
+
+
+class AtomicFile:
+    """A temporary file beside `path`: commit() moves it into place, discard() removes it."""
+
+    def __init__(self, path: Path, token: str = PROCESS_TOKEN):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.temp = temp_name(self.path)
-        self._claim = open(self.temp, "xb")  # noqa: SIM115 -- held open for the lock's lifetime
-        locks.lock(self._claim.fileno())
+        self.temp = temp_path(self.path, token)
+        self.temp.touch(exist_ok=False)
 
     def commit(self) -> None:
-        with open(self.temp, "rb") as written:
-            os.fsync(written.fileno())  # the bytes are on disk before the name points at them
-        os.replace(self.temp, self.path)
-        fsync_dir(self.path.parent)
-        self._release()
+        replace(self.temp, self.path)
 
     def discard(self) -> None:
         self.temp.unlink(missing_ok=True)
-        self._release()
-
-    def _release(self) -> None:
-        if self._claim.closed:
-            return  # committed already: the writer's cleanup discards what is left, which is nothing
-        locks.unlock(self._claim.fileno())
-        self._claim.close()
 
     def __enter__(self) -> Path:
         return self.temp
@@ -67,30 +80,82 @@ class AtomicFile:
             self.discard()
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes, token: str = PROCESS_TOKEN) -> None:
     """Write `data` to `path` atomically."""
-    with AtomicFile(path) as temp:
+    with AtomicFile(path, token) as temp:
         temp.write_bytes(data)
-
-
-def remove_stale_temps(folder: Path) -> list[Path]:
-    """Delete temporary files left by killed renders under `folder`; leave those still being written."""
-    removed = []
-    for temp in Path(folder).rglob(f".*{TEMP_MARK}*"):
-        try:
-            if time.time() - temp.stat().st_mtime < STALE_AFTER:
-                continue
-            with open(temp, "rb") as probe:
-                if not locks.try_lock(probe.fileno()):
-                    continue  # its writer lives
-                temp.unlink()
-                removed.append(temp)
-        except FileNotFoundError:
-            continue
-    return removed
 
 
 def sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     with open(path, "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
+class Claim:
+    """A render's claim on the temporary files it makes in `out_dir`, held until close()."""
+
+    def __init__(self, out_dir: Path):
+        self.claims = Path(out_dir) / STATE / "claims"
+        self.claims.mkdir(parents=True, exist_ok=True)
+        self.token = secrets.token_hex(8)
+        # Locked under a name no cleaner reads, then renamed: a claim is never seen unlocked while its owner lives.
+        pending = self.claims / f".{self.token}"
+        self.fd = os.open(pending, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        locks.lock(self.fd)
+        os.replace(pending, self.claims / self.token)
+
+    def temp(self, path: Path) -> Path:
+        return temp_path(path, self.token)
+
+    def close(self, folders) -> None:
+        """Remove what is left of this claim's temporary files in `folders`, then the claim itself."""
+        remove_temps(folders, {self.token})
+        (self.claims / self.token).unlink(missing_ok=True)
+        locks.unlock(self.fd)
+        os.close(self.fd)
+
+
+def dead_claims(out_dir: Path) -> set[str]:
+    """The tokens of claims in out_dir whose renders are gone (their lock is free)."""
+    dead = set()
+    claims = Path(out_dir) / STATE / "claims"
+    for claim in claims.glob("*") if claims.is_dir() else ():
+        if claim.name.startswith("."):
+            continue  # being created
+        try:
+            fd = os.open(claim, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            if locks.try_lock(fd):
+                dead.add(claim.name)
+                locks.unlock(fd)
+        finally:
+            os.close(fd)
+    return dead
+
+
+def remove_temps(folders, tokens: set[str]) -> list[Path]:
+    """Delete the temporary files of these tokens in `folders` (not below them): regular files only."""
+    removed = []
+    for folder in folders:
+        for entry in os.scandir(folder) if Path(folder).is_dir() else ():
+            match = TEMP.fullmatch(entry.name)
+            if match and match["token"] in tokens and stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def remove_dead_claims(out_dir: Path, folders) -> list[Path]:
+    """Delete the temporary files of renders that died (killed before they could clean up), and their claims."""
+    dead = dead_claims(out_dir)
+    removed = remove_temps(folders, dead)
+    for token in dead:
+        (Path(out_dir) / STATE / "claims" / token).unlink(missing_ok=True)
+    return removed
+
+
+def remove_tree(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)

@@ -8,10 +8,10 @@
 
 import numpy as np
 
+from .trajectory import Landscape
+
 GRID = 121  # points per axis: smooth contours at 4096 px, a few milliseconds to draw once
 PAD = 0.25  # the grid reaches this fraction of the path's extent past it on every side
-CONTOUR_LEVELS = 14
-LOWEST_LEVEL = 1e-3  # the innermost contour sits at this fraction of the grid's loss range above the minimum
 
 
 def linear_mse_grid(x: np.ndarray, y: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
@@ -48,7 +48,7 @@ def span(values: np.ndarray, *extra: float, pad: float = PAD) -> np.ndarray:
     return np.linspace(low - margin, high + margin, GRID)
 
 
-def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> dict:
+def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> Landscape:
     """The exact MSE around a Linear(1, 1) net's path; params (steps+1, 2) as (weight, bias).
 
     The grid is centred on the minimum, and its half-widths are chosen so the loss rises by the same amount
@@ -62,7 +62,9 @@ def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> dict:
     half = np.maximum(reach, (reach * curvature).max() / curvature)  # equal loss rise at all four edges
     ws = np.linspace(minimum[0] - half[0], minimum[0] + half[0], GRID)
     bs = np.linspace(minimum[1] - half[1], minimum[1] + half[1], GRID)
-    return {"grid_u": ws, "grid_v": bs, "grid_loss": linear_mse_grid(x, y, ws, bs), "minimum": minimum}
+    return Landscape(u=ws, v=bs, loss=linear_mse_grid(x, y, ws, bs), path_u=params[:, 0], path_v=params[:, 1],
+                     origin=np.zeros(2), directions=np.eye(2), kind="exact", labels=("weight w", "bias b"),
+                     minimum=(float(minimum[0]), float(minimum[1])))  # fmt: skip
 
 
 def pca_plane(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -80,14 +82,7 @@ def pca_plane(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return origin, directions[:2], explained
 
 
-def contour_levels(grid_loss: np.ndarray) -> np.ndarray:
-    """Contour levels spaced geometrically above the minimum, so a quadratic bowl shows evenly spaced rings."""
-    low, high = float(np.nanmin(grid_loss)), float(np.nanmax(grid_loss))
-    excess = np.geomspace(LOWEST_LEVEL * (high - low or 1.0), high - low or 1.0, CONTOUR_LEVELS)
-    return np.concatenate([[low], low + excess])
-
-
-def plane_landscape(net, x, y, loss_fn, params: np.ndarray) -> dict:
+def plane_landscape(net, x, y, loss_fn, params: np.ndarray) -> Landscape:
     """The loss of `net`'s architecture on the PCA plane of its path, one batched forward pass for the grid."""
     import torch
     from torch.func import functional_call, vmap
@@ -108,13 +103,6 @@ def plane_landscape(net, x, y, loss_fn, params: np.ndarray) -> dict:
 
     with torch.no_grad():
         losses = vmap(loss_at)(torch.as_tensor(points, dtype=x.dtype)).numpy()
-    return {
-        "grid_u": us,
-        "grid_v": vs,
-        "grid_loss": losses.reshape(u.shape).astype(np.float64),
-        "path_u": path[:, 0],
-        "path_v": path[:, 1],
-        "origin": origin,
-        "directions": directions,
-        "explained": np.array(explained),
-    }
+    return Landscape(u=us, v=vs, loss=losses.reshape(u.shape).astype(np.float64), path_u=path[:, 0],
+                     path_v=path[:, 1], origin=origin, directions=directions, kind="pca", labels=("PC 1", "PC 2"),
+                     explained=explained)  # fmt: skip

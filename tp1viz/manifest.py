@@ -15,16 +15,16 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__, locks
-from .files import sha256, write_bytes
+from .files import STATE, sha256, write_bytes
 
 MANIFEST = "manifest.json"
-STATE = ".tp1viz"  # tp1viz's own bookkeeping inside an output folder: its lock file
 PACKAGE_DIR = Path(__file__).parent
-RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py")
+RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py", "layouts.py")
 DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind"}  # scene keys training never reads
 # The modules whose code decides an output's bytes; the rest (the CLI, the executor, locks, --check, review)
 # can change without re-rendering anything.
-OUTPUT_CODE = (*RECORDING_CODE, "scenes.py", "scenes.toml", "draw.py", "encode.py", "build.py", "manifest.py")
+OUTPUT_CODE = (*RECORDING_CODE, "scenes.py", "scenes.toml", "kinds.py", "draw.py", "encode.py",
+               "manifest.py")  # fmt: skip
 
 
 def _package_version(name: str) -> str:
@@ -131,16 +131,44 @@ def locked(out_dir: Path):
         os.close(fd)
 
 
-def update(out_dir: Path, new_entries: dict) -> None:
-    """Merge `new_entries` into the manifest, dropping entries whose files are gone, atomically."""
+def merge(out_dir: Path, new_entries: dict, token: str) -> None:
+    """Merge `new_entries` into the manifest, dropping entries whose files are gone; hold locked() around it."""
     out_dir = Path(out_dir)
-    with locked(out_dir):
-        entries = {path: entry for path, entry in load(out_dir).items() if (out_dir / path).is_file()}
-        entries.update(new_entries)
-        text = dumps(entries)
-        if (out_dir / MANIFEST).is_file() and (out_dir / MANIFEST).read_text() == text:
-            return  # unchanged: do not touch the file
-        write_bytes(out_dir / MANIFEST, text.encode())
+    entries = {path: entry for path, entry in load(out_dir).items() if (out_dir / path).is_file()}
+    entries.update(new_entries)
+    text = dumps(entries)
+    if (out_dir / MANIFEST).is_file() and (out_dir / MANIFEST).read_text() == text:
+        return  # unchanged: do not touch the file
+    write_bytes(out_dir / MANIFEST, text.encode(), token)
+
+
+def entries(drawn, out_dir: Path) -> dict[str, dict]:
+    """The manifest's entries for a scene's new files, keyed by path relative to out_dir."""
+    scene = drawn.scene.describe()
+    made = {}
+    for new in drawn.files:
+        output = new.output
+        relative = output.path.relative_to(out_dir).as_posix()
+        made[relative] = {
+            "path": relative,
+            "kind": output.kind,
+            "format": output.path.suffix.lstrip("."),
+            "sha256": new.sha256,  # of the bytes written, whatever may replace the file later
+            "bytes": new.bytes,
+            "width": output.width,
+            "height": output.height,
+            "fps": output.fps,
+            "frames": output.frames,
+            "duration": round(output.frames / output.fps, 6) if output.fps else None,
+            "scene": scene,
+            "final_loss": drawn.final_loss,
+            "diverged_at": drawn.diverged_at,
+            "fingerprint": fingerprint(scene),
+            "versions": versions(),  # what made it, so `--check` can say what changed
+        }
+        if output.kind == "trajectory":
+            made[relative]["recording"] = recording_fingerprint(scene)
+    return made
 
 
 def is_current(out_dir: Path, relative_paths: list[str], scene_fingerprint: str, entries: dict) -> bool:

@@ -1,5 +1,6 @@
 """Training with a snapshot of the model at every step. Knows torch; knows nothing about plotting."""
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
 import torch
@@ -153,7 +154,11 @@ def make_optimizer(name: str, parameters, lr: float):
 
 
 def record_scene(scene) -> list[Trajectory]:
-    """Run a scene: its data, then each run from the same initial weights, each recorded step by step."""
+    """Run a scene: its data, then each run from the same initial weights, each recorded step by step.
+
+    `scene.landscape` says which loss surface to compute with each run: "exact" (the linear net's MSE over
+    (w, b)), "pca" (the loss on the PCA plane of the path) or None.
+    """
     from . import landscape, models
 
     # Scenes are tiny: threads would only fight over the cores, and one thread everywhere keeps every float
@@ -169,9 +174,9 @@ def record_scene(scene) -> list[Trajectory]:
         optimizer = make_optimizer(settings["optimizer"], net.parameters(), settings["lr"])
         batches = minibatches(len(x), settings["batch_size"], generator) if settings["batch_size"] else None
         traj = record(net, x, y, optimizer, loss_fn, scene.steps, scene.describe() | {"run": settings}, batches)
-        if scene.layout == "landscape":
-            traj.extras.update(landscape.linear_landscape(traj.x, traj.y, traj.params))
-        elif scene.layout == "landscape_pca":
-            traj.extras.update(landscape.plane_landscape(net, x, y, loss_fn, traj.params))
+        if scene.landscape == "exact":
+            traj = dataclasses.replace(traj, landscape=landscape.linear_landscape(traj.x, traj.y, traj.params))
+        elif scene.landscape == "pca":
+            traj = dataclasses.replace(traj, landscape=landscape.plane_landscape(net, x, y, loss_fn, traj.params))
         runs.append(traj)
     return runs

@@ -10,20 +10,14 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from . import build, manifest
 from .files import write_bytes
+from .kinds import image_bytes
+from .runs import Runs
 
 
 def recorded_runs(scene, media_dir: Path) -> list:
     """The scene's runs: read from media_dir when they are current there (no torch needed), else recorded."""
-    scene = build.with_present_formats(scene, media_dir)
-    if build.is_up_to_date(scene, Path(media_dir), manifest.load(media_dir)):
-        from .trajectory import load_runs
-
-        return load_runs(build.trajectory_path(media_dir, scene))
-    from .recorder import record_scene
-
-    return record_scene(scene)
+    return Runs(media_dir).of(scene)
 
 
 def resolve_steps(specs, steps: int) -> list[int]:
@@ -43,10 +37,10 @@ def frame_file(dest: Path, scene, step: int) -> Path:
 
 def write_frames(scene, steps: list[int], media_dir: Path, dest: Path) -> list[Path]:
     """Each step as a lossless PNG drawn by the video's own renderer: the video frame before encoding."""
-    animation = build.animate(scene, recorded_runs(scene, media_dir))
+    animation = scene.animation(recorded_runs(scene, media_dir))
     paths = [frame_file(dest, scene, step) for step in steps]
     for step, path in zip(steps, paths, strict=True):
-        build.write_image(path, animation.draw_step(step))
+        write_bytes(path, image_bytes(animation.draw_step(step), path.suffix))
     return paths
 
 
@@ -73,10 +67,10 @@ def write_sheet(scene, count: int, media_dir: Path, dest: Path, runs: list | Non
     from .draw import contact_sheet
 
     runs = runs or recorded_runs(scene, media_dir)
-    animation = build.animate(scene, runs)
+    animation = scene.animation(runs)
     tiles = [(animation.draw_step(k).copy(), step_label(runs, k)) for k in sheet_steps(scene.steps, count)]
     path = sheet_file(dest, scene)
-    build.write_image(path, contact_sheet(tiles, f"{scene.name}: {scene.heading}"))
+    write_bytes(path, image_bytes(contact_sheet(tiles, f"{scene.name}: {scene.heading}"), path.suffix))
     return path
 
 
@@ -148,7 +142,7 @@ def video_section(scene, runs: list, media_dir: Path, page_dir: Path, sheet: Pat
     from .draw import format_loss
 
     sources = "".join(
-        f'<source src="{link(build.output_path(media_dir, scene, f), page_dir)}" type="video/{f}">'
+        f'<source src="{link(scene.video_path(media_dir, f), page_dir)}" type="video/{f}">'
         for f in ("mp4", "webm")
         if f in scene.formats
     )
@@ -160,7 +154,7 @@ def video_section(scene, runs: list, media_dir: Path, page_dir: Path, sheet: Pat
   <div class="row">
     <div style="flex: 0 1 {scene.size}px">
       <video controls muted preload="auto" width="{scene.size}" height="{scene.size}"
-             poster="{link(build.poster_path(media_dir, scene), page_dir)}">{sources}</video>
+             poster="{link(scene.poster_path(media_dir), page_dir)}">{sources}</video>
       <input type="range" min="0" max="{scene.steps}" step="1" value="0" aria-label="step">
       <output></output>
     </div>
@@ -175,7 +169,7 @@ def still_section(scene, media_dir: Path, page_dir: Path) -> str:
 <section id="{scene.name}">
   <h2>{scene.name}</h2>
   <p>{html.escape(scene.title)}</p>
-  <img src="{link(build.output_path(media_dir, scene), page_dir)}" width="{scene.size}" alt="{scene.name}">
+  <img src="{link(scene.outputs(media_dir)[0].path, page_dir)}" width="{scene.size}" alt="{scene.name}">
 </section>"""
 
 
@@ -187,7 +181,7 @@ def write_review(scenes: list, media_dir: Path, page_dir: Path, sheet_count: int
         if scene.kind == "still":
             sections.append(still_section(scene, media_dir, page_dir))
             continue
-        scene = build.with_present_formats(scene, media_dir)
+        scene = scene.with_formats_on_disk(media_dir)
         runs = recorded_runs(scene, media_dir)
         sheet = write_sheet(scene, sheet_count, media_dir, page_dir, runs)
         sections.append(video_section(scene, runs, media_dir, page_dir, sheet))

@@ -4,11 +4,14 @@ The course's scenes are in scenes.toml beside this file; `--scenes FILE` adds or
 author's own file with the same schema. Nothing here imports torch.
 """
 
-import math
 import re
 import tomllib
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, fields
 from pathlib import Path
+
+from . import rules
+from .kinds import STILLS, VIDEO_FORMATS, Still, Variant, Video, canonical_formats
+from .layouts import LAYOUTS
 
 BUILTIN = Path(__file__).with_name("scenes.toml")
 NAME = re.compile(r"[a-z0-9_]+")
@@ -27,124 +30,10 @@ MODEL_PARAMS = {
     "mlp": {"n_feature": int, "n_hidden": int, "n_output": int},
 }
 OPTIMIZERS = ("sgd", "adam")
-VIDEO_LAYOUTS = ("fit", "landscape", "landscape_pca", "compare")
-VIDEO_FORMATS = ("mp4", "webm", "gif")  # mp4 always; webm and gif beside it on request
-STILL_LAYOUTS = ("data", "surface")
-MAX_VARIANTS = 4
 
 
 class SceneError(ValueError):
     """A scene file that cannot be used; the message names the file, the scene and the key."""
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One run of a `compare` scene: the base scene with a few settings changed."""
-
-    label: str  # shown in the panel's title
-    lr: float | None = None  # None: the scene's lr (or limit_fraction's)
-    limit_fraction: float | None = None  # lr = this fraction of the stability limit 1 / mean(x^2)
-    batch_size: int | None = None  # 0 = full batch
-    optimizer: str | None = None
-
-
-@dataclass(frozen=True)
-class Video:
-    """A training run (or several, side by side) recorded step by step and rendered as an MP4."""
-
-    name: str  # also the file name: videos/<name>.mp4
-    title: str  # shown above the plot
-    dataset: str  # a key of DATASET_PARAMS
-    model: str  # a key of MODEL_PARAMS
-    lr: float  # learning rate
-    steps: int  # updates recorded; the video shows steps + 1 snapshots
-    layout: str = "fit"  # fit | landscape | landscape_pca | compare
-    data: dict = field(default_factory=dict)  # overrides of the data set's defaults
-    model_sizes: dict = field(default_factory=dict)  # overrides of the model's sizes
-    optimizer: str = "sgd"  # sgd | adam
-    batch_size: int = 0  # 0 = full batch, as on the page; else minibatches from a seeded shuffle
-    seed: int = 7  # draws the data, then the initial weights, then the minibatch order
-    fps: int = 30  # the page's players default to 30 fps
-    size: int = 512  # px, square; the page embeds <video width="512" height="512">
-    hold: float = 1.0  # seconds the final frame stays on screen
-    variants: tuple[Variant, ...] = ()  # the runs of a compare layout
-    formats: tuple[str, ...] = ("mp4",)  # files written per video, in VIDEO_FORMATS order; mp4 always
-    source_file: str = field(default="", compare=False)  # where the scene was defined
-
-    kind = "video"
-
-    @property
-    def optimizer_label(self) -> str:
-        if self.optimizer == "adam":
-            return "Adam"
-        return f"SGD (batch {self.batch_size})" if self.batch_size else "SGD"
-
-    @property
-    def heading(self) -> str:
-        """The title line; the learning rate comes from the parameters, so overrides show."""
-        if self.layout == "compare":
-            return self.title
-        return f"{self.title}, {self.optimizer_label} lr {self.lr:g}"
-
-    def with_overrides(self, **overrides) -> "Video":
-        """This scene with the given fields replaced (None means keep); `formats` adds to the scene's."""
-        changes = {k: v for k, v in overrides.items() if v is not None}
-        if "formats" in changes:
-            changes["formats"] = canonical_formats((*self.formats, *changes["formats"]))
-        return replace(self, **changes)
-
-    def describe(self) -> dict:
-        """The parameters that decide the output, JSON-safe."""
-        params = asdict(self)
-        params.pop("source_file")
-        params["variants"] = list(params["variants"])  # as JSON gives it back
-        params["formats"] = list(params["formats"])
-        params["kind"] = self.kind
-        params["loss"] = "mse"
-        return params
-
-
-@dataclass(frozen=True)
-class Still:
-    """A picture: a data set's scatter plot (layout data) or a video's loss surface (layout surface)."""
-
-    name: str
-    title: str
-    layout: str = "data"  # data | surface
-    dataset: str | None = None  # for layout data
-    data: dict = field(default_factory=dict)
-    seed: int = 7  # the same draw as the videos on the same data set
-    size: int = 512  # px, square, like the videos
-    file: str | None = None  # the output's file name; default <name>.png
-    source: Video | None = None  # for layout surface: the video scene whose run is drawn
-    source_file: str = field(default="", compare=False)
-
-    kind = "still"
-
-    @property
-    def file_name(self) -> str:
-        return self.file or f"{self.name}.png"
-
-    def with_overrides(self, seed=None, size=None, **training) -> "Still":
-        """This still with seed or size replaced; a surface's training overrides go to the video it draws."""
-        training = {**training, "formats": None}  # a still has no video formats
-        source = self.source.with_overrides(seed=seed, **training) if self.source else None
-        changes = {k: v for k, v in {"seed": seed, "size": size}.items() if v is not None}
-        return replace(self, source=source, **changes)
-
-    def describe(self) -> dict:
-        """The parameters that decide the output, JSON-safe."""
-        params = asdict(self)
-        params.pop("source_file")
-        params["source"] = self.source.describe() if self.source else None
-        params["kind"] = self.kind
-        return params
-
-
-def canonical_formats(formats) -> tuple[str, ...]:
-    """mp4 plus the requested formats, each once, in VIDEO_FORMATS order."""
-    wanted = {"mp4", *formats}
-    return tuple(name for name in VIDEO_FORMATS if name in wanted)
 
 
 # ---- validation -------------------------------------------------------------------------------------
@@ -163,27 +52,21 @@ def _typed(value, kind, where: str):
     return value
 
 
-def _in_range(value, low, high, where: str):
-    if not (low <= value <= high):
-        raise SceneError(f"{where}: {value!r} is not in {low}..{high}")
-    return value
+def _rule(name: str):
+    """A check by the shared rule `name` (rules.py), its refusal as a SceneError."""
 
+    def check(value, where: str):
+        try:
+            return rules.check(name, value)
+        except rules.RuleError as error:
+            raise SceneError(f"{where}: {error}") from None
 
-def _positive_finite(value, where: str):
-    if not (math.isfinite(value) and value > 0):
-        raise SceneError(f"{where}: {value!r} is not a positive finite number")
-    return value
+    return check
 
 
 def _one_of(value, choices, where: str):
     if value not in choices:
         raise SceneError(f"{where}: {value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _even_size(value, where: str):
-    if value % 2 or not 64 <= value <= 4096:
-        raise SceneError(f"{where}: {value!r} is not an even number of pixels in 64..4096")
     return value
 
 
@@ -200,31 +83,31 @@ def _params(table, allowed: dict, where: str) -> dict:
     return checked
 
 
-# Each key: (type, extra check or None). Defaults come from the dataclasses above, so they live in one place.
+# Each key: (type, extra check or None). Defaults come from the dataclasses in kinds.py, ranges from rules.py.
 COMMON_KEYS = {
     "title": (str, None),
-    "seed": (int, lambda v, w: _in_range(v, 0, 2**63 - 1, w)),
-    "size": (int, _even_size),
+    "seed": (int, _rule("seed")),
+    "size": (int, _rule("size")),
 }
 VIDEO_KEYS = {
     **COMMON_KEYS,
-    "layout": (str, lambda v, w: _one_of(v, VIDEO_LAYOUTS, w)),
+    "layout": (str, lambda v, w: _one_of(v, tuple(LAYOUTS), w)),
     "dataset": (str, lambda v, w: _one_of(v, tuple(DATASET_PARAMS), w)),
     "data": (dict, None),
     "model": (str, lambda v, w: _one_of(v, tuple(MODEL_PARAMS), w)),
     "model_sizes": (dict, None),
     "optimizer": (str, lambda v, w: _one_of(v, OPTIMIZERS, w)),
-    "batch_size": (int, lambda v, w: _in_range(v, 0, 100_000, w)),
-    "lr": (float, _positive_finite),
-    "steps": (int, lambda v, w: _in_range(v, 1, 100_000, w)),
-    "fps": (int, lambda v, w: _in_range(v, 1, 120, w)),
-    "hold": (float, lambda v, w: _in_range(v, 0.0, 10.0, w)),
+    "batch_size": (int, _rule("batch_size")),
+    "lr": (float, _rule("lr")),
+    "steps": (int, _rule("steps")),
+    "fps": (int, _rule("fps")),
+    "hold": (float, _rule("hold")),
     "variants": (list, None),
     "formats": (list, lambda v, w: _formats(v, w)),
 }
 STILL_KEYS = {
     **COMMON_KEYS,
-    "layout": (str, lambda v, w: _one_of(v, STILL_LAYOUTS, w)),
+    "layout": (str, lambda v, w: _one_of(v, tuple(STILLS), w)),
     "dataset": (str, lambda v, w: _one_of(v, tuple(DATASET_PARAMS), w)),
     "data": (dict, None),
     "file": (str, lambda v, w: v if STILL_FILE.fullmatch(v) else _bad_file(v, w)),
@@ -232,9 +115,9 @@ STILL_KEYS = {
 }
 VARIANT_KEYS = {
     "label": (str, None),
-    "lr": (float, _positive_finite),
-    "limit_fraction": (float, _positive_finite),
-    "batch_size": (int, lambda v, w: _in_range(v, 0, 100_000, w)),
+    "lr": (float, _rule("lr")),
+    "limit_fraction": (float, _rule("limit_fraction")),
+    "batch_size": (int, _rule("batch_size")),
     "optimizer": (str, lambda v, w: _one_of(v, OPTIMIZERS, w)),
 }
 
@@ -285,12 +168,14 @@ def _fields(table: dict, keys: dict, cls, where: str) -> dict:
 
 def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
     at = f"{where}: key 'variants'"
-    if scene["layout"] != "compare":
+    if LAYOUTS[scene["layout"]].runs == (1, 1):
         if items:
-            raise SceneError(f"{at}: only a compare layout has variants")
+            several = ", ".join(name for name, layout in LAYOUTS.items() if layout.runs != (1, 1))
+            raise SceneError(f"{at}: only a layout of several runs ({several}) has variants")
         return ()
-    if not 2 <= len(items) <= MAX_VARIANTS:
-        raise SceneError(f"{at}: a compare layout needs 2 to {MAX_VARIANTS} variants, got {len(items)}")
+    low, high = LAYOUTS[scene["layout"]].runs
+    if not low <= len(items) <= high:
+        raise SceneError(f"{at}: a {scene['layout']} layout needs {low} to {high} variants, got {len(items)}")
     variants = []
     for index, item in enumerate(items):
         checked = _fields(_typed(item, dict, f"{at}[{index}]"), VARIANT_KEYS, Variant, f"{at}[{index}]")
@@ -312,8 +197,10 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     for batch in [checked["batch_size"], *(v.batch_size for v in checked["variants"] if v.batch_size)]:
         if batch > n_data:
             raise SceneError(f"{where}: key 'batch_size': {batch} is more than the {n_data} data points")
-    if checked["layout"] == "landscape" and checked["model"] != "linear":
-        raise SceneError(f"{where}: key 'layout': the landscape layout needs the linear model (2 parameters)")
+    models = LAYOUTS[checked["layout"]].models
+    if models and checked["model"] not in models:
+        raise SceneError(f"{where}: key 'layout': the {checked['layout']} layout needs the {' or '.join(models)} "
+                         "model (2 parameters)")  # fmt: skip
     return Video(name=name, source_file=source_file, **checked)
 
 
@@ -359,9 +246,9 @@ def _resolve(still: dict, videos: dict[str, Video]) -> Still:
         where = f"{still['source_file']}: scene '{still['name']}': key 'source'"
         if source is None:
             raise SceneError(f"{where}: no video scene named {still['source']!r}")
-        if source.layout != "landscape":
+        if source.landscape != "exact":
             raise SceneError(f"{where}: {still['source']!r} is not a landscape video")
-    return Still(**{**still, "source": source})
+    return STILLS[still["layout"]](**{**still, "source": source})
 
 
 def load_catalog(extra_files=()) -> dict:

@@ -15,8 +15,26 @@ import numpy as np
 from .files import write_bytes
 
 ARRAYS = ("x", "y", "grid_x", "loss", "pred", "grid_pred", "params")
+LANDSCAPE_ARRAYS = ("u", "v", "loss", "path_u", "path_v", "origin", "directions")
 SETTLED_SHARE = 0.01  # a loss still falling by more than this share of its total fall is "slow"
 REVERSING_SHARE = 0.5  # a run whose steps reverse direction more often than this is "oscillating"
+
+
+@dataclass(frozen=True, eq=False)
+class Landscape:
+    """The loss over a plane of parameter space, origin + u directions[0] + v directions[1], and the path on it."""
+
+    u: np.ndarray  # (G,) grid coordinates along the first direction
+    v: np.ndarray  # (G,) along the second
+    loss: np.ndarray  # (G, G) loss at (v[i], u[j])
+    path_u: np.ndarray  # (steps+1,) the run's parameters projected on the plane
+    path_v: np.ndarray  # (steps+1,)
+    origin: np.ndarray  # (p,) where the plane passes
+    directions: np.ndarray  # (2, p) orthonormal
+    kind: str  # "exact": the linear net's own (w, b); "pca": the path's first two principal components
+    labels: tuple[str, str]  # the axes' names: ("weight w", "bias b") or ("PC 1", "PC 2")
+    explained: float = 1.0  # the share of the path's spread about the origin that the plane holds
+    minimum: tuple[float, float] | None = None  # where the loss is lowest on the plane, when known exactly
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,7 +49,7 @@ class Trajectory:
     grid_pred: np.ndarray  # (steps+1, g) predictions on grid_x
     params: np.ndarray  # (steps+1, p) all parameters, flattened in module order
     meta: dict = field(default_factory=dict)  # the scene's and the run's parameters (JSON-safe)
-    extras: dict = field(default_factory=dict)  # named arrays a layout needs, e.g. a loss landscape
+    landscape: Landscape | None = None  # recorded when the layout draws one
 
     @property
     def steps(self) -> int:
@@ -74,37 +92,62 @@ class Trajectory:
         return load_runs(path)[0]
 
 
+def run_arrays(run: Trajectory) -> dict[str, np.ndarray]:
+    """Every array of a run by name, its landscape's as landscape.<name>, its parameters as JSON."""
+    arrays = {name: getattr(run, name) for name in ARRAYS}
+    if run.landscape is not None:
+        arrays.update({f"landscape.{name}": getattr(run.landscape, name) for name in LANDSCAPE_ARRAYS})
+    described = {}
+    if run.landscape is not None:
+        described = {"kind": run.landscape.kind, "labels": run.landscape.labels, "explained": run.landscape.explained}
+    if run.landscape is not None and run.landscape.minimum is not None:
+        described["minimum"] = list(run.landscape.minimum)
+    arrays["meta"] = np.array(json.dumps({"meta": run.meta, "landscape": described}, sort_keys=True))
+    return arrays
+
+
 def runs_to_bytes(runs: list[Trajectory]) -> bytes:
     """The .npz bytes of several runs; no pickles, so loading an untrusted file is safe."""
-    arrays = {}
-    for index, run in enumerate(runs):
-        arrays.update({f"{index}.{name}": getattr(run, name) for name in ARRAYS})
-        arrays.update({f"{index}.extra.{name}": value for name, value in run.extras.items()})
-        arrays[f"{index}.meta"] = np.array(json.dumps(run.meta, sort_keys=True))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            # np.savez stamps each member with the wall clock; a fixed date keeps the bytes reproducible.
-            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            member.compress_type = zipfile.ZIP_DEFLATED
-            with archive.open(member, "w") as stream:
-                np.lib.format.write_array(stream, np.asarray(array, order="C"), allow_pickle=False)
+        for index, run in enumerate(runs):
+            for name, array in run_arrays(run).items():
+                # np.savez stamps each member with the wall clock; a fixed date keeps the bytes reproducible.
+                member = zipfile.ZipInfo(f"{index}.{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                member.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(member, "w") as stream:
+                    np.lib.format.write_array(stream, np.asarray(array, order="C"), allow_pickle=False)
     return buffer.getvalue()
 
 
-def save_runs(path: Path, runs: list[Trajectory]) -> None:
+def save_runs(path: Path, runs: list[Trajectory], token: str | None = None) -> None:
     """Write several runs to one .npz, atomically."""
-    write_bytes(Path(path), runs_to_bytes(runs))
+    write_bytes(Path(path), runs_to_bytes(runs), token)
 
 
 def load_runs(path: Path) -> list[Trajectory]:
-    """Every run in a file written by `save_runs`."""
+    """Every run in a file written by `save_runs`; ValueError if it is not one."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ValueError(f"not a recording ({error})") from None
     runs = []
-    with np.load(path, allow_pickle=False) as npz:
-        count = len({key.split(".")[0] for key in npz.files})
-        for index in range(count):
-            prefix = f"{index}."
-            extras = {key[len(prefix) + 6 :]: npz[key] for key in npz.files if key.startswith(prefix + "extra.")}
-            arrays = {name: npz[prefix + name] for name in ARRAYS}
-            runs.append(Trajectory(meta=json.loads(str(npz[prefix + "meta"])), extras=extras, **arrays))
+    for index in range(len({name.split(".")[0] for name in arrays})):
+        runs.append(run_from_arrays({k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{index}.")}))
     return runs
+
+
+def run_from_arrays(arrays: dict) -> Trajectory:
+    try:
+        described = json.loads(str(arrays["meta"]))
+        landscape = None
+        if "landscape" in described and described["landscape"]:
+            about = described["landscape"]
+            minimum = tuple(about["minimum"]) if "minimum" in about else None
+            fields = {name: arrays[f"landscape.{name}"] for name in LANDSCAPE_ARRAYS}
+            landscape = Landscape(**fields, kind=about["kind"], labels=tuple(about["labels"]),
+                                  explained=about["explained"], minimum=minimum)  # fmt: skip
+        return Trajectory(meta=described["meta"], landscape=landscape, **{name: arrays[name] for name in ARRAYS})
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"not a recording (no {error})") from None

@@ -30,7 +30,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.animation import FFMpegWriter, FuncAnimation  # noqa: E402
 
-from tp1viz import build  # noqa: E402
 from tp1viz.encode import VideoWriter, saving  # noqa: E402
 from tp1viz.recorder import record_scene  # noqa: E402
 from tp1viz.scenes import load_catalog  # noqa: E402
@@ -43,9 +42,9 @@ def timed(function) -> float:
 
 
 def tp1viz_way(runs, scene, out: Path) -> None:
-    animation = build.animate(scene, runs)
+    animation = scene.animation(runs)
     with saving(VideoWriter(out, scene.size, scene.fps)) as sink:
-        for frame in animation.frames(hold=build.hold_frames(scene)):
+        for frame in animation.frames(hold=scene.hold_frames):
             sink.grab_frame(frame)
 
 
@@ -70,7 +69,7 @@ def textbook_way(traj, scene, out: Path) -> None:
         fit_ax.set_title(f"step {k} / {last}    loss {traj.loss[k]:#.4g}")
         return curve, loss_line, marker
 
-    frames = build.frame_count(scene)
+    frames = scene.frame_count
     FuncAnimation(fig, update, frames=frames, blit=True).save(out, writer=FFMpegWriter(fps=scene.fps))
     plt.close(fig)
 
@@ -153,9 +152,9 @@ def main() -> None:
     scene = load_catalog()["linear_sgd"]
     runs = record_scene(scene)
     traj = runs[0]
-    frames = build.frame_count(scene)
-    animation = build.animate(scene, runs)
-    predrawn = [frame.copy() for frame in animation.frames(hold=build.hold_frames(scene))]
+    frames = scene.frame_count
+    animation = scene.animation(runs)
+    predrawn = [frame.copy() for frame in animation.frames(hold=scene.hold_frames)]
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)

@@ -1,0 +1,370 @@
+"""The kinds of scene, and what each does: its outputs, what it needs recorded, how it renders, what it costs.
+
+A scene is data, read and validated from TOML by scenes.py; its kind is its class. The build loop asks a
+scene these questions and never tests which kind it holds. Rendering writes every new file of a scene as a
+temporary file beside its target and returns them as `Drawn`; nothing is in place until the scene is
+committed (commit.py), so a scene's files change together or not at all.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .files import sha256
+from .layouts import LAYOUTS
+
+VIDEO_FORMATS = ("mp4", "webm", "gif")  # mp4 always; webm and gif beside it on request
+FOLDERS = ("", "videos", "trajectories")  # where outputs go, relative to the output folder
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file a scene makes, and what the manifest says of it."""
+
+    path: Path
+    kind: str  # video | poster | still | trajectory
+    width: int | None = None
+    height: int | None = None
+    fps: int | None = None
+    frames: int | None = None
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """An output written to a temporary file beside its target, waiting for its scene's commit."""
+
+    output: Output
+    temp: Path
+    sha256: str  # of the bytes written, so the manifest records exactly those
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Every new file of one scene, not yet in place, and the facts the manifest keeps about the run."""
+
+    scene: object
+    files: list[NewFile]
+    final_loss: float | None = None
+    diverged_at: int | None = None  # the first step whose loss overflowed
+
+
+class TempFiles:
+    """Temporary files for one scene's outputs: kept when rendering succeeds, removed when it fails."""
+
+    def __init__(self, temp_for: Callable[[Path], Path]):
+        self.temp_for, self.made = temp_for, []
+
+    def __call__(self, output: Output) -> Path:
+        output.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.temp_for(output.path)
+        self.made.append((output, temp))
+        return temp
+
+    def new_files(self) -> list[NewFile]:
+        return [NewFile(output, temp, sha256(temp), temp.stat().st_size) for output, temp in self.made]
+
+    def __enter__(self) -> "TempFiles":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            for _, temp in self.made:
+                temp.unlink(missing_ok=True)
+
+
+def image_bytes(rgba, suffix: str) -> bytes:
+    """An opaque RGBA frame as PNG (lossless) or JPEG bytes, by the file suffix, with no timestamp."""
+    import imageio.v3 as iio
+
+    options = {"quality": 90} if suffix in (".jpg", ".jpeg") else {}
+    return iio.imwrite("<bytes>", rgba[..., :3], extension=suffix, **options)
+
+
+def encode_video(animation, hold: int, sink, on_frame: Callable[[], None] | None = None):
+    """The render loop: every snapshot, then the last one `hold` more times, into `sink`; returns the last frame."""
+    from . import signals
+
+    frame = None
+    for frame in animation.frames(hold=hold):
+        signals.checkpoint()
+        sink.grab_frame(frame)
+        if on_frame:
+            on_frame()
+    return frame
+
+
+def hold_frames(hold: float, fps: int) -> int:
+    """How many repeats of the final frame keep it on screen for `hold` seconds."""
+    return round(hold * fps)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One run of a `compare` scene: the base scene with a few settings changed."""
+
+    label: str  # shown in the panel's title
+    lr: float | None = None  # None: the scene's lr (or limit_fraction's)
+    limit_fraction: float | None = None  # lr = this fraction of the stability limit 1 / mean(x^2)
+    batch_size: int | None = None  # 0 = full batch
+    optimizer: str | None = None
+
+
+def canonical_formats(formats) -> tuple[str, ...]:
+    """mp4 plus the requested formats, each once, in VIDEO_FORMATS order."""
+    wanted = {"mp4", *formats}
+    return tuple(name for name in VIDEO_FORMATS if name in wanted)
+
+
+@dataclass(frozen=True)
+class Video:
+    """A training run (or several, side by side) recorded step by step and rendered as an MP4."""
+
+    name: str  # also the file name: videos/<name>.mp4
+    title: str  # shown above the plot
+    dataset: str  # a key of datasets.DATASETS
+    model: str  # a key of models.MODELS
+    lr: float  # learning rate
+    steps: int  # updates recorded; the video shows steps + 1 snapshots
+    layout: str = "fit"  # a key of layouts.LAYOUTS
+    data: dict = field(default_factory=dict)  # overrides of the data set's defaults
+    model_sizes: dict = field(default_factory=dict)  # overrides of the model's sizes
+    optimizer: str = "sgd"  # sgd | adam
+    batch_size: int = 0  # 0 = full batch, as on the page; else minibatches from a seeded shuffle
+    seed: int = 7  # draws the data, then the initial weights, then the minibatch order
+    fps: int = 30  # the page's players default to 30 fps
+    size: int = 512  # px, square; the page embeds <video width="512" height="512">
+    hold: float = 1.0  # seconds the final frame stays on screen
+    variants: tuple[Variant, ...] = ()  # the runs of a compare layout
+    formats: tuple[str, ...] = ("mp4",)  # files written per video, in VIDEO_FORMATS order; mp4 always
+    source_file: str = field(default="", compare=False)  # where the scene was defined
+
+    kind = "video"
+    priority = 1  # recorded after the data stills, before the surfaces that reuse its run
+
+    # ---- what it is ----
+
+    @property
+    def landscape(self) -> str | None:
+        """The loss surface its layout draws, which the recorder computes with each run."""
+        return LAYOUTS[self.layout].landscape
+
+    @property
+    def optimizer_label(self) -> str:
+        if self.optimizer == "adam":
+            return "Adam"
+        return f"SGD (batch {self.batch_size})" if self.batch_size else "SGD"
+
+    @property
+    def heading(self) -> str:
+        """The title line; the learning rate comes from the parameters, so overrides show."""
+        if self.variants:
+            return self.title
+        return f"{self.title}, {self.optimizer_label} lr {self.lr:g}"
+
+    @property
+    def hold_frames(self) -> int:
+        return hold_frames(self.hold, self.fps)
+
+    @property
+    def frame_count(self) -> int:
+        """Frames in the video: one per snapshot, then the held final frame."""
+        return self.steps + 1 + self.hold_frames
+
+    @property
+    def cost(self) -> int:
+        """A rough render cost, to start the longest scenes first."""
+        return self.frame_count * self.size**2 * max(1, len(self.variants))
+
+    def summary(self) -> str:
+        """One line of parameters, for `list`."""
+        runs = f", {len(self.variants)} runs" if self.variants else ""
+        training = f"{self.model} net, {self.optimizer_label} lr {self.lr:g}, {self.steps} steps{runs}"
+        return f"{self.layout}: {self.dataset} data, {training}, seed {self.seed}, {self.fps} fps, {self.size} px"
+
+    def with_overrides(self, **overrides) -> "Video":
+        """This scene with the given fields replaced (None means keep); `formats` adds to the scene's."""
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if "formats" in changes:
+            changes["formats"] = canonical_formats((*self.formats, *changes["formats"]))
+        return replace(self, **changes)
+
+    def with_formats_on_disk(self, out_dir: Path) -> "Video":
+        """This scene, also making every format already on disk, so an old WebM or GIF is never left stale."""
+        present = [suffix for suffix in VIDEO_FORMATS if self.video_path(out_dir, suffix).is_file()]
+        return self.with_overrides(formats=present)
+
+    def describe(self) -> dict:
+        """The parameters that decide the output, JSON-safe."""
+        params = asdict(self)
+        params.pop("source_file")
+        params["variants"] = list(params["variants"])  # as JSON gives it back
+        params["formats"] = list(params["formats"])
+        params["kind"] = self.kind
+        params["loss"] = "mse"
+        return params
+
+    # ---- where its files go ----
+
+    def video_path(self, out_dir: Path, suffix: str = "mp4") -> Path:
+        """Mirrors the page's paths: /videos/<name>.mp4."""
+        return Path(out_dir) / "videos" / f"{self.name}.{suffix}"
+
+    def poster_path(self, out_dir: Path) -> Path:
+        """The final frame as a JPEG, for <video poster=...>."""
+        return self.video_path(out_dir, "jpg")
+
+    def trajectory_path(self, out_dir: Path) -> Path:
+        """The recorded runs, beside the media drawn from them."""
+        return Path(out_dir) / "trajectories" / f"{self.name}.npz"
+
+    def primary(self, out_dir: Path) -> Path:
+        """The file a person asks for: the MP4."""
+        return self.video_path(out_dir)
+
+    def outputs(self, out_dir: Path) -> list[Output]:
+        """Every file the scene makes: its runs, a video per format, the poster."""
+        size, frames = self.size, self.frame_count
+        videos = [Output(self.video_path(out_dir, f), "video", size, size, self.fps, frames) for f in self.formats]
+        poster = Output(self.poster_path(out_dir), "poster", size, size, None, 1)
+        return [Output(self.trajectory_path(out_dir), "trajectory"), *videos, poster]
+
+    # ---- how it is made ----
+
+    @property
+    def recording(self) -> "Video":
+        """The video scene whose recorded runs this scene draws: itself."""
+        return self
+
+    def inputs(self, runs) -> list:
+        """What drawing needs, from the runs service: this scene's recorded runs."""
+        return runs.of(self)
+
+    def animation(self, runs: list):
+        """The figure that draws these runs, frame by frame."""
+        from .draw import ANIMATIONS
+
+        return ANIMATIONS[self.layout](runs, size=self.size, title=self.heading)
+
+    def render(self, runs: list, out_dir: Path, temp_for, on_frame=None) -> Drawn:
+        """Draw and encode every format from one drawing pass, then the poster and the runs, as temporary files."""
+        from .encode import FORMATS, FanOut, VideoWriter, saving
+        from .trajectory import runs_to_bytes
+
+        trajectory, *videos, poster = self.outputs(out_dir)
+        animation = self.animation(runs)
+        with TempFiles(temp_for) as temps:
+            writers = [VideoWriter(temps(video), self.size, self.fps, FORMATS[video.path.suffix[1:]])
+                       for video in videos]  # fmt: skip
+            with saving(FanOut(writers)) as sink:
+                last = encode_video(animation, self.hold_frames, sink, on_frame)
+            temps(poster).write_bytes(image_bytes(last, poster.path.suffix))
+            temps(trajectory).write_bytes(runs_to_bytes(runs))
+            final_loss = float(runs[0].loss[-1])
+            return Drawn(self, temps.new_files(), final_loss if math.isfinite(final_loss) else None,
+                         animation.diverged_at)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Still:
+    """A picture: a data set's scatter plot (layout data) or a video's loss surface (layout surface)."""
+
+    name: str
+    title: str
+    layout: str = "data"  # data | surface
+    dataset: str | None = None  # for layout data
+    data: dict = field(default_factory=dict)
+    seed: int = 7  # the same draw as the videos on the same data set
+    size: int = 512  # px, square, like the videos
+    file: str | None = None  # the output's file name; default <name>.png
+    source: Video | None = None  # for layout surface: the video scene whose run is drawn
+    source_file: str = field(default="", compare=False)
+
+    kind = "still"
+    priority = 0
+
+    @property
+    def file_name(self) -> str:
+        return self.file or f"{self.name}.png"
+
+    @property
+    def cost(self) -> int:
+        return 20 * self.size**2
+
+    def with_overrides(self, seed=None, size=None, **training) -> "Still":
+        """This still with seed or size replaced; a surface's training overrides go to the video it draws."""
+        training = {**training, "formats": None}  # a still has no video formats
+        source = self.source.with_overrides(seed=seed, **training) if self.source else None
+        changes = {k: v for k, v in {"seed": seed, "size": size}.items() if v is not None}
+        return replace(self, source=source, **changes)
+
+    def with_formats_on_disk(self, out_dir: Path) -> "Still":
+        return self
+
+    def describe(self) -> dict:
+        """The parameters that decide the output, JSON-safe."""
+        params = asdict(self)
+        params.pop("source_file")
+        params["source"] = self.source.describe() if self.source else None
+        params["kind"] = self.kind
+        return params
+
+    def primary(self, out_dir: Path) -> Path:
+        return Path(out_dir) / self.file_name
+
+    def outputs(self, out_dir: Path) -> list[Output]:
+        """Mirrors the page's paths: /<file>."""
+        return [Output(Path(out_dir) / self.file_name, "still", self.size, self.size, None, 1)]
+
+    def render(self, inputs, out_dir: Path, temp_for, on_frame=None) -> Drawn:
+        (still,) = self.outputs(out_dir)
+        with TempFiles(temp_for) as temps:
+            temps(still).write_bytes(image_bytes(self.picture(inputs), still.path.suffix))
+            return Drawn(self, temps.new_files())
+
+
+class DataStill(Still):
+    """A data set's scatter plot, as the page shows its three data sets."""
+
+    def summary(self) -> str:
+        return f"{self.dataset} data, seed {self.seed}, {self.size} px"
+
+    @property
+    def recording(self) -> None:
+        return None  # needs data, not runs
+
+    def inputs(self, runs) -> tuple:
+        from .recorder import scene_data  # torch: data sets are drawn by torch's generator, as on the page
+
+        x, y, _ = scene_data(self)
+        return x.numpy().ravel(), y.numpy().ravel()
+
+    def picture(self, inputs):
+        from .draw import data_still
+
+        return data_still(*inputs, self.title, self.size)
+
+
+class SurfaceStill(Still):
+    """A landscape video's loss surface in 3-D, with its run's path on it."""
+
+    priority = 2  # after its video, whose run it reuses
+
+    def summary(self) -> str:
+        return f"surface of {self.source.name}, seed {self.seed}, {self.size} px"
+
+    @property
+    def recording(self) -> Video:
+        return self.source
+
+    def inputs(self, runs) -> list:
+        return runs.of(self.source)[:1]
+
+    def picture(self, inputs):
+        from .draw import surface_still
+
+        return surface_still(inputs[0], self.title, self.size)
+
+
+STILLS = {"data": DataStill, "surface": SurfaceStill}  # by layout
