@@ -1,15 +1,72 @@
 import hashlib
+import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
-from tp1viz import build
+from tp1viz import build, locks
+from tp1viz.cli import main
+from tp1viz.files import TEMP
 from tp1viz.scenes import load_catalog
 
 SCENES = load_catalog()
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue renders in about a second
+
+
+def run(*args):
+    """`tp1viz ARGS` in this process, as click's test runner calls it."""
+    return CliRunner().invoke(main, [str(arg) for arg in args])
+
+
+def cli_process(*args, **popen):
+    """`tp1viz ARGS` in its own interpreter, as a user's shell would start it."""
+    return subprocess.Popen([sys.executable, "-m", "tp1viz", *map(str, args)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)  # fmt: skip
+
+
+def temps(folder: Path) -> list[Path]:
+    """tp1viz's temporary files anywhere under `folder`."""
+    return sorted(path for path in Path(folder).rglob(".*") if TEMP.fullmatch(path.name))
+
+
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """A folder `make(folder)` fills once for the whole run, however many xdist workers ask for it."""
+    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
+    folder, done = root / name, root / f"{name}.done"
+    fd = os.open(root / f"{name}.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        locks.lock(fd)  # the other workers wait here until the first has made it
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            make(folder)
+            done.touch()
+    finally:
+        os.close(fd)
+    return folder
+
+
+def render_catalogue(folder: Path) -> None:
+    result = run("render", *SMALL, "--jobs", 1, "--out", folder, "-q")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def catalogue(tmp_path_factory) -> Path:
+    """Every scene, SMALL, rendered once in this process: the folder as the tests found it. Copy it to change it."""
+    return made_once(tmp_path_factory, "catalogue", render_catalogue)
+
+
+@pytest.fixture
+def media(catalogue, tmp_path) -> Path:
+    """A copy of the catalogue to change."""
+    return Path(shutil.copytree(catalogue, tmp_path / "media"))
 
 
 def digests(folder: Path) -> dict:

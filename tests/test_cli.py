@@ -57,9 +57,3 @@ def test_render_script_works_from_another_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Usage: tp1viz render" in result.stdout
     assert "TP1VIZ_OUT" in result.stdout
-
-
-def test_python_dash_m_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "tp1viz", "list"], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "linear_sgd" in result.stdout

@@ -204,6 +204,9 @@ class LandscapePanel:
         self.point.set_data([self.path_u[k]], [self.path_v[k]])
 
 
+GLYPHS: dict[tuple, np.ndarray] = {}  # (font size, dpi, sub-pixel phase, character) -> image, for every video
+
+
 class StatusLine:
     """The text that changes every frame, pasted from glyph images that matplotlib drew once.
 
@@ -230,17 +233,18 @@ class StatusLine:
         self.cell_height = int(round(2.2 * fontsize * self.dpi / 72)) // 2 * 2
         self.row = int(round(center)) - self.cell_height // 2
         self.cell_width = int(np.ceil(self.advance)) + 2 * self.PAD
-        self.glyphs: dict[str, np.ndarray] = {}
+        self.key = (fontsize, self.dpi, self.phase)  # videos of one size share their glyph images
 
     def glyph(self, char: str) -> np.ndarray:
         """The (cell_height, cell_width, 3) image of one character on white, drawn by matplotlib once."""
-        if char not in self.glyphs:
+        key = (*self.key, char)
+        if key not in GLYPHS:
             fig = Figure(figsize=(self.cell_width / self.dpi, self.cell_height / self.dpi), dpi=self.dpi)
             canvas = FigureCanvasAgg(fig)
             fig.text((self.PAD + self.phase) / self.cell_width, 0.5, char, fontproperties=self.font, va="center")
             canvas.draw()
-            self.glyphs[char] = np.asarray(canvas.buffer_rgba())[: self.cell_height, : self.cell_width, :3].copy()
-        return self.glyphs[char]
+            GLYPHS[key] = np.asarray(canvas.buffer_rgba())[: self.cell_height, : self.cell_width, :3].copy()
+        return GLYPHS[key]
 
     def draw(self, frame: np.ndarray, text: str) -> None:
         """Write `text` into the (h, w, 4) frame buffer in place."""

@@ -9,12 +9,12 @@ A script, not a test: `python tests/benchmarks/bench_render.py`. It prints one t
    the CPU time of the --jobs 1 run (ffmpeg's included) divided by the number of cores.
 3. The start-up time of `tp1viz --help` and `tp1viz list`.
 4. The cost of recording a snapshot at every step, against the page's bare training loop.
+5. The wall time of the test suite, against the cold serial render of item 2.
 
 Ratios compare ways measured in the same run, so a noisy machine moves them less than the absolute numbers.
 """
 
 import argparse
-import os
 import platform
 import resource
 import subprocess
@@ -31,6 +31,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.animation import FFMpegWriter, FuncAnimation  # noqa: E402
 
 from tp1viz.encode import VideoWriter, saving  # noqa: E402
+from tp1viz.executor import available_cpus  # noqa: E402
+from tp1viz.kinds import encode_video  # noqa: E402
 from tp1viz.recorder import record_scene  # noqa: E402
 from tp1viz.scenes import load_catalog  # noqa: E402
 
@@ -42,10 +44,8 @@ def timed(function) -> float:
 
 
 def tp1viz_way(runs, scene, out: Path) -> None:
-    animation = scene.animation(runs)
     with saving(VideoWriter(out, scene.size, scene.fps)) as sink:
-        for frame in animation.frames(hold=scene.hold_frames):
-            sink.grab_frame(frame)
+        encode_video(scene.animation(runs), scene.hold_frames, sink)
 
 
 def textbook_way(traj, scene, out: Path) -> None:
@@ -101,6 +101,13 @@ def cold_render(jobs: int | None, repeat: int) -> tuple[float, float]:
     return best
 
 
+def test_suite() -> float:
+    """Wall time of the README's test command, `pytest`, in a new process."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "-q"], check=True, cwd=ROOT, capture_output=True)
+    return time.perf_counter() - start
+
+
 def startup(*args: str, repeat: int = 5) -> float:
     """Best wall time of `tp1viz ARGS` in a new process."""
     times = []
@@ -146,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs for each rendering way")
     parser.add_argument("--cold-repeat", type=int, default=2, help="best of N cold renders of every scene")
+    parser.add_argument("--no-suite", dest="suite", action="store_false", help="do not time the test suite")
     options = parser.parse_args()
     repeat = options.repeat
 
@@ -166,11 +174,12 @@ def main() -> None:
         best = {name: min(timed(way) for _ in range(repeat)) for name, way in ways.items()}
 
     fps = {name: frames / seconds for name, seconds in best.items()}
-    cores = len(os.sched_getaffinity(0))
+    cores = available_cpus()
     serial_wall, serial_cpu = cold_render(1, options.cold_repeat)
     parallel_wall, _ = cold_render(None, options.cold_repeat)
     help_time, list_time = startup("--help"), startup("list")
     overhead = recording_overhead()
+    suite = test_suite() if options.suite else None
 
     print(f"machine: {platform.machine()}, {cores} cores, {platform.python_implementation()} "
           f"{platform.python_version()}, matplotlib {matplotlib.__version__}")  # fmt: skip
@@ -193,6 +202,10 @@ def main() -> None:
     for model, ratio in overhead.items():
         met = "met" if ratio <= 2 else "MISSED"
         print(f"| recording every step / bare loop, {model} net | {ratio:.2f}x | <= 2x {met} |")
+    if suite is not None:
+        ratio = suite / serial_wall
+        print(f"| `pytest` (the whole suite) | {suite:.1f} s | |")
+        print(f"| ... / cold `render --force --jobs 1` | {ratio:.2f}x | <= 3x {'met' if ratio <= 3 else 'MISSED'} |")
 
 
 if __name__ == "__main__":
