@@ -148,3 +148,34 @@ def test_out_that_cannot_be_written_is_refused(tmp_path):
     result = run("render", "--out", read_only)
     assert result.exit_code == 2 and "is not writable" in result.stderr
     assert blocker.read_text() == "keep"
+
+
+def tp1viz_imports(module: str) -> set[str]:
+    """Every tp1viz module `module` imports, at the top or inside a function, followed transitively."""
+    import ast
+
+    from tp1viz import manifest
+
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse((manifest.PACKAGE_DIR / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                todo += [node.module] if node.module else [alias.name for alias in node.names]
+    return seen
+
+
+def test_the_fingerprints_cover_every_module_that_decides_an_output():
+    from tp1viz import manifest
+
+    bookkeeping = {"files.py", "locks.py", "signals.py", "rules.py", "_version.py"}  # they move or check, not shape
+    recording = {f"{name}.py" for name in tp1viz_imports("recorder")} - bookkeeping
+    assert recording <= set(manifest.RECORDING_CODE), recording - set(manifest.RECORDING_CODE)
+    # What a scene renders with: every module of it must be in the fingerprint, or named above as bookkeeping.
+    rendering = {f"{name}.py" for name in tp1viz_imports("kinds") | tp1viz_imports("scenes")}
+    assert rendering - bookkeeping <= set(manifest.OUTPUT_CODE), rendering - bookkeeping - set(manifest.OUTPUT_CODE)
+    assert "scenes.toml" in manifest.OUTPUT_CODE  # the catalogue's own parameters

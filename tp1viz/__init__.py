@@ -6,7 +6,7 @@
 Importing tp1viz imports neither torch nor matplotlib; each is loaded when first needed.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401 -- the package's version, for users
 
 
 def record(net, x, y, optimizer, loss_fn, steps: int = 200):

@@ -14,7 +14,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, locks
+from . import locks
+from ._version import __version__
 from .files import STATE, sha256, write_bytes
 
 MANIFEST = "manifest.json"
