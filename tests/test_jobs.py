@@ -75,3 +75,29 @@ def test_any_cpu_count_is_a_valid_default(tmp_path, monkeypatch):
     result = run("render", "linear_sgd", "tp_1_linear_fit", *SMALL, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert "[default: (CPUs)" in CliRunner().invoke(main, ["render", "--help"]).output
+
+
+@pytest.mark.parametrize("dies", ["always", "once"])
+def test_a_worker_that_dies_fails_only_its_scene(tmp_path, monkeypatch, dies):
+    import os
+    import signal
+
+    render, marker = kinds.Video.render, tmp_path / "died once"
+
+    def killed_while_drawing(scene, *args, **kwargs):
+        if scene.name == "linear_sgd" and (dies == "always" or not marker.exists()):
+            marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return render(scene, *args, **kwargs)
+
+    monkeypatch.setattr(kinds.Video, "render", killed_while_drawing)  # the forked workers inherit it
+    out = tmp_path / "out"
+    result = run("render", "linear_sgd", "pow_fn_w_linear_model", *SMALL, "--jobs", 2, "--out", out)
+    assert (out / "videos" / "pow_fn_w_linear_model.mp4").is_file(), result.output
+    if dies == "always":
+        assert result.exit_code == 1
+        assert result.stderr == "Error: linear_sgd: the worker process drawing it died (out of memory?)\n"
+        assert not (out / "videos" / "linear_sgd.mp4").exists()
+    else:  # drawn again, alone, in a new worker
+        assert result.exit_code == 0, result.output
+        assert (out / "videos" / "linear_sgd.mp4").is_file()

@@ -127,6 +127,7 @@ class Forked:
         self.alive_read, self.alive_write = os.pipe()
         self.initargs = (progress_write, self.alive_read, self.alive_write)
         self.jobs: dict[concurrent.futures.Future, tuple] = {}
+        self.stranded: list[tuple] = []  # submitted after the pool broke, before done() saw it
         self.pool = self._pool(workers)
 
     def _pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:
@@ -137,10 +138,16 @@ class Forked:
 
     @property
     def pending(self) -> int:
-        return len(self.jobs)
+        return len(self.jobs) + len(self.stranded)
 
     def submit(self, tag, job: Callable, *args) -> None:
-        future = self.pool.submit(_run, job, args)
+        if self.pool is None:  # the last one broke: forked again, now that there is work for it
+            self.pool = self._pool(self.workers)
+        try:
+            future = self.pool.submit(_run, job, args)
+        except BrokenProcessPool:
+            self.stranded.append((tag, job, args))
+            return
         self.jobs[future] = (tag, job, args)
         future.add_done_callback(lambda _: self.wake_write.send_bytes(b""))  # from the pool's thread: wakes done()
 
@@ -148,11 +155,11 @@ class Forked:
         """The (tag, result, error) of every job finished since the last call; with block, wait for one."""
         from . import signals
 
-        if block and self.jobs and not any(future.done() for future in self.jobs):
+        if block and self.jobs and not self.stranded and not any(future.done() for future in self.jobs):
             with signals.raising():
                 multiprocessing.connection.wait([self.progress_read, self.wake_read])
         self._drain()
-        finished, broken = [], []
+        finished, broken, self.stranded = [], self.stranded, []
         for future in [future for future in self.jobs if future.done()]:
             tag, job, args = self.jobs.pop(future)
             error = future.exception()
@@ -176,7 +183,8 @@ class Forked:
         """A worker died, and the pool with it: run each unfinished job again alone, so a death has one culprit."""
         from . import signals
 
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
         finished = []
         for tag, job, args in jobs:
             pool = self._pool(1)
@@ -190,8 +198,8 @@ class Forked:
             finally:
                 pool.shutdown(wait=False)  # an interrupt must not wait for the job; close() stops the worker
         self._drain()
-        self.pool = self._pool(self.workers)  # for the jobs still to come
-        for future, (tag, job, args) in list(self.jobs.items()):
+        self.pool = None
+        for future, (tag, job, args) in list(self.jobs.items()):  # any the broken pool had not failed yet
             del self.jobs[future]
             self.submit(tag, job, *args)
         return finished
@@ -199,8 +207,9 @@ class Forked:
     def close(self, graceful: bool = True) -> None:
         """Let the workers go (graceful), or stop them at once (they see the pipe close); wait for them either
         way, so no temporary file of theirs outlives this."""
-        if graceful:
+        if graceful and self.pool:
             self.pool.shutdown(wait=True)
         os.close(self.alive_write)
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool:
+            self.pool.shutdown(wait=True, cancel_futures=True)
         os.close(self.alive_read)
