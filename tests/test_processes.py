@@ -46,7 +46,7 @@ def test_a_killed_render_keeps_the_old_video(media, how):
         assert run("render", "tp_1_linear_fit", *SMALL, "--out", str(out), "-q").exit_code == 0
     else:
         assert process.returncode == 130
-        assert stderr.strip() == "interrupted; outputs already on disk are unchanged"
+        assert stderr.strip() == "interrupted; every output is as it was"
     assert temps(out) == []
     assert digests(out) == old
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import executor, manifest
-from .commit import commit
-from .files import Claim, remove_dead_claims
+from .commit import commit, roll_forward
+from .files import Claim, remove_dead_claims, remove_dead_scratch, shown_target
 from .kinds import FOLDERS, Output
 from .runs import Runs
 
@@ -67,7 +67,7 @@ def failure_message(error: BaseException) -> str:
     if isinstance(error, EncoderError | executor.WorkerDied):
         return str(error)
     if isinstance(error, OSError) and error.filename:
-        return f"cannot write {error.filename}: {error.strerror}"
+        return f"cannot write {shown_target(error.filename)}: {error.strerror}"
     return f"{type(error).__name__}: {error}"
 
 
@@ -95,22 +95,23 @@ def build(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     folders = [out_dir / folder for folder in FOLDERS]
-    with manifest.locked(out_dir):
-        remove_dead_claims(out_dir, folders)
-    entries = manifest.load(out_dir)
-    todo = []
-    for scene in scenes:
-        scene = scene.with_formats_on_disk(out_dir)
-        if not force and is_up_to_date(scene, out_dir, entries):
-            yield UpToDate(scene, scene.outputs(out_dir))
-        else:
-            todo.append(scene)
-    if not todo:
-        return
-    runs = runs or Runs(out_dir, reuse="never" if force else "current")
+    remove_dead_scratch()
     claim = Claim(out_dir)
     try:
-        yield from render(recording_order(todo), out_dir, claim.token, runs, jobs, progress)
+        with manifest.locked(out_dir):  # what a killed render left: its commit finished, its temporary files gone
+            roll_forward(out_dir, claim.token)
+            remove_dead_claims(out_dir, folders)
+        entries = manifest.load(out_dir)
+        todo = []
+        for scene in scenes:
+            scene = scene.with_formats_on_disk(out_dir)
+            if not force and is_up_to_date(scene, out_dir, entries):
+                yield UpToDate(scene, scene.outputs(out_dir))
+            else:
+                todo.append(scene)
+        if todo:
+            runs = runs or Runs(out_dir, reuse="never" if force else "current")
+            yield from render(recording_order(todo), out_dir, claim.token, runs, jobs, progress)
     finally:
         claim.close(folders)
 

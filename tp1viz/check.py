@@ -11,13 +11,12 @@ for that would hide real changes. So the questions are kept apart:
 """
 
 import math
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import build, manifest
 from .compare import RECORDING_RTOL, compare, compare_runs
-from .files import sha256
+from .files import scratch_folder, sha256
 from .runs import Runs
 
 
@@ -40,8 +39,7 @@ def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
     committed = Runs(out_dir, reuse="any")
     problems = [problem for video in recorded_videos(scenes) for problem in check_recording(video, committed)]
     entries = manifest.load(out_dir)
-    with tempfile.TemporaryDirectory(prefix="tp1viz-check-") as scratch:
-        scratch = Path(scratch)
+    with scratch_folder() as scratch:
         for report in build.build(scenes, scratch, force=True, jobs=jobs, runs=committed):
             if isinstance(report, build.Failed):
                 problems.append(Stale(report.scene.name, report.scene.name, f"could not be rendered: {report.error}"))

@@ -1,18 +1,19 @@
 """The command line: parse, call the build, turn failures into one-line messages. Nothing heavy at import."""
 
+import contextlib
 import os
 import shlex
-import signal
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from . import build, rules
+from . import build, rules, signals
 from .executor import available_cpus
 from .kinds import VIDEO_FORMATS
-from .scenes import SceneError, load_catalog
+from .scenes import SceneError, check_size, load_catalog
 
 DEFAULT_OUT = "media"
 
@@ -35,14 +36,24 @@ def rule_option(name: str, kind: type, what: str):
 
 
 def writable_dir(ctx, param, value):
+    """A folder we can write into, or one we can create: refused here, before anything is written."""
+    if not str(value).strip():
+        raise click.BadParameter("is empty; name a folder ('.' for this one)")
     path = Path(value)
-    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    lineage = (path, *path.parents)
+    dangling = next((p for p in lineage if p.is_symlink() and not p.exists()), None)
+    if dangling is not None:
+        raise click.BadParameter(f"{dangling} is a symbolic link to nowhere (dangling, or a loop)")
+    existing = next((p for p in lineage if p.exists()), Path("."))
     if existing == path and not path.is_dir():
         raise click.BadParameter(f"{value} is a file, not a folder")
     if not existing.is_dir():
         raise click.BadParameter(f"{value} is inside {existing}, which is a file")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise click.BadParameter(f"{value} is not writable")
+    try:
+        with tempfile.TemporaryFile(dir=existing):  # os.access says yes to root even where nothing can be made
+            pass
+    except OSError as error:
+        raise click.BadParameter(f"{value} is not writable ({error.strerror})") from None
     return path
 
 
@@ -83,11 +94,6 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def terminate_like_ctrl_c(signum, frame):
-    # SIGTERM would otherwise end Python without running cleanups; as KeyboardInterrupt it removes temp files.
-    raise KeyboardInterrupt
-
-
 class OneLineErrors(click.Group):
     """Errors are one line on stderr (no usage block, never a traceback), with click's exit codes."""
 
@@ -100,8 +106,8 @@ class OneLineErrors(click.Group):
         except click.ClickException as error:  # UsageError and BadParameter included: exit code 2
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
-        except click.Abort:
-            click.echo("interrupted", err=True)
+        except (click.Abort, signals.Interrupted):  # Ctrl-C or SIGTERM before any work began
+            click.echo("interrupted; nothing was written", err=True)
             sys.exit(130)
 
 
@@ -111,14 +117,35 @@ def run() -> None:
     Tearing down an interpreter that has loaded torch takes about 2 s here, longer than many renders;
     every output is complete and closed by the time the command returns, so there is nothing left to tidy.
     """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the stream closed (`tp1viz render >&-`)
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 -- lives as long as the process
     try:
         result = main(prog_name="tp1viz")
         code = result if isinstance(result, int) else 0
     except SystemExit as exit:
         code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    if signals.interrupted() and code != 130:  # a signal that came after the last place it could stop us
+        click.echo("interrupted; everything written before it is whole", err=True)
+        code = 130
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+        sys.stderr.flush()
     os._exit(code)
+
+
+def say(line: str) -> None:
+    """One line on standard output; if it cannot be written (a full disk, a closed pipe), stop saying things."""
+    try:
+        click.echo(line)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputError(error.strerror) from None
+
+
+class OutputError(Exception):
+    """Standard output cannot be written: the outputs are made, but we cannot say so."""
 
 
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,19 +180,25 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, jobs, 
     """
     overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, formats=formats)
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
-    with friendly_errors():
-        if check:
+    for scene in chosen:
+        if scene.recording is not None:
+            try:
+                check_size(scene.recording)
+            except rules.RuleError as error:
+                raise click.BadParameter(f"{scene.name}: {error}", param_hint="'--steps'") from None
+    if check:
+        with friendly_errors():
             check_outputs(chosen, out, quiet, jobs)
-        else:
-            render_outputs(chosen, out, force, quiet, jobs)
+    else:
+        render_outputs(chosen, out, force, quiet, jobs)
 
 
 @contextmanager
-def friendly_errors():
-    """Failures while working become one line and an exit code; SIGTERM cleans up like Ctrl-C."""
+def friendly_errors(done: list | None = None):
+    """Failures while working become one line and an exit code. `done` names the scenes written so far."""
     from .encode import EncoderError
+    from .files import shown_target
 
-    signal.signal(signal.SIGTERM, terminate_like_ctrl_c)
     try:
         yield
     except EncoderError as error:
@@ -174,35 +207,51 @@ def friendly_errors():
         # The reader went away (`./render | head`): stop quietly, like any Unix tool.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(141)
+    except OutputError as error:
+        raise click.ClickException(f"cannot write to standard output: {error}") from None
     except OSError as error:
-        raise click.ClickException(f"cannot write {error.filename}: {error.strerror}") from None
-    except KeyboardInterrupt:
-        click.echo("interrupted; outputs already on disk are unchanged", err=True)
+        raise click.ClickException(f"cannot write {shown_target(error.filename)}: {error.strerror}") from None
+    except (KeyboardInterrupt, signals.Interrupted):
+        click.echo(interrupted_line(done or []), err=True)
         sys.exit(130)
+
+
+def interrupted_line(done: list[str]) -> str:
+    """What an interrupt left: the scenes written whole, and that every other output is as it was."""
+    if not done:
+        return "interrupted; every output is as it was"
+    return f"interrupted; written whole: {', '.join(done)}; every other output is as it was"
 
 
 def render_outputs(scenes: list, out: Path, force: bool, quiet: bool, jobs: int = 1) -> None:
     """Render, one line per finished file; a failed scene is one line on stderr, and the exit code is 1."""
     show_bars = not quiet and sys.stderr.isatty()
-    failed = []
-    for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None, jobs=jobs):
-        if show_bars:
-            click.echo("\r\033[K", nl=False, err=True)  # clear the bar's line before printing under it
-        if isinstance(report, build.Failed):
-            click.echo(f"Error: {report.scene.name}: {report.error}", err=True)
-            failed.append(report.scene.name)
-        elif isinstance(report, build.UpToDate):
-            if not quiet:
-                click.echo(f"up to date {shown(report.scene.primary(out))}")
-        else:
-            if report.diverged_at is not None:
-                click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (the loss overflowed); "
-                           "the video shows the finite part", err=True)  # fmt: skip
-            for output in report.outputs:
-                if not quiet and output.kind != "trajectory":
-                    click.echo(f"wrote {shown(output.path)} ({describe(output, report.sizes[output.path])})")
+    failed, done = [], []
+    with friendly_errors(done):
+        for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None, jobs=jobs):
+            report_one(report, out, quiet, show_bars, failed, done)
     if failed:
         raise SystemExit(1)  # each failure has had its line; the other scenes' outputs are written
+
+
+def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, done: list) -> None:
+    """The lines of one scene's report, as it finishes."""
+    if show_bars:
+        click.echo("\r\033[K", nl=False, err=True)  # clear the bar's line before printing under it
+    if isinstance(report, build.Failed):
+        click.echo(f"Error: {report.scene.name}: {report.error}", err=True)
+        failed.append(report.scene.name)
+    elif isinstance(report, build.UpToDate):
+        if not quiet:
+            say(f"up to date {shown(report.scene.primary(out))}")
+    else:
+        done.append(report.scene.name)
+        if report.diverged_at is not None:
+            click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (the loss overflowed); "
+                       "the video shows the finite part", err=True)  # fmt: skip
+        for output in report.outputs:
+            if not quiet and output.kind != "trajectory":
+                say(f"wrote {shown(output.path)} ({describe(output, report.sizes[output.path])})")
 
 
 def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1) -> None:

@@ -188,8 +188,9 @@ class LandscapePanel:
     """Filled contours of the loss (drawn once, in the background) and the path walked on them so far."""
 
     def __init__(self, ax, landscape: Landscape):
-        ax.contourf(landscape.u, landscape.v, landscape.loss, levels=contour_levels(landscape.loss),
-                    cmap=LANDSCAPE_CMAP)  # fmt: skip
+        loss = shown(landscape.loss)  # where the loss overflowed (far along a diverged path) there is no colour
+        if np.isfinite(loss).any():
+            ax.contourf(landscape.u, landscape.v, loss, levels=contour_levels(loss), cmap=LANDSCAPE_CMAP)
         self.path_u, self.path_v = shown(landscape.path_u), shown(landscape.path_v)
         (self.path,) = ax.plot([], [], color=MODEL_COLOR, lw=1.8, animated=True)
         (self.point,) = ax.plot([], [], "o", color=MODEL_COLOR, mec="white", mew=1.2, ms=7, animated=True)

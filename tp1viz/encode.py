@@ -218,6 +218,23 @@ class NullWriter:
         pass
 
 
+def verify(path: Path, frames: int) -> None:
+    """Raise EncoderError unless the file at `path` decodes cleanly to exactly `frames` frames.
+
+    ffmpeg can exit 0 having written nothing usable (a full disk on some filesystems, a killed writer); the
+    file is decoded before it may replace anything.
+    """
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-threads", "1", "-i", str(path), "-map", "0:v:0",
+               "-f", "null", "-progress", "pipe:1", "-"]  # fmt: skip
+    answer = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    counts = re.findall(r"^frame=(\d+)$", answer.stdout, re.MULTILINE)
+    decoded = int(counts[-1]) if counts else 0
+    problem = "; ".join(answer.stderr.strip().splitlines()[:2])
+    if answer.returncode or problem or decoded != frames:
+        detail = f" ({problem})" if problem else ""
+        raise EncoderError(f"ffmpeg wrote {decoded} decodable frames of {frames}{detail}")
+
+
 def stop_all() -> None:
     """Kill this process's ffmpeg processes: for a worker whose parent died, which must not linger."""
     for process in list(RUNNING):

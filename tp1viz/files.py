@@ -7,12 +7,14 @@ with its holders, even on SIGKILL, so a later render deletes the temporary files
 never touches those of a live one.
 """
 
+import contextlib
 import hashlib
 import os
 import re
 import secrets
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 from . import locks
@@ -26,6 +28,13 @@ def temp_path(path: Path, token: str = PROCESS_TOKEN) -> Path:
     """A hidden sibling of `path` that keeps its suffix, so tools still infer the format."""
     path = Path(path)
     return path.with_name(f".{path.name}.tp1viz-{token}-{secrets.token_hex(4)}{path.suffix}")
+
+
+def shown_target(name) -> str:
+    """A path as a user knows it: a temporary file shown as the output it stands for."""
+    path = Path(str(name))
+    match = TEMP.fullmatch(path.name)
+    return str(path.with_name(match["name"])) if match else str(name)
 
 
 def fsync_file(path: Path) -> None:
@@ -157,5 +166,39 @@ def remove_dead_claims(out_dir: Path, folders) -> list[Path]:
     return removed
 
 
-def remove_tree(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
+SCRATCH = "tp1viz-check-"  # folders in the system's temporary directory, each with an owner.lock
+
+
+@contextlib.contextmanager
+def scratch_folder():
+    """A folder of our own in the system's temporary directory, removed afterwards, or by a later run if we die."""
+    parent = Path(tempfile.gettempdir())
+    pending = Path(tempfile.mkdtemp(prefix=f".{SCRATCH}", dir=parent))
+    fd = os.open(pending / "owner.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    locks.lock(fd)
+    folder = parent / f"{SCRATCH}{secrets.token_hex(8)}"
+    os.replace(pending, folder)  # a folder with our prefix always holds a lock file, taken before it had the name
+    try:
+        yield folder
+    finally:
+        locks.unlock(fd)
+        os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_dead_scratch() -> list[Path]:
+    """Remove the scratch folders of `--check` runs that died (SIGKILL) before they could."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH}*"):
+        try:
+            fd = os.open(folder / "owner.lock", os.O_RDWR)
+        except OSError:
+            continue  # not one of ours, or not ours to touch
+        try:
+            if not locks.try_lock(fd):
+                continue  # its owner lives
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed

@@ -249,7 +249,7 @@ class Video:
 
     def render(self, runs: list, out_dir: Path, temp_for, on_frame=None) -> Drawn:
         """Draw and encode every format from one drawing pass, then the poster and the runs, as temporary files."""
-        from .encode import FORMATS, FanOut, VideoWriter, saving
+        from .encode import FORMATS, FanOut, VideoWriter, saving, verify
         from .trajectory import runs_to_bytes
 
         trajectory, *videos, poster = self.outputs(out_dir)
@@ -259,6 +259,8 @@ class Video:
                        for video in videos]  # fmt: skip
             with saving(FanOut(writers)) as sink:
                 last = encode_video(animation, self.hold_frames, sink, on_frame)
+            for writer in writers:  # each decodes, with every frame sent, before it may replace anything
+                verify(writer.path, sink.frames)
             temps(poster).write_bytes(image_bytes(last, poster.path.suffix))
             temps(trajectory).write_bytes(runs_to_bytes(runs))
             final_loss = float(runs[0].loss[-1])

@@ -68,18 +68,23 @@ def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> Landsc
 
 
 def pca_plane(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """The plane through the final parameters along the path's first two principal directions.
+    """The plane through the last finite parameters along the path's first two principal directions.
 
     Returns the origin (p,), the orthonormal directions (2, p), and the share of the path's variance about
-    the origin, sum ||theta_k - theta_final||^2, that the plane holds.
+    the origin, sum ||theta_k - theta_last||^2, that the plane holds. A path that diverged is taken up to the
+    step before its parameters left the finite numbers.
     """
     params = np.asarray(params, np.float64)
-    origin = params[-1]
-    offsets = params - origin  # (steps+1, p)
+    finite = params[np.isfinite(params).all(axis=1)]
+    if len(finite) == 0:  # diverged at once: any plane will do; the path is not drawn
+        return np.zeros(params.shape[1]), np.eye(2, params.shape[1]), 1.0
+    origin = finite[-1]
+    offsets = finite - origin  # (k, p)
     _, singular, directions = np.linalg.svd(offsets, full_matrices=False)
+    directions = directions[:2] if len(directions) >= 2 else np.eye(2, params.shape[1])  # fewer than two steps
     total = float((singular**2).sum())
     explained = float((singular[:2] ** 2).sum() / total) if total > 0 else 1.0
-    return origin, directions[:2], explained
+    return origin, directions, explained
 
 
 def plane_landscape(net, x, y, loss_fn, params: np.ndarray) -> Landscape:
@@ -88,7 +93,9 @@ def plane_landscape(net, x, y, loss_fn, params: np.ndarray) -> Landscape:
     from torch.func import functional_call, vmap
 
     origin, directions, explained = pca_plane(params)
-    path = (np.asarray(params, np.float64) - origin) @ directions.T  # (steps+1, 2)
+    with np.errstate(invalid="ignore", over="ignore"):
+        path = (np.asarray(params, np.float64) - origin) @ directions.T  # (steps+1, 2); NaN where it diverged
+    path[~np.isfinite(path).all(axis=1)] = np.nan
     us, vs = span(path[:, 0], 0.0), span(path[:, 1], 0.0)
     u, v = np.meshgrid(us, vs)  # (len(vs), len(us))
     points = origin + u.reshape(-1, 1) * directions[0] + v.reshape(-1, 1) * directions[1]  # (G, p)

@@ -99,13 +99,48 @@ def fingerprint(scene_params: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def load(out_dir: Path) -> dict:
-    """The manifest's entries by path (relative to out_dir); empty if there is none or it is unreadable."""
+class NotANumber:
+    """What NaN or Infinity in the file reads as: no entry holding one is valid."""
+
+
+UNREADABLE = object()  # a manifest that is there but is not JSON
+
+
+def read(out_dir: Path):
+    """The manifest's parsed JSON, None if there is none, or UNREADABLE."""
     try:
-        data = json.loads((Path(out_dir) / MANIFEST).read_text())
-        return dict(data["outputs"])
-    except (OSError, ValueError, KeyError, TypeError):
+        text = (Path(out_dir) / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return UNREADABLE
+    try:
+        return json.loads(text, parse_constant=lambda name: NotANumber())
+    except (ValueError, RecursionError):
+        return UNREADABLE
+
+
+def is_valid(relative: str, entry) -> bool:
+    """An entry that can be trusted as far as its form goes; any other counts as missing."""
+    if not isinstance(entry, dict) or entry.get("path") != relative:
+        return False
+    sha, size = entry.get("sha256"), entry.get("bytes")
+    if not (isinstance(sha, str) and len(sha) == 64 and isinstance(size, int) and size >= 0):
+        return False
+    try:
+        json.dumps(entry, allow_nan=False)  # no NaN, no stray object anywhere inside
+    except (TypeError, ValueError):
+        return False
+    return isinstance(entry.get("fingerprint"), str)
+
+
+def load(out_dir: Path) -> dict:
+    """The manifest's valid entries by path (relative to out_dir); empty if there is none or none is valid."""
+    data = read(out_dir)
+    outputs = data.get("outputs") if isinstance(data, dict) else None
+    if not isinstance(outputs, dict):
         return {}
+    return {relative: entry for relative, entry in outputs.items() if is_valid(relative, entry)}
 
 
 def dumps(entries: dict) -> str:
@@ -133,8 +168,13 @@ def locked(out_dir: Path):
 
 
 def merge(out_dir: Path, new_entries: dict, token: str) -> None:
-    """Merge `new_entries` into the manifest, dropping entries whose files are gone; hold locked() around it."""
+    """Merge `new_entries` into the manifest, dropping entries whose files are gone; hold locked() around it.
+
+    A manifest that is not JSON at all is kept, as .tp1viz/manifest.unreadable.json, before it is replaced.
+    """
     out_dir = Path(out_dir)
+    if read(out_dir) is UNREADABLE:
+        write_bytes(out_dir / STATE / "manifest.unreadable.json", (out_dir / MANIFEST).read_bytes(), token)
     entries = {path: entry for path, entry in load(out_dir).items() if (out_dir / path).is_file()}
     entries.update(new_entries)
     text = dumps(entries)

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 
+from . import signals
 from .trajectory import Trajectory
 
 GRID_POINTS = 256  # dense enough for a smooth red curve at 4096 px
@@ -20,6 +21,7 @@ def train(net, x, y, optimizer, loss_fn, steps: int, on_step: StepCallback, batc
     shows the whole data set; without, every update is full batch, as on the page.
     """
     for k in range(steps + 1):
+        signals.checkpoint()  # Ctrl-C stops a long recording between steps (a no-op unless the CLI listens)
         with torch.set_grad_enabled(batches is None):  # a minibatch run's snapshot needs no graph
             prediction = net(x)
             loss = loss_fn(prediction, y)

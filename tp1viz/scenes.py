@@ -5,6 +5,7 @@ author's own file with the same schema. Nothing here imports torch.
 """
 
 import re
+import stat
 import tomllib
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -18,17 +19,8 @@ NAME = re.compile(r"[a-z0-9_]+")
 STILL_FILE = re.compile(r"[a-z0-9_]+\.(png|jpe?g)")
 REQUIRED = object()
 
-# The keyword parameters of datasets.py's and models.py's builders, and their types. Kept here so that
-# validating a scene never imports torch; tests/test_scenes.py checks them against the real signatures.
-DATASET_PARAMS = {
-    "linear": {"n_data": int, "a": float, "b": float, "scale": float, "noise": float},
-    "linear_no_noise": {"n_data": int, "a": float, "b": float, "scale": float},
-    "pow": {"n_data": int, "a": float, "b": float},
-}
-MODEL_PARAMS = {
-    "linear": {"n_feature": int, "n_output": int},
-    "mlp": {"n_feature": int, "n_hidden": int, "n_output": int},
-}
+DATASET_PARAMS, MODEL_PARAMS = rules.DATASETS, rules.MODELS  # each builder's keyword parameters and their rules
+MAX_SCENE_FILE = 2**20  # bytes: a scene file is a few tables of text; anything larger is not one
 OPTIMIZERS = ("sgd", "adam")
 
 
@@ -71,15 +63,16 @@ def _one_of(value, choices, where: str):
 
 
 def _params(table, allowed: dict, where: str) -> dict:
-    """Validate a table of builder parameters against their names and types."""
+    """Validate a table of builder parameters against their names and rules."""
     table = _typed(table, dict, where)
     checked = {}
     for key, value in table.items():
         if key not in allowed:
             raise SceneError(f"{where}.{key}: unknown key; known: {', '.join(allowed)}")
-        checked[key] = _typed(value, allowed[key], f"{where}.{key}")
-    if checked.get("n_data", 1) < 1 or checked.get("n_hidden", 1) < 1:
-        raise SceneError(f"{where}: sizes must be at least 1")
+        try:
+            checked[key] = allowed[key].check(value)
+        except rules.RuleError as error:
+            raise SceneError(f"{where}.{key}: {error}") from None
     return checked
 
 
@@ -201,7 +194,18 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     if models and checked["model"] not in models:
         raise SceneError(f"{where}: key 'layout': the {checked['layout']} layout needs the {' or '.join(models)} "
                          "model (2 parameters)")  # fmt: skip
-    return Video(name=name, source_file=source_file, **checked)
+    video = Video(name=name, source_file=source_file, **checked)
+    try:
+        check_size(video)
+    except rules.RuleError as error:
+        raise SceneError(f"{where}: key 'steps': {error}") from None
+    return video
+
+
+def check_size(video: Video) -> None:
+    """RuleError if recording the video would take more memory than a render may (after overrides too)."""
+    n_data = video.data.get("n_data", 100)
+    rules.check_recording_size(video.steps, n_data, video.model, video.model_sizes, max(1, len(video.variants)))
 
 
 def _still(name: str, table: dict, where: str, source_file: str) -> dict:
@@ -251,14 +255,35 @@ def _resolve(still: dict, videos: dict[str, Video]) -> Still:
     return STILLS[still["layout"]](**{**still, "source": source})
 
 
+def read_scene_file(path: Path) -> str:
+    """The text of a scene file: a regular file of sane size, in UTF-8 (not a device, a pipe or a folder)."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SceneError(f"{path}: not a regular file")
+        if info.st_size > MAX_SCENE_FILE:
+            raise SceneError(f"{path}: {info.st_size} bytes; a scene file is at most {MAX_SCENE_FILE} bytes")
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SceneError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+
+
+def check_unique_files(catalog: dict) -> None:
+    """Two scenes may not write the same file: each render would overwrite the other's, and never settle."""
+    owners = {}
+    for scene in catalog.values():
+        for output in scene.outputs(Path(".")):
+            other = owners.setdefault(output.path, scene)
+            if other is not scene:
+                raise SceneError(f"{scene.source_file}: scene '{scene.name}': writes {output.path.as_posix()}, "
+                                 f"as scene '{other.name}' ({other.source_file}) does")  # fmt: skip
+
+
 def load_catalog(extra_files=()) -> dict:
     """Every scene by name: the course's, then each file's, a later definition replacing an earlier one."""
     videos, stills = {}, {}
     for path in [BUILTIN, *map(Path, extra_files)]:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise SceneError(f"{path}: cannot read: {getattr(error, 'strerror', None) or error}") from None
+        text = read_scene_file(Path(path))
         shown = "tp1viz/scenes.toml" if path == BUILTIN else str(path)
         new_videos, new_stills = parse(text, shown)
         for name in new_videos:
@@ -269,4 +294,5 @@ def load_catalog(extra_files=()) -> dict:
         stills.update(new_stills)
     catalog = dict(videos)
     catalog.update({name: _resolve(still, videos) for name, still in stills.items()})
+    check_unique_files(catalog)
     return catalog

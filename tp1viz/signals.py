@@ -13,7 +13,7 @@ import threading
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):  # like KeyboardInterrupt: no `except Exception` swallows it
     """Ctrl-C or SIGTERM: stop, leaving every output either as it was or whole and new."""
 
     def __init__(self, signum: int):
