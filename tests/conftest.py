@@ -38,7 +38,8 @@ def temps(folder: Path) -> list[Path]:
 
 def made_once(tmp_path_factory, name: str, make) -> Path:
     """A folder `make(folder)` fills once for the whole run, however many xdist workers ask for it."""
-    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of one run
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's own: shared by its workers
     folder, done = root / name, root / f"{name}.done"
     fd = os.open(root / f"{name}.lock", os.O_RDWR | os.O_CREAT)
     try:

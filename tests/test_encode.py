@@ -82,3 +82,20 @@ def test_decoded_video_shows_the_red_curve_at_the_prediction(rendered):
     px, py = animation.fit.curve.axes.transData.transform((traj.grid_x[column], traj.grid_pred[k, column]))
     red, green, blue = frames[k][int(round(scene.size - py)), int(round(px))]
     assert red > 160 and green < 110 and blue < 110, (red, green, blue)
+
+
+def test_a_frame_is_written_whole_through_a_pipe_that_takes_part_of_it():
+    from tp1viz.encode import write_all
+
+    class Stingy:  # a raw pipe write interrupted by a signal returns how much it took
+        def __init__(self):
+            self.taken = bytearray()
+
+        def write(self, data):
+            part = bytes(data[:1000])
+            self.taken += part
+            return len(part)
+
+    pipe, frame = Stingy(), np.arange(64 * 64 * 4, dtype=np.uint8)
+    write_all(pipe, frame)
+    assert bytes(pipe.taken) == frame.tobytes()

@@ -19,36 +19,166 @@ def wait_for(condition, timeout=60.0):
         time.sleep(0.02)
 
 
-def start_long_render(out: Path):
+def start_long_render(out: Path, *more: str, size=2048, fps=120, script: str | None = None, **popen):
     """A render of linear_sgd long enough to be caught mid-video; returns the process once encoding began.
 
     Only the size and frame rate change, so it draws the saved runs: no torch, a quick start.
     """
-    process = cli_process("render", "linear_sgd", "--steps", "12", "--size", "2048", "--fps", "120", "--out", out)
+    args = ["render", "linear_sgd", *more, "--steps", "12", "--size", size, "--fps", fps, "--out", out]
+    process = tp1viz_process(*args, script=script, **popen)
     wait_for(lambda: temps(out / "videos") or process.poll() is not None)
     assert process.poll() is None, process.communicate()
     return process
 
 
-@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "SIGINT"])
-def test_a_killed_render_keeps_the_old_video(media, how):
+def tp1viz_process(*args, script: str | None = None, **popen):
+    """`tp1viz ARGS` as the console script starts it (signals first), or a script run with those arguments."""
+    command = [sys.executable, "-c", script] if script else [sys.executable, "-m", "tp1viz"]
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    return subprocess.Popen([*command, *map(str, args)], cwd=ROOT, text=True, **streams)
+
+
+def processes_writing(out: Path) -> list[int]:
+    """The pids of live processes whose command line names `out` (a render and its forked workers)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(out).encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.mark.parametrize("how, jobs", [("SIGKILL", 1), ("SIGTERM", 1), ("SIGINT", 1), ("SIGKILL", 2), ("SIGTERM", 2)])
+def test_a_killed_render_keeps_the_old_scene_whole(media, how, jobs):
     out = media
     old = digests(out)
-    process = start_long_render(out)
+    process = start_long_render(out, "pow_fn_w_linear_model", "--jobs", jobs)  # two scenes: both workers busy
     time.sleep(0.1)  # well inside the 133 large frames
     process.send_signal(getattr(signal, how))
     _, stderr = process.communicate(timeout=60)
-    assert digests(out) | {} == old | {p.relative_to(out).as_posix(): digests(out)[p.relative_to(out).as_posix()]
-                                       for p in temps(out)}  # fmt: skip
+    wait_for(lambda: not processes_writing(out), timeout=10)  # the workers died with their parent
     if how == "SIGKILL":
         assert process.returncode == -signal.SIGKILL
         assert temps(out), "a SIGKILLed writer cannot clean up; the next run must, at once"
         assert run("render", "tp_1_linear_fit", *SMALL, "--out", str(out), "-q").exit_code == 0
     else:
         assert process.returncode == 130
-        assert stderr.strip() == "interrupted; every output is as it was"
+        assert stderr == "interrupted; every output is as it was\n"
     assert temps(out) == []
     assert digests(out) == old
+
+
+# Widens the commit window the way a slow disk would: a pause after every rename of a scene's files.
+SLOW_COMMIT = """
+import sys, time
+from tp1viz import signals
+signals.install()
+from tp1viz import commit
+rename = commit.replace
+def slowly(temp, target):
+    rename(temp, target)
+    time.sleep(0.3)
+commit.replace = slowly
+from tp1viz.cli import run
+run()
+"""
+
+
+def scene_files(out: Path) -> dict:
+    return {path: digest for path, digest in digests(out).items() if "linear_sgd" in path}
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_a_signal_inside_the_commit_window_leaves_the_new_scene_whole(media, tmp_path, how):
+    args = ["linear_sgd", "--steps", 12, "--size", 96]  # a new size: every file of the scene changes
+    assert run("render", *args, "--out", tmp_path / "expected", "-q").exit_code == 0
+    expected, old = scene_files(tmp_path / "expected"), scene_files(media)
+    process = tp1viz_process("render", *args, "--out", media, script=SLOW_COMMIT)
+    records = media / ".tp1viz" / "commits"
+    wait_for(lambda: any(records.glob("*.json")) or process.poll() is not None)
+    time.sleep(0.15)  # the first of three renames is done, the others are not
+    assert scene_files(media) not in (old, expected)  # a mix on disk, for a moment
+    process.send_signal(getattr(signal, how))
+    _, stderr = process.communicate(timeout=60)
+    if how == "SIGTERM":  # held back until the scene was whole, then answered
+        assert process.returncode == 130
+        assert stderr == "interrupted; written whole: linear_sgd; every other output is as it was\n"
+    else:  # the next render finishes the commit before anything else
+        assert process.returncode == -signal.SIGKILL and any(records.glob("*.json"))
+        assert run("render", "tp_1_linear_fit", *SMALL, "--out", media, "-q").exit_code == 0
+    assert scene_files(media) == expected
+    assert not any(records.glob("*.json")) and temps(media) == []
+    assert run("render", *args, "--out", media, "--check").exit_code == 0  # the manifest says what is there
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_at_start_up_is_one_line_and_130(media, signum):
+    process = tp1viz_process("render", *SMALL, "--size", 96, "--out", media)
+    time.sleep(0.15)  # importing: before any work
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.startswith("interrupted") and stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
+    assert temps(media) == []
+
+
+def test_a_render_paused_in_mid_air_cannot_make_the_manifest_lie(media):
+    first = start_long_render(media, size=1024, fps=60)
+    first.send_signal(signal.SIGSTOP)  # paused while its files are still temporary
+    try:
+        second = run("render", "linear_sgd", "--steps", 12, "--size", 96, "--out", media)
+        assert second.exit_code == 0, second.output
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert first.wait(timeout=60) == 0, first.communicate()
+    entries = json.loads((media / "manifest.json").read_text())["outputs"]
+    for name in ("videos/linear_sgd.mp4", "videos/linear_sgd.jpg", "trajectories/linear_sgd.npz"):
+        assert entries[name]["sha256"] == hashlib.sha256((media / name).read_bytes()).hexdigest(), name
+    frames, meta = decode(media / "videos/linear_sgd.mp4")
+    assert meta["size"] == (1024, 1024) and entries["videos/linear_sgd.mp4"]["width"] == 1024  # the last commit's
+    assert len(frames) == entries["videos/linear_sgd.mp4"]["frames"] == 12 + 1 + 60
+    again = run("render", "linear_sgd", "--steps", 12, "--size", 1024, "--fps", 60, "--out", media)
+    assert again.output.startswith("up to date")
+
+
+def test_a_closed_or_full_standard_output(media):
+    closed = subprocess.run(f"{sys.executable} -m tp1viz render linear_sgd --steps 12 --size 96 --out {media} >&-",
+                            shell=True, cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    assert closed.returncode == 0 and closed.stderr == "", closed.stderr
+    full = tp1viz_process("render", "linear_sgd", "--steps", 12, "--size", 112, "--out", media,
+                          stdout=open("/dev/full", "w"))  # fmt: skip
+    _, stderr = full.communicate(timeout=60)
+    assert full.returncode == 1
+    assert stderr == "Error: cannot write to standard output: No space left on device\n"
+    assert decode(media / "videos/linear_sgd.mp4")[1]["size"] == (112, 112)  # written whole all the same
+
+
+SCRATCH_HOLDER = """
+import sys, time
+from tp1viz.files import scratch_folder
+with scratch_folder() as folder:
+    print(folder, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_killed_checks_scratch_folder_is_removed_by_the_next_run(media, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # a temporary directory of this test's own
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    holder = subprocess.Popen([sys.executable, "-c", SCRATCH_HOLDER], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                              env={**__import__("os").environ})  # fmt: skip
+    folder = Path(holder.stdout.readline().strip())
+    assert folder.parent == tmp_path and folder.name.startswith("tp1viz-check-")
+    assert run("render", "tp_1_linear_fit", *SMALL, "--out", media, "-q").exit_code == 0
+    assert folder.is_dir()  # its owner lives: left alone
+    holder.kill()
+    holder.wait()
+    assert run("render", "tp_1_linear_fit", *SMALL, "--out", media, "-q").exit_code == 0
+    assert not folder.exists()
 
 
 def test_two_renders_at_once_both_finish(media):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import executor, manifest
+from . import executor, manifest, signals
 from .commit import commit, roll_forward
 from .files import Claim, remove_dead_claims, remove_dead_scratch, shown_target
 from .kinds import FOLDERS, Output
@@ -125,6 +125,7 @@ def render(scenes: list, out_dir: Path, token: str, runs: Runs, jobs: int, progr
         graceful = False
         try:
             for scene in scenes:
+                signals.checkpoint()
                 try:
                     inputs = scene.inputs(runs)
                 except Exception as error:

@@ -178,6 +178,7 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, jobs, 
 
     Example: tp1viz render linear_sgd --steps 50 --out /tmp/media
     """
+    signals.checkpoint()  # a Ctrl-C while the program was loading: stop before anything is touched
     overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, formats=formats)
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
     for scene in chosen:
@@ -230,6 +231,7 @@ def render_outputs(scenes: list, out: Path, force: bool, quiet: bool, jobs: int 
     with friendly_errors(done):
         for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None, jobs=jobs):
             report_one(report, out, quiet, show_bars, failed, done)
+        signals.checkpoint()  # a signal held back by the last commit is answered here, naming what it wrote
     if failed:
         raise SystemExit(1)  # each failure has had its line; the other scenes' outputs are written
 

@@ -74,6 +74,14 @@ def ffmpeg_failure(process: subprocess.Popen, log) -> EncoderError:
     return EncoderError(f"ffmpeg failed (exit code {process.returncode}): {detail}")
 
 
+def write_all(pipe, buffer) -> None:
+    """Write every byte: a raw write to a pipe may take only part of a frame (a signal, a stop and continue),
+    and a frame cut short would shift every later frame in ffmpeg's input."""
+    view = memoryview(buffer)
+    while view:
+        view = view[pipe.write(view) :]
+
+
 class VideoWriter:
     """Pipes raw RGBA frames to ffmpeg, which writes `path`.
 
@@ -117,7 +125,7 @@ class VideoWriter:
         while (buffer := self.filled.get()) is not None:
             if self.failure is None:
                 try:
-                    self.process.stdin.write(buffer)
+                    write_all(self.process.stdin, buffer)
                 except OSError as error:  # BrokenPipeError: ffmpeg has stopped reading
                     self.failure = error
             self.free.put(buffer)
