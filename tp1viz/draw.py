@@ -5,6 +5,7 @@ are drawn onto a cached background (blitting): a full redraw costs 20-80 ms, a b
 Each layout is a few panels (fit, loss, landscape) arranged on one figure.
 """
 
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
@@ -13,6 +14,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from .trajectory import Landscape, Trajectory
+
+# A title in a script DejaVu lacks draws its letters as boxes, which a reviewer sees; matplotlib's warning
+# for each of them would only clutter the one-line report.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 
 DATA_COLOR = "tab:blue"  # the page: "our dataset" in blue
 MODEL_COLOR = "tab:red"  # the page: "the trained model's predictions" in red

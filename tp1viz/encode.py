@@ -8,6 +8,7 @@ the terminal and never checks its exit status: a failed encode would look like a
 """
 
 import contextlib
+import os
 import queue
 import re
 import subprocess
@@ -18,6 +19,10 @@ from pathlib import Path
 import numpy as np
 
 RUNNING: set[subprocess.Popen] = set()  # ffmpeg processes of this process, stopped if it must die at once
+# ffmpeg in a process group of its own: a Ctrl-C at the terminal reaches tp1viz, which stops ffmpeg itself,
+# instead of ffmpeg ending the file on its own and tp1viz taking that for a failed encode.
+OWN_GROUP = {"process_group": 0} if hasattr(os, "setpgid") else {}
+SPAWNING = threading.Lock()  # held to start an ffmpeg and note it, and by stop_all() until the process ends
 
 
 class EncoderError(RuntimeError):
@@ -106,12 +111,13 @@ class VideoWriter:
         ffmpeg = ffmpeg_exe()  # fails fast, before anything is created
         self.log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty ffmpeg can never block on it
         try:
-            self.process = subprocess.Popen(self.command(ffmpeg, self.path), stdin=subprocess.PIPE, stderr=self.log,
-                                            bufsize=0)  # fmt: skip
+            with SPAWNING:  # never an ffmpeg that a dying worker has not seen: it would write after the cleanup
+                self.process = subprocess.Popen(self.command(ffmpeg, self.path), stdin=subprocess.PIPE,
+                                                stderr=self.log, bufsize=0, **OWN_GROUP)  # fmt: skip
+                RUNNING.add(self.process)
         except OSError as error:
             self.log.close()
             raise EncoderError(f"cannot start ffmpeg ({ffmpeg}): {error.strerror}") from None
-        RUNNING.add(self.process)
         self.failure: OSError | None = None
         # SimpleQueue, not Queue: a Ctrl-C landing inside Queue.get can leave its lock held and hang the pump.
         self.free, self.filled = queue.SimpleQueue(), queue.SimpleQueue()
@@ -244,7 +250,8 @@ def verify(path: Path, frames: int) -> None:
 
 
 def stop_all() -> None:
-    """Kill this process's ffmpeg processes: for a worker whose parent died, which must not linger."""
+    """Kill this process's ffmpeg processes, and start no more: for a worker about to end with its parent."""
+    SPAWNING.acquire()  # not released: the process ends right after this
     for process in list(RUNNING):
         with contextlib.suppress(OSError):
             process.kill()

@@ -3,8 +3,8 @@
 Every temporary file is a hidden sibling of its target named `.<name>.tp1viz-<token>-<random><suffix>`, a
 pattern no one else's file has. A render's token is its claim on the temporary files it makes: a lock file
 in DIR/.tp1viz/claims/ that the render holds while it lives (its forked workers share the lock). The lock dies
-with its holders, even on SIGKILL, so a later render deletes the temporary files of a dead claim at once and
-never touches those of a live one.
+with its holders, even on SIGKILL, so a later render deletes the temporary files of a dead claim (or of no
+claim) at once and never touches those of a live one.
 """
 
 import contextlib
@@ -157,10 +157,22 @@ def remove_temps(folders, tokens: set[str]) -> list[Path]:
     return removed
 
 
+def live_claims(out_dir: Path) -> set[str]:
+    """The tokens of the claims in out_dir, live or not, as their files name them."""
+    claims = Path(out_dir) / STATE / "claims"
+    return {claim.name for claim in claims.glob("*") if not claim.name.startswith(".")} if claims.is_dir() else set()
+
+
 def remove_dead_claims(out_dir: Path, folders) -> list[Path]:
-    """Delete the temporary files of renders that died (killed before they could clean up), and their claims."""
+    """Delete the temporary files of renders that died (killed before they could clean up), and their claims.
+
+    A temporary file whose claim is gone is deleted too: a render removes its claim only after its own files,
+    so such a file can only come from a writer that outlived its render (an ffmpeg orphaned by a SIGKILL).
+    """
     dead = dead_claims(out_dir)
-    removed = remove_temps(folders, dead)
+    unclaimed = {TEMP.fullmatch(p.name)["token"] for folder in folders if Path(folder).is_dir()
+                 for p in Path(folder).iterdir() if TEMP.fullmatch(p.name)} - live_claims(out_dir)  # fmt: skip
+    removed = remove_temps(folders, dead | unclaimed)
     for token in dead:
         (Path(out_dir) / STATE / "claims" / token).unlink(missing_ok=True)
     return removed

@@ -7,6 +7,7 @@ author's own file with the same schema. Nothing here imports torch.
 import re
 import stat
 import tomllib
+import unicodedata
 from dataclasses import MISSING, fields
 from pathlib import Path
 
@@ -56,6 +57,16 @@ def _rule(name: str):
     return check
 
 
+def _text(value: str, where: str, longest: int = 200) -> str:
+    """A line of text for the screen: no control characters (they draw as nothing, or break the line)."""
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise SceneError(f"{where}: {value!r} holds the control character U+{ord(bad):04X}")
+    if not value.strip() or len(value) > longest:
+        raise SceneError(f"{where}: {value!r} is not a line of 1 to {longest} characters")
+    return value
+
+
 def _one_of(value, choices, where: str):
     if value not in choices:
         raise SceneError(f"{where}: {value!r} is not one of {', '.join(choices)}")
@@ -78,7 +89,7 @@ def _params(table, allowed: dict, where: str) -> dict:
 
 # Each key: (type, extra check or None). Defaults come from the dataclasses in kinds.py, ranges from rules.py.
 COMMON_KEYS = {
-    "title": (str, None),
+    "title": (str, _text),
     "seed": (int, _rule("seed")),
     "size": (int, _rule("size")),
 }
@@ -107,7 +118,7 @@ STILL_KEYS = {
     "source": (str, None),
 }
 VARIANT_KEYS = {
-    "label": (str, None),
+    "label": (str, lambda v, w: _text(v, w, longest=40)),
     "lr": (float, _rule("lr")),
     "limit_fraction": (float, _rule("limit_fraction")),
     "batch_size": (int, _rule("batch_size")),
