@@ -16,13 +16,14 @@ def record(net, x, y, optimizer, loss_fn, steps: int = 200):
     return record_run(net, x, y, optimizer, loss_fn, steps)
 
 
-def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0):
+def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0, labels=None):
     """A video of a recorded run that Jupyter shows inline; .save(path) writes .mp4, .webm or .gif.
 
-    Given a scene's name instead ("linear_sgd"), the course's video of it, from media/ when current there.
+    A list of 2 to 4 runs plays side by side, each named by `labels`. Given a scene's name instead
+    ("linear_sgd"), the course's video of it, from media/ when current there.
     """
     from . import notebook
 
     if isinstance(traj, str):
         return notebook.scene_video(traj)
-    return notebook.video(traj, fps=fps, size=size, title=title, hold=hold)
+    return notebook.video(traj, fps=fps, size=size, title=title, hold=hold, labels=labels)

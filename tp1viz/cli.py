@@ -1,6 +1,7 @@
 """The command line: parse, call the build, turn failures into one-line messages. Nothing heavy at import."""
 
 import contextlib
+import html
 import os
 import shlex
 import sys
@@ -266,6 +267,9 @@ def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1) -> None:
     if problems:
         names = " ".join(dict.fromkeys(problem.scene for problem in problems))
         click.echo(f"to render them again: {render_command()} {names}{out_option(out)}", err=True)
+        new = shlex.quote(str(Path(tempfile.gettempdir()) / "tp1viz-new"))
+        click.echo(f"to see the change first, side by side: {render_command()} {names} --out {new} && "
+                   f"tp1viz review {names} --media {new} --against {shlex.quote(shown(out))}", err=True)  # fmt: skip
         sys.exit(1)
     if not quiet:
         click.echo(f"{shown(out)} is up to date: it holds what the code makes")
@@ -363,24 +367,39 @@ def sheet(scene, count, scene_files, media, out):
         click.echo(f"wrote {shown(write_sheet(video, count, Path(media), out))}")
 
 
+def existing_media(ctx, param, value):
+    """--against: a media folder that is there (another render, or a checkout's media/)."""
+    if value is not None and not Path(value).is_dir():
+        raise click.BadParameter(f"{value} is not a folder")
+    return None if value is None else Path(value)
+
+
 @main.command()
 @click.argument("scenes", nargs=-1)
 @scene_files_option
 @media_option
 @review_out_option
-def review(scenes, scene_files, media, out):
+@click.option("--against", type=click.Path(file_okay=False), callback=existing_media,
+              help="Another media folder (a render of main kept aside): what changed, side by side.")  # fmt: skip
+def review(scenes, scene_files, media, out, against):
     """Write a review page (MEDIA/review/index.html): every video, scrubbable step by step.
 
-    Renders what is missing or stale first. The page opens from disk, with no server and no network.
+    Renders what is missing or stale first. With --against OLD, the page puts each scene that changed from
+    OLD beside its new video under one scrubber, with where they part; unchanged scenes are listed in a line.
+    The page opens from disk, with no server and no network.
 
     Example: tp1viz review && xdg-open media/review/index.html
     """
-    from .review import write_review
+    from .review import write_comparison, write_review
 
     chosen = chosen_scenes(scenes, catalog_from(scene_files))
     with friendly_errors():
         render_outputs(chosen, Path(media), force=False, quiet=True)
-        click.echo(f"wrote {shown(write_review(chosen, Path(media), out))}")
+        if against is None:
+            say(f"wrote {shown(write_review(chosen, Path(media), out))}")
+        else:
+            page, different, same = write_comparison(chosen, Path(media), against, out)
+            say(f"wrote {shown(page)} ({different} changed, {same} unchanged)")
 
 
 @main.command()
@@ -399,13 +418,15 @@ def embed(scene, scene_files, media):
 
 
 def embed_snippet(video, media: Path) -> str:
-    """The page's own <video> markup, with the page's paths (/videos/<name>.<format>)."""
-    site = f"/videos/{video.name}"
-    # MP4 first: browsers play the first source they can, and our WebM is 1.3-1.8x the MP4's bytes.
+    """The page's own <video> markup, with the page's paths (/videos/<name>.<format>), every attribute escaped."""
+    site = html.escape(f"/videos/{video.name}", quote=True)
+    # MP4 first: browsers play the first source they can, and our WebM is 1.6-1.9x the MP4's bytes.
     sources = [f'  <source src="{site}.{f}" type="video/{f}">' for f in ("mp4", "webm") if f in video.formats]
     fallback = "Your browser does not support MP4 videos somehow..."
     if "gif" in video.formats:
-        fallback = f'<img src="{site}.gif" width="{video.size}" height="{video.size}" alt="{video.title}">'
+        # Lazy: fallback content is never laid out where the video plays, so the GIF is then never fetched.
+        alt = html.escape(video.title, quote=True)
+        fallback = f'<img src="{site}.gif" width="{video.size}" height="{video.size}" loading="lazy" alt="{alt}">'
     return "\n".join(
         [
             f'<video width="{video.size}" height="{video.size}" controls preload="metadata" poster="{site}.jpg">',

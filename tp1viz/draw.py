@@ -102,6 +102,12 @@ def format_status(step: int, steps: int, loss: float | None = None) -> str:
     return status if loss is None else f"{status}  loss {format_loss(loss)}"
 
 
+def loss_label(meta: dict) -> str:
+    """ "MSE loss" from a scene's "mse" or a student's loop's "MSE"; just "loss" when the run does not say."""
+    name = meta.get("loss") or ""
+    return f"{name.upper() if name.islower() else name} loss".strip()
+
+
 def contour_levels(grid_loss: np.ndarray) -> np.ndarray:
     """Contour levels spaced geometrically above the minimum, so a quadratic bowl shows evenly spaced rings."""
     low, high = float(np.nanmin(grid_loss)), float(np.nanmax(grid_loss))
@@ -180,7 +186,7 @@ class LossPanel:
             (marker,) = ax.plot([], [], "o", color=color, ms=5, animated=True, clip_on=False)
             self.lines.append(line)
             self.markers.append(marker)
-        style_axes(ax, "step", runs[0].meta.get("loss", "loss").upper() + " loss")
+        style_axes(ax, "step", loss_label(runs[0].meta))
         self.artists = self.lines + self.markers
 
     def update(self, k: int) -> None:
@@ -376,7 +382,8 @@ class CompareAnimation(Animation):
     def label_panel(ax, run: Trajectory, color: str, first_column: bool, last_row: bool) -> None:
         """Two title lines in the run's loss colour; axes are shared, so inner tick labels go."""
         settings = run.meta.get("run", {})
-        ax.set_title(f"{settings.get('label', '')}\nlr {settings.get('lr', 0):.2g}: {run.state()}",
+        lr = f"lr {settings['lr']:.2g}: " if settings.get("lr") is not None else ""
+        ax.set_title(f"{settings.get('label', '')}\n{lr}{run.state()}",
                      fontsize=8.5, color=color, pad=2, linespacing=1.1)  # fmt: skip
         if not first_column:
             ax.set_ylabel("")

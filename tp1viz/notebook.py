@@ -1,12 +1,14 @@
 """Watching a student's own training loop in Jupyter: tp1viz.record(...), then tp1viz.video(traj)."""
 
 import base64
+import dataclasses
 import tempfile
 from pathlib import Path
 
 from . import rules
 from .files import AtomicFile, write_bytes
 from .kinds import encode_video, hold_frames
+from .layouts import LAYOUTS
 from .trajectory import Trajectory
 
 
@@ -20,13 +22,37 @@ def checked(**values) -> dict:
     return values
 
 
+def named(runs: list[Trajectory], labels) -> list[Trajectory]:
+    """The runs, each with its label (shown over its panel and in the review's readout)."""
+    if labels is None:
+        return runs
+    if len(labels) != len(runs):
+        raise ValueError(f"{len(labels)} labels for {len(runs)} runs")
+    return [dataclasses.replace(run, meta={**run.meta, "run": {**run.meta.get("run", {}), "label": str(label)}})
+            for run, label in zip(runs, labels, strict=True)]  # fmt: skip
+
+
+def default_title(runs: list[Trajectory]) -> str:
+    """ "SGD lr 0.5", from what the run was recorded with; nothing for several runs (their panels say it)."""
+    settings = runs[0].meta.get("run", {})
+    if len(runs) > 1 or not settings.get("optimizer"):
+        return ""
+    return f"{settings['optimizer']} lr {settings['lr']:g}" if settings.get("lr") is not None else settings["optimizer"]
+
+
 class Clip:
     """A rendered video of recorded runs; Jupyter shows it inline, .save() writes it to a file."""
 
     def __init__(self, runs: list[Trajectory], fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0,
                  layout: str | None = None):  # fmt: skip
         values = checked(fps=fps, size=size, hold=hold)
-        self.runs, self.title = runs, title
+        low, high = LAYOUTS["compare"].runs
+        if not 1 <= len(runs) <= high:
+            raise ValueError(f"a video shows 1 run, or {low} to {high} side by side; got {len(runs)}")
+        if len({run.steps for run in runs}) > 1:
+            steps = ", ".join(str(run.steps) for run in runs)
+            raise ValueError(f"runs side by side share one step counter; these have {steps} steps: record them alike")
+        self.runs, self.title = runs, title or default_title(runs)
         self.layout = layout or ("compare" if len(runs) > 1 else "fit")
         self.fps, self.size, self.hold = values["fps"], values["size"], values["hold"]
         self._mp4: bytes | None = None
@@ -59,17 +85,16 @@ class Clip:
         return self._mp4
 
     def _repr_html_(self) -> str:
+        # The data URI on <video src> itself: JupyterLab sanitises the HTML of a notebook it does not trust, and
+        # keeps a <video>'s src but only the type of a <source>, so a <source> would leave an empty player.
         data = base64.b64encode(self.mp4_bytes()).decode("ascii")
-        return (
-            f'<video controls width="{self.size}" height="{self.size}">'
-            f'<source src="data:video/mp4;base64,{data}" type="video/mp4"></video>'
-        )
+        return f'<video controls width="{self.size}" height="{self.size}" src="data:video/mp4;base64,{data}"></video>'
 
 
-def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0) -> Clip:
-    """A video of a recorded run (or a list of runs, side by side), shown inline by Jupyter."""
+def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0, labels=None) -> Clip:
+    """A video of a recorded run (or a list of 2 to 4 runs, side by side, named by `labels`), shown inline."""
     runs = list(traj) if isinstance(traj, list | tuple) else [traj]
-    return Clip(runs, fps=fps, size=size, title=title, hold=hold)
+    return Clip(named(runs, labels), fps=fps, size=size, title=title, hold=hold)
 
 
 def scene_video(name: str, media: Path | str = "media", scene_files=()) -> Clip:

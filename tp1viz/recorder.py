@@ -95,8 +95,18 @@ def record(
         pred=recorder.pred.numpy(),
         grid_pred=recorder.grid_pred.numpy(),
         params=recorder.params.numpy(),
-        meta=dict(meta or {}),
+        meta=dict(meta) if meta else loop_meta(optimizer, loss_fn),
     )
+
+
+def loop_meta(optimizer, loss_fn) -> dict:
+    """What a student's loop was run with, as the drawing names it: "MSE" loss, "SGD" at lr 0.5."""
+    name = getattr(loss_fn, "__name__", type(loss_fn).__name__)  # a module (MSELoss) or a function (mse_loss)
+    name = name.removesuffix("Loss").removesuffix("_loss")
+    groups = getattr(optimizer, "param_groups", [{}])
+    lr = groups[0].get("lr", getattr(optimizer, "lr", None))
+    run = {"label": "", "optimizer": type(optimizer).__name__, "lr": float(lr) if lr is not None else None}
+    return {"loss": name.upper() if name.islower() else name, "run": run}
 
 
 def scene_data(scene) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:

@@ -74,43 +74,29 @@ def write_sheet(scene, count: int, media_dir: Path, dest: Path, runs: list | Non
     return path
 
 
-SCRUB_SCRIPT = """
-const DATA = window.TP1VIZ_REVIEW;
-for (const section of document.querySelectorAll("section[data-scene]")) {
-  const info = DATA[section.dataset.scene];
-  const video = section.querySelector("video");
-  const scrubber = section.querySelector("input[type=range]");
-  const readout = section.querySelector("output");
-  const show = (k) => {
-    readout.textContent = `step ${k} / ${info.steps} · loss ${info.loss.map((run) => run[k]).join(" / ")}`;
-  };
-  scrubber.addEventListener("input", () => {
-    const k = Number(scrubber.value);
-    video.pause();
-    video.currentTime = k / info.fps;  // frame k starts at k / fps: one frame per recorded step
-    show(k);
-  });
-  video.addEventListener("timeupdate", () => {
-    if (video.paused) return;
-    const k = Math.min(info.steps, Math.floor(video.currentTime * info.fps + 1e-6));
-    scrubber.value = k;
-    show(k);
-  });
-  show(0);
-}
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>{style}</style>
+</head>
+<body>
+<h1>{title}</h1>
+<p>{intro} Drag a scrubber, or click a scene and use <kbd>←</kbd> <kbd>→</kbd> (one step), <kbd>Home</kbd>
+<kbd>End</kbd>; the address (<code>#scene@step</code>) keeps the scene and step, to send a link to one frame.
+Not meant for the site.</p>
+<nav>{contents}</nav>
+{sections}
+<script src="data.js"></script>
+<script>{script}</script>
+</body>
+</html>
 """
 
-STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1100px; color: #222; padding: 0 16px; }
-section { border-top: 1px solid #ddd; padding: 16px 0; }
-.row { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
-video, img { max-width: 100%; height: auto; border: 1px solid #eee; }
-input[type=range] { width: 100%; }
-output { font-family: ui-monospace, monospace; display: block; margin: 4px 0 12px; }
-table { border-collapse: collapse; font-size: 13px; }
-td { padding: 1px 8px 1px 0; vertical-align: top; }
-td:first-child { color: #666; }
-"""
+
+def asset(name: str) -> str:
+    return (Path(__file__).parent / name).read_text(encoding="utf-8")
 
 
 def link(target: Path, page_dir: Path) -> str:
@@ -118,47 +104,81 @@ def link(target: Path, page_dir: Path) -> str:
     return quote(Path(os.path.relpath(target, page_dir)).as_posix())
 
 
-def scene_data(scene, runs: list) -> dict:
-    """What the scrubber needs: fps, step count, and each run's loss per step, formatted as in the video."""
+def run_data(runs: list) -> list[dict]:
+    """Each run's name and its loss per step, formatted as the video's status line shows it."""
     from .draw import format_loss
 
-    return {
-        "fps": scene.fps,
-        "steps": scene.steps,
-        "loss": [[format_loss(value) for value in run.loss] for run in runs],
-    }
+    return [{"label": run.meta.get("run", {}).get("label", ""), "loss": [format_loss(value) for value in run.loss]}
+            for run in runs]  # fmt: skip
 
 
-def params_table(params: dict) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(str(key))}</td><td>{html.escape(json.dumps(value))}</td></tr>"
-        for key, value in params.items()
-        if key not in ("name", "title", "kind")
-    )
+def scene_data(sides: list[tuple]) -> dict:
+    """What the scrubber needs: per video its fps, its steps and its runs' losses; the longest step count."""
+    videos = [{"fps": fps, "steps": steps, "runs": run_data(runs)} for fps, steps, runs in sides]
+    return {"steps": max(video["steps"] for video in videos), "videos": videos}
+
+
+def number(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parameter_rows(scene) -> list[tuple[str, str]]:
+    """The scene's parameters as a person would write them down, none of them empty."""
+    if scene.kind == "still":
+        rows = [("picture", scene.summary())]
+        return rows + [("data", ", ".join(f"{k} {number(v)}" for k, v in scene.data.items()))] * bool(scene.data)
+    sizes = ", ".join(f"{k} {number(v)}" for k, v in scene.model_sizes.items())
+    rows = [
+        ("layout", scene.layout),
+        ("data", scene.dataset + "".join(f", {k} {number(v)}" for k, v in scene.data.items())),
+        ("model", scene.model + (f" ({sizes})" if sizes else "")),
+        ("training", f"{scene.optimizer_label}, lr {scene.lr:g}, {scene.steps} steps, seed {scene.seed}"),
+        ("video", f"{scene.size} px, {scene.fps} fps, final frame held {scene.hold:g} s"),
+    ]
+    for variant in scene.variants:
+        settings = {"lr": variant.lr, "lr / stability limit": variant.limit_fraction,
+                    "batch": variant.batch_size, "optimizer": variant.optimizer}  # fmt: skip
+        rows.append((variant.label, ", ".join(f"{k} {number(v)}" for k, v in settings.items() if v is not None)))
+    return rows
+
+
+def params_table(scene) -> str:
+    rows = "".join(f"<tr><th>{html.escape(key)}</th><td>{html.escape(value)}</td></tr>"
+                   for key, value in parameter_rows(scene))  # fmt: skip
     return f"<table>{rows}</table>"
 
 
-def video_section(scene, runs: list, media_dir: Path, page_dir: Path, sheet: Path) -> str:
-    from .draw import format_loss
-
+def video_tag(scene, media_dir: Path, page_dir: Path) -> str:
+    """A player without native controls (they would cover the loss axis while scrubbing): the page's own."""
     sources = "".join(
         f'<source src="{link(scene.video_path(media_dir, f), page_dir)}" type="video/{f}">'
         for f in ("mp4", "webm")
         if f in scene.formats
     )
+    poster = link(scene.poster_path(media_dir), page_dir)
+    return (f'<video muted playsinline preload="auto" width="{scene.size}" height="{scene.size}" '
+            f'poster="{poster}">{sources}</video>')  # fmt: skip
+
+
+def controls(scene_steps: int) -> str:
+    return (f'<div class="controls"><button class="play" type="button">▶ play</button>'
+            f'<input type="range" min="0" max="{scene_steps}" step="1" value="{scene_steps}" aria-label="step">'
+            "</div><output></output>")  # fmt: skip
+
+
+def video_section(scene, runs: list, media_dir: Path, page_dir: Path, sheet: Path) -> str:
+    from .draw import format_loss
+
     final = " / ".join(format_loss(run.loss[-1]) for run in runs)
     return f"""
 <section data-scene="{scene.name}" id="{scene.name}">
   <h2>{scene.name}</h2>
   <p>{html.escape(scene.heading)}. Final loss: <b>{final}</b>.</p>
   <div class="row">
-    <div style="flex: 0 1 {scene.size}px">
-      <video controls muted preload="auto" width="{scene.size}" height="{scene.size}"
-             poster="{link(scene.poster_path(media_dir), page_dir)}">{sources}</video>
-      <input type="range" min="0" max="{scene.steps}" step="1" value="0" aria-label="step">
-      <output></output>
+    <div class="player" style="width: {scene.size}px">
+      {video_tag(scene, media_dir, page_dir)}{controls(scene.steps)}
     </div>
-    <div>{params_table(scene.describe())}</div>
+    <div>{params_table(scene)}</div>
   </div>
   <img src="{link(sheet, page_dir)}" alt="contact sheet of {scene.name}">
 </section>"""
@@ -169,7 +189,7 @@ def still_section(scene, media_dir: Path, page_dir: Path) -> str:
 <section id="{scene.name}">
   <h2>{scene.name}</h2>
   <p>{html.escape(scene.title)}</p>
-  <img src="{link(scene.outputs(media_dir)[0].path, page_dir)}" width="{scene.size}" alt="{scene.name}">
+  <img src="{link(scene.primary(media_dir), page_dir)}" width="{scene.size}" alt="{html.escape(scene.title)}">
 </section>"""
 
 
@@ -185,25 +205,137 @@ def write_review(scenes: list, media_dir: Path, page_dir: Path, sheet_count: int
         runs = recorded_runs(scene, media_dir)
         sheet = write_sheet(scene, sheet_count, media_dir, page_dir, runs)
         sections.append(video_section(scene, runs, media_dir, page_dir, sheet))
-        data[scene.name] = scene_data(scene, runs)
+        data[scene.name] = scene_data([(scene.fps, scene.steps, runs)])
+    contents = " ".join(f'<a href="#{s.name}">{s.name}</a>' for s in scenes)
+    intro = "Every course video: any step exactly, with its loss."
+    return write_page(page_dir, "tp1viz review", intro, contents, sections, data)
+
+
+def write_page(page_dir: Path, title: str, intro: str, contents: str, sections: list[str], data: dict) -> Path:
     write_bytes(page_dir / "data.js", f"window.TP1VIZ_REVIEW = {json.dumps(data, sort_keys=True)};\n".encode())
-    contents = "".join(f'<a href="#{s.name}">{s.name}</a> ' for s in scenes)
-    page = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>tp1viz review</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<h1>tp1viz review</h1>
-<p>Every course video: drag a scrubber to see any step exactly, with its loss. Not meant for the site.</p>
-<nav>{contents}</nav>
-{"".join(sections)}
-<script src="data.js"></script>
-<script>{SCRUB_SCRIPT}</script>
-</body>
-</html>
-"""
+    page = PAGE.format(title=title, style=asset("review.css"), intro=intro, contents=contents,
+                       sections="".join(sections), script=asset("review.js"))  # fmt: skip
     write_bytes(page_dir / "index.html", page.encode())
     return page_dir / "index.html"
+
+
+# ---- reviewing a change: the same scenes in two media folders, side by side ----------------------------
+
+
+def changed(scene, media_dir: Path, against: Path) -> bool:
+    """Whether the scene's main file differs between the two folders (by its bytes)."""
+    from .files import sha256
+
+    new, old = scene.primary(media_dir), scene.primary(against)
+    return not (new.is_file() and old.is_file() and sha256(new) == sha256(old))
+
+
+def frame_differences(old: Path, new: Path, old_steps: int, new_steps: int) -> list[float]:
+    """The mean difference, in levels of 255, between the two videos' frames of each step (a shorter one holds)."""
+    import numpy as np
+    from PIL import Image
+
+    from .compare import decoded_frames
+
+    old_frames, new_frames = decoded_frames(old), decoded_frames(new)
+    next(old_frames), next(new_frames)
+    differences, a, b = [], None, None
+    for step in range(max(old_steps, new_steps) + 1):
+        a = next(old_frames) if step <= old_steps else a
+        b = next(new_frames) if step <= new_steps else b
+        if a.shape != b.shape:  # another size: compared at the new one
+            a = np.asarray(Image.fromarray(a).resize(b.shape[1::-1], Image.BILINEAR))
+        differences.append(float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()))
+    return differences
+
+
+PARTED = 0.5  # levels of 255: a mean difference below this is encoder noise, not a change
+
+
+def strip(differences: list[float]) -> tuple[str, str]:
+    """An SVG bar per step, as tall as that step's difference, and a sentence on where the videos part."""
+    largest = max(differences) or 1.0
+    bars = "".join(f'<rect class="step" x="{k}" y="{1 - h:.3f}" width="1" height="{h:.3f}"/>'
+                   for k, d in enumerate(differences) if d >= PARTED for h in [max(0.08, d / largest)])  # fmt: skip
+    cursor = '<rect class="cursor" x="0" y="0" width="1" height="1"/>'
+    svg = (f'<svg class="strip" viewBox="0 0 {len(differences)} 1" preserveAspectRatio="none" role="img" '
+           f'aria-label="difference per step">{bars}{cursor}</svg>')  # fmt: skip
+    parted = [k for k, d in enumerate(differences) if d >= PARTED]
+    if not parted:
+        return svg, "The pictures agree at every step; only the files' bytes differ."
+    worst = max(range(len(differences)), key=differences.__getitem__)
+    return svg, (f"They part at step {parted[0]}; the largest difference is {differences[worst]:.1f} levels "
+                 f"(of 255) at step {worst}.")  # fmt: skip
+
+
+def old_runs(scene, against: Path) -> list:
+    """The runs the old folder saved for the scene, whatever recorded them; none if it has none."""
+    return Runs(against, reuse="any").saved(scene) or []
+
+
+def old_fps(scene, against: Path) -> int:
+    from . import manifest
+
+    entry = manifest.load(against).get(scene.video_path(against).relative_to(against).as_posix(), {})
+    return entry.get("fps") if isinstance(entry.get("fps"), int) else scene.fps
+
+
+def pair_section(scene, media_dir: Path, against: Path, page_dir: Path) -> tuple[str, dict]:
+    """The old and new videos of a scene side by side, one scrubber, and the strip of where they differ."""
+    new, old = recorded_runs(scene, media_dir), old_runs(scene, against)
+    old_steps = old[0].steps if old else scene.steps
+    differences = frame_differences(scene.video_path(against), scene.video_path(media_dir), old_steps, scene.steps)
+    svg, parted = strip(differences)
+    data = scene_data([(old_fps(scene, against), old_steps, old), (scene.fps, scene.steps, new)])
+    section = f"""
+<section data-scene="{scene.name}" id="{scene.name}">
+  <h2>{scene.name}</h2>
+  <p>{html.escape(scene.heading)}.</p>
+  <div class="row">
+    <div class="player" style="width: {2 * scene.size + 8}px">
+      <div class="pair">
+        <figure>{video_tag(scene, against, page_dir)}<figcaption>before</figcaption></figure>
+        <figure>{video_tag(scene, media_dir, page_dir)}<figcaption>after</figcaption></figure>
+      </div>
+      {svg}<p class="parted">{parted}</p>
+      {controls(data["steps"])}
+    </div>
+    <div>{params_table(scene)}</div>
+  </div>
+</section>"""
+    return section, data
+
+
+def write_comparison(scenes: list, media_dir: Path, against: Path, page_dir: Path) -> tuple[Path, int, int]:
+    """A page of every scene that differs between `against` (before) and media_dir (after); the page's path and
+    how many scenes changed and did not."""
+    media_dir, against, page_dir = Path(media_dir), Path(against), Path(page_dir)
+    sections, data, same = [], {}, []
+    for scene in scenes:
+        if not changed(scene, media_dir, against):
+            same.append(scene.name)
+        elif scene.kind == "still" or not scene.video_path(against).is_file():
+            sections.append(still_pair(scene, media_dir, against, page_dir))
+        else:
+            section, data[scene.name] = pair_section(scene, media_dir, against, page_dir)
+            sections.append(section)
+    if same:
+        sections.append(f'<section class="unchanged"><h2>Unchanged</h2><p>{", ".join(same)}</p></section>')
+    contents = " ".join(f'<a href="#{s.name}">{s.name}</a>' for s in scenes if s.name not in same)
+    intro = f"What changed from {html.escape(str(against))} (before) to {html.escape(str(media_dir))} (after)."
+    page = write_page(page_dir, "tp1viz review: a change", intro, contents, sections, data)
+    return page, len(scenes) - len(same), len(same)
+
+
+def still_pair(scene, media_dir: Path, against: Path, page_dir: Path) -> str:
+    """A still's two versions (or a video that is new: its poster beside nothing)."""
+    new, old = scene.primary(media_dir), scene.primary(against)
+    if scene.kind == "video":
+        new, old = scene.poster_path(media_dir), scene.poster_path(against)
+    before = f'<img src="{link(old, page_dir)}" alt="before">' if old.is_file() else "<p>(not there before)</p>"
+    return f"""
+<section id="{scene.name}">
+  <h2>{scene.name}</h2>
+  <div class="pair"><figure>{before}<figcaption>before</figcaption></figure>
+  <figure><img src="{link(new, page_dir)}" alt="after"><figcaption>after</figcaption></figure></div>
+</section>"""

@@ -1,0 +1,343 @@
+"""What a reviewer and a student meet, in real clients: the review page in Chromium, read back pixel by pixel; the
+site snippet; a notebook run by nbclient and sanitised as JupyterLab sanitises a notebook it does not trust."""
+
+import base64
+import html.parser
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, decode, run
+
+from tp1viz import draw
+
+SCENES = """
+[tiny]
+kind = "video"
+title = "Tiny"
+dataset = "linear"
+model = "linear"
+lr = 0.02
+steps = 20
+size = 256
+fps = 10
+hold = 0.5
+
+[tiny_compare]
+kind = "video"
+title = "Two rates"
+layout = "compare"
+dataset = "linear"
+model = "linear"
+lr = 0.005
+steps = 20
+size = 256
+fps = 10
+hold = 0.5
+variants = [{ lr = 0.002, label = "slow" }, { lr = 0.02, label = "fast" }]
+"""
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright (a failure on CI, where .ci/run installs both; a skip elsewhere)."""
+    path = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        path = None
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have chromium and playwright (.ci/run installs them)")
+        pytest.skip("needs Debian's chromium and `pip install playwright`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The two scenes rendered (tiny in every format) and their review page: (scene file, media, page)."""
+    folder = tmp_path_factory.mktemp("site")
+    scenes = folder / "scenes.toml"
+    scenes.write_text(SCENES)
+    media = folder / "media"
+    assert run("render", "tiny", "--scenes", scenes, "--out", media, "--format", "webm,gif", "-q").exit_code == 0
+    result = run("review", "tiny", "tiny_compare", "--scenes", scenes, "--media", media)
+    assert result.exit_code == 0, result.output
+    return scenes, media, media / "review" / "index.html"
+
+
+# The band of the frame that holds the status line ("step  7/20  loss 3.142"): it names the step exactly.
+BAND = """([selector, top, height]) => {
+  const video = document.querySelector(selector);
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(video, 0, 0);
+  return Array.from(context.getImageData(0, top, canvas.width, height).data);
+}"""
+SCRUB = """async ([scene, steps, top, height]) => {
+  const section = document.getElementById(scene);
+  const scrubber = section.querySelector("input[type=range]");
+  const videos = [...section.querySelectorAll("video")];
+  const bands = [];
+  // `seeked` can come a moment before the new frame reaches a canvas: two animation frames later, it has.
+  const painted = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  for (const k of steps) {
+    const seeked = videos.map((video) => new Promise((done) => video.addEventListener("seeked", done, { once: true })));
+    scrubber.value = k;
+    scrubber.dispatchEvent(new Event("input"));  // as a drag does
+    await Promise.all(seeked);
+    await painted();
+    bands.push(videos.map((video) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+      const context = canvas.getContext("2d");
+      context.drawImage(video, 0, 0);
+      return Array.from(context.getImageData(0, top, canvas.width, height).data);
+    }));
+  }
+  return bands;
+}"""
+
+
+def status_band(size: int) -> tuple[int, int]:
+    """The rows (top, height) of the status line in a frame of `size` px."""
+    fig, canvas = draw.new_canvas(size)
+    status = draw.StatusLine(fig, canvas, draw.LEFT, draw.STATUS_Y, fontsize=10)
+    return status.row, status.cell_height
+
+
+def nearest_step(band: np.ndarray, frames: np.ndarray, top: int, height: int) -> int:
+    """The step whose decoded frame's status band the browser's pixels are closest to."""
+    wanted = band.reshape(height, -1, 4)[..., :3].astype(int)
+    distances = [np.abs(frame[top : top + height].astype(int) - wanted).mean() for frame in frames]
+    return int(np.argmin(distances))
+
+
+TYPES = {".html": "text/html", ".js": "text/javascript", ".mp4": "video/mp4", ".webm": "video/webm",
+         ".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif"}  # fmt: skip
+
+
+def serve(page, root: Path, index: str = "") -> None:
+    """Answer http://local.test/<path> from the folder `root` as a static server does, byte ranges included (a
+    player seeks only in what it may fetch by range); one origin, so a canvas may read the video's pixels, which
+    each file:// URL, an origin of its own, forbids. `index` answers any path that is not a file."""
+
+    def answer(route):
+        relative = route.request.url.removeprefix("http://local.test/").split("#")[0].split("?")[0]
+        path = root / relative
+        if not path.is_file():
+            return route.fulfill(body=index, content_type="text/html") if index else route.fulfill(status=404)
+        body, headers = path.read_bytes(), {"Accept-Ranges": "bytes"}
+        wanted = re.fullmatch(r"bytes=(\d+)-(\d*)", route.request.headers.get("range", ""))
+        if not wanted:
+            return route.fulfill(body=body, headers=headers, content_type=TYPES.get(path.suffix, "text/plain"))
+        start, end = int(wanted[1]), int(wanted[2] or len(body) - 1)
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+        route.fulfill(status=206, body=body[start : end + 1], headers=headers, content_type=TYPES.get(path.suffix))
+
+    page.route("http://local.test/**", answer)
+
+
+def open_page(browser, index: Path, fragment: str = ""):
+    """The review page at `index`, served from the folder above its media, once every video can show a frame."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    root = index.parents[2]
+    serve(page, root)
+    page.goto(f"http://local.test/{index.relative_to(root).as_posix()}{fragment}")
+    page.wait_for_function("[...document.querySelectorAll('video')].every((v) => v.readyState >= 2)", timeout=30_000)
+    return page, requests
+
+
+def test_the_review_page_shows_exactly_step_k_for_every_k(browser, site):
+    _, media, index = site
+    top, height = status_band(256)
+    page, requests = open_page(browser, index)
+    try:
+        for scene in ("tiny", "tiny_compare"):
+            frames, _ = decode(media / "videos" / f"{scene}.mp4")
+            bands = page.evaluate(SCRUB, [scene, list(range(21)), top, height])
+            shown = [nearest_step(np.array(band[0]), frames[:21], top, height) for band in bands]
+            assert shown == list(range(21)), (scene, shown)  # not the previous frame for one step in three
+    finally:
+        page.close()
+    assert requests and all(url.startswith("http://local.test/") for url in requests), requests  # nothing else
+
+
+def test_readout_poster_and_scrubber_agree_from_the_first_paint(browser, site):
+    _, media, index = site
+    page, _ = open_page(browser, index)
+    try:
+        page.wait_for_function("document.querySelector('#tiny video').seeking === false")
+        assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == "20"
+        assert page.eval_on_selector("#tiny output", "o => o.textContent").startswith("step 20 / 20 · loss ")
+        assert page.eval_on_selector("#tiny video", "v => v.hasAttribute('controls')") is False  # none over the axis
+        readout = page.eval_on_selector("#tiny_compare output", "o => o.textContent")
+        assert re.fullmatch(r"step 20 / 20 · slow \S+ · fast \S+", readout), readout  # each run named
+    finally:
+        page.close()
+
+
+def test_keys_move_a_step_and_the_address_keeps_it(browser, site):
+    _, media, index = site
+    top, height = status_band(256)
+    frames, _ = decode(media / "videos" / "tiny.mp4")
+    page, _ = open_page(browser, index, "#tiny@7")
+    try:
+        page.wait_for_function("document.querySelector('#tiny output').textContent.startsWith('step 7 ')")
+        page.wait_for_function("!document.querySelector('#tiny video').seeking")
+        assert nearest_step(np.array(page.evaluate(BAND, ["#tiny video", top, height])), frames[:21], top, height) == 7
+        page.click("#tiny video")
+        page.evaluate("document.activeElement.blur()")
+        for key, step in [("ArrowRight", 8), ("ArrowLeft", 7), ("ArrowLeft", 6), ("End", 20), ("Home", 0)]:
+            page.keyboard.press(key)
+            page.wait_for_function(f"location.hash === '#tiny@{step}'")
+            assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == str(step)
+    finally:
+        page.close()
+
+
+def test_a_change_is_reviewed_side_by_side_under_one_scrubber(browser, site, tmp_path):
+    scenes, media, _ = site
+    changed = tmp_path / "changed.toml"
+    changed.write_text(SCENES.replace("lr = 0.02\nsteps = 20", "lr = 0.03\nsteps = 20", 1))
+    after = tmp_path / "after"
+    result = run("review", "tiny", "tiny_compare", "--scenes", changed, "--media", after, "--against", media,
+                 "--out", tmp_path / "page")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("(1 changed, 1 unchanged)\n")
+    text = (tmp_path / "page" / "index.html").read_text()
+    assert '<section class="unchanged"><h2>Unchanged</h2><p>tiny_compare</p></section>' in text
+    assert re.search(r"They part at step 1; the largest difference is [\d.]+ levels", text)
+    top, height = status_band(256)
+    before, _ = decode(media / "videos" / "tiny.mp4")
+    now, _ = decode(after / "videos" / "tiny.mp4")
+    page, _ = open_page(browser, tmp_path / "page" / "index.html")
+    try:
+        steps = [0, 1, 7, 19, 20]
+        bands = page.evaluate(SCRUB, ["tiny", steps, top, height])
+        for k, (old, new) in zip(steps, bands, strict=True):  # both videos at step k, each its own frame k
+            assert nearest_step(np.array(old), before[:21], top, height) == k
+            assert nearest_step(np.array(new), now[:21], top, height) == k
+        times = page.eval_on_selector_all("#tiny video", "vs => vs.map((v) => v.currentTime)")
+        assert times == [pytest.approx(20.5 / 10)] * 2
+    finally:
+        page.close()
+
+
+def test_the_site_snippet_plays_without_fetching_its_gif(browser, site):
+    scenes, media, _ = site
+    snippet = run("embed", "tiny", "--scenes", scenes, "--media", media).stdout
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        serve(page, media, index=snippet)  # the site: its own paths (/videos/...) under one host
+        page.goto("http://local.test/page.html")
+        page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
+        assert page.eval_on_selector("video", "v => v.currentSrc") == "http://local.test/videos/tiny.mp4"
+        page.wait_for_timeout(300)
+    finally:
+        page.close()
+    assert not [url for url in requests if url.endswith(".gif")], requests
+    assert any(url.endswith("/videos/tiny.jpg") for url in requests)  # the poster, yes
+
+
+def webm_layout(path: Path) -> list[str]:
+    """The names of the top-level elements inside a WebM's Segment, in file order."""
+    names = {0x114D9B74: "SeekHead", 0x1549A966: "Info", 0x1654AE6B: "Tracks", 0x1C53BB6B: "Cues",
+             0x1F43B675: "Cluster", 0x1254C367: "Tags", 0xEC: "Void"}  # fmt: skip
+    data = path.read_bytes()
+
+    def vint(offset, keep_marker):
+        first = data[offset]
+        length = 8 - first.bit_length() + 1
+        value = int.from_bytes(data[offset : offset + length], "big")
+        return (value if keep_marker else value & ((1 << (7 * length)) - 1)), offset + length
+
+    offset, order = 0, []
+    _, offset = vint(0, True)  # EBML header
+    size, offset = vint(offset, False)
+    offset += size
+    _, offset = vint(offset, True)  # Segment
+    _, offset = vint(offset, False)
+    while offset < len(data):
+        element, offset = vint(offset, True)
+        size, offset = vint(offset, False)
+        order.append(names.get(element, hex(element)))
+        offset += size
+    return order
+
+
+def test_the_webm_index_comes_before_its_frames(site):
+    _, media, _ = site
+    order = webm_layout(media / "videos" / "tiny.webm")
+    assert "Cues" in order and order.index("Cues") < order.index("Cluster"), order
+
+
+class JupyterLabSanitiser(html.parser.HTMLParser):
+    """What JupyterLab keeps of an untrusted output's <video> and <source> (packages/apputils/src/sanitizer.ts:
+    a video keeps autoplay, controls, height, loop, mediagroup, muted, poster, preload, src, width; a source
+    keeps only its type)."""
+
+    KEEP = {"video": {"autoplay", "controls", "height", "loop", "mediagroup", "muted", "poster", "preload", "src",
+                      "width"}, "source": {"type"}}  # fmt: skip
+
+    def __init__(self):
+        super().__init__()
+        self.out = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.KEEP:
+            kept = "".join(f' {k}="{v}"' if v is not None else f" {k}" for k, v in attrs if k in self.KEEP[tag])
+            self.out.append(f"<{tag}{kept}>")
+
+    def handle_endtag(self, tag):
+        if tag in self.KEEP:
+            self.out.append(f"</{tag}>")
+
+
+def sanitised(markup: str) -> str:
+    parser = JupyterLabSanitiser()
+    parser.feed(markup)
+    return "".join(parser.out)
+
+
+def test_the_example_notebook_runs_and_its_videos_survive_sanitising(browser, tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(ROOT / "tp1viz" / "examples" / "watch_your_training.ipynb", as_version=4)
+    for cell in notebook.cells:  # fewer steps than a student would take, the same code
+        cell.source = cell.source.replace("STEPS = 200", "STEPS = 20")
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": tmp_path}}).execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
+    printed = "".join(output.get("text", "") for output in outputs if output.output_type == "stream")
+    assert re.search(r"loss: [\d.]+ at the start, [\d.]+ after 20 steps", printed), printed
+    videos = [output.data["text/html"] for output in outputs if "text/html" in output.get("data", {})]
+    assert len(videos) == 2
+    page = browser.new_page()
+    try:
+        for markup in videos:
+            kept = sanitised(markup)
+            pattern = r'<video controls width="512" height="512" src="data:video/mp4;base64,([^"]+)"></video>'
+            match = re.fullmatch(pattern, kept)
+            assert match, kept[:200]  # the player keeps its video: the data are on <video src>
+            (tmp_path / "clip.mp4").write_bytes(base64.b64decode(match.group(1)))
+            frames, meta = decode(tmp_path / "clip.mp4")
+            assert len(frames) == 20 + 1 + 30 and meta["codec"] == "h264"
+            page.set_content(kept)  # and a browser plays what is left
+            page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
+    finally:
+        page.close()
