@@ -23,7 +23,7 @@ model = "linear"
 lr = 0.02
 steps = 20
 size = 256
-fps = 10
+fps = 30
 hold = 0.5
 
 [tiny_compare]
@@ -35,7 +35,7 @@ model = "linear"
 lr = 0.005
 steps = 20
 size = 256
-fps = 10
+fps = 30
 hold = 0.5
 variants = [{ lr = 0.002, label = "slow" }, { lr = 0.02, label = "fast" }]
 """
@@ -230,7 +230,7 @@ def test_a_change_is_reviewed_side_by_side_under_one_scrubber(browser, site, tmp
             assert nearest_step(np.array(old), before[:21], top, height) == k
             assert nearest_step(np.array(new), now[:21], top, height) == k
         times = page.eval_on_selector_all("#tiny video", "vs => vs.map((v) => v.currentTime)")
-        assert times == [pytest.approx(20.5 / 10)] * 2
+        assert times == [pytest.approx(20.5 / 30)] * 2
     finally:
         page.close()
 
