@@ -25,9 +25,10 @@ def test_render_one_small_scene(tmp_path):
     assert len(frames) == 8 + 1 + 10 and meta["size"] == (128, 128)
     assert (tmp_path / "trajectories" / "pow_fn_w_linear_model.npz").is_file()
     lines = result.output.splitlines()  # one line per finished file, no progress bar off a terminal
-    assert len(lines) == 2
+    assert len(lines) == 4
     assert re.fullmatch(r"wrote .*/videos/pow_fn_w_linear_model\.mp4 \(19 frames, \d+ KB\)", lines[0])
     assert lines[1].startswith("wrote ") and "pow_fn_w_linear_model.jpg (" in lines[1]  # the poster
+    assert lines[2].endswith(".vtt (1 KB)") and lines[3].endswith(".txt (1 KB)")  # the captions, the transcript
 
 
 def test_render_a_still_and_quiet_prints_nothing(tmp_path):

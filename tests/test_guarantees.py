@@ -133,7 +133,8 @@ def test_an_unreadable_manifest_is_kept_aside_not_lost(media):
     assert result.exit_code == 0, result.output
     assert (media / ".tp1viz" / "manifest.unreadable.json").read_bytes() == b"\x00 not json {"
     entries = json.loads((media / "manifest.json").read_text())["outputs"]
-    assert set(entries) == {"videos/linear_sgd.mp4", "videos/linear_sgd.jpg", "trajectories/linear_sgd.npz"}
+    assert set(entries) == {"videos/linear_sgd.mp4", "videos/linear_sgd.jpg", "trajectories/linear_sgd.npz",
+                            "videos/linear_sgd.vtt", "videos/linear_sgd.txt"}  # fmt: skip
 
 
 def test_a_garbage_recording_whose_checksum_matches_is_recorded_again(media):

@@ -17,7 +17,7 @@ def test_two_jobs_write_what_one_job_wrote(catalogue, tmp_path):
     result = run("render", *scenes, *SMALL, "--jobs", 2, "--out", tmp_path, "-q")
     assert result.exit_code == 0, result.output
     parallel, serial = digests(tmp_path), digests(catalogue)
-    assert len(parallel) == 3 * 3 + 2 + 1  # per video: mp4, poster, runs; two stills; the manifest
+    assert len(parallel) == 3 * 5 + 2 + 1  # per video: mp4, poster, runs, captions, transcript; two stills; manifest
     assert {path: digest for path, digest in parallel.items() if path != "manifest.json"}.items() <= serial.items()
 
 

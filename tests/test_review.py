@@ -79,16 +79,19 @@ def test_frames_of_a_still_is_a_usage_error(tmp_path):
     assert result.exit_code == 2 and "tp_1_linear_fit is a still, not a video" in result.output
 
 
-def test_the_contact_sheet_holds_the_requested_tiles_first_and_last_included(tiny, tmp_path):
+def test_the_contact_sheet_tells_the_story_in_the_requested_tiles(tiny, tmp_path):
     from PIL import Image
 
     scenes, media, scene = tiny
     result = cli("sheet", "tiny", "--count", "6", "--scenes", scenes, "--media", media, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     sheet = iio.imread(tmp_path / "tiny_sheet.png")
-    steps = review.sheet_steps(scene.steps, 6)
-    assert steps == [0, 4, 8, 12, 16, 20]
-    animation = scene.animation(record_scene(scene))
+    runs = record_scene(scene)
+    steps = review.story_steps(runs, 6)
+    events = [event.step for event in runs[0].events]
+    assert len(steps) == 6 and steps[0] == 0 and steps[-1] == 20 and set(events) <= set(steps)
+    assert max(steps[1:-1]) < 15, steps  # where the picture moves: early, not evenly to the end
+    animation = scene.animation(runs)
     for index, step in enumerate(steps):  # each tile is that step's frame, scaled
         top, left = draw.sheet_tile_box(index)
         frame = Image.fromarray(np.ascontiguousarray(animation.draw_step(step)[..., :3]))

@@ -14,6 +14,7 @@ import click
 from . import build, rules, signals
 from .executor import available_cpus
 from .kinds import VIDEO_FORMATS
+from .layouts import PACES
 from .scenes import SceneError, check_size, load_catalog
 
 DEFAULT_OUT = "media"
@@ -33,7 +34,8 @@ def by_rule(name: str):
 
 def rule_option(name: str, kind: type, what: str):
     """`--NAME`, checked by its rule, with the rule's range in the help."""
-    return click.option(f"--{name}", type=kind, callback=by_rule(name), help=f"{what} ({rules.RULES[name].span}).")
+    flag = "--" + name.replace("_", "-")
+    return click.option(flag, name, type=kind, callback=by_rule(name), help=f"{what} ({rules.RULES[name].span}).")
 
 
 def writable_dir(ctx, param, value):
@@ -164,6 +166,8 @@ def main():
 @rule_option("seed", int, "Seed for the data and the initial weights")
 @rule_option("fps", int, "Frames per second")
 @rule_option("size", int, "Width and height in px, even")
+@click.option("--pace", type=click.Choice(PACES), help="steps: a frame a step; change: frames where the picture moves.")
+@rule_option("max_seconds", float, "The longest the steps may take on screen, in seconds")
 @click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
               help="Comma-separated: mp4, webm (VP9), gif (palette-optimised). MP4 is always written.")  # fmt: skip
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=available_cpus, show_default="CPUs",
@@ -171,7 +175,8 @@ def main():
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
 @click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, jobs, force, check, quiet):
+def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_seconds, formats, jobs, force, check,
+           quiet):  # fmt: skip
     """Render SCENES (default: every video and still) into OUT.
 
     Outputs whose files and fingerprints match OUT/manifest.json are skipped as up to date.
@@ -180,7 +185,8 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, formats, jobs, 
     Example: tp1viz render linear_sgd --steps 50 --out /tmp/media
     """
     signals.checkpoint()  # a Ctrl-C while the program was loading: stop before anything is touched
-    overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, formats=formats)
+    overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, pace=pace, max_seconds=max_seconds,
+                     formats=formats)  # fmt: skip
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
     for scene in chosen:
         if scene.recording is not None:
@@ -427,12 +433,18 @@ def embed_snippet(video, media: Path) -> str:
         # Lazy: fallback content is never laid out where the video plays, so the GIF is then never fetched.
         alt = html.escape(video.title, quote=True)
         fallback = f'<img src="{site}.gif" width="{video.size}" height="{video.size}" loading="lazy" alt="{alt}">'
+    # Captions and a transcript: a video without sound still needs its text alternative (WCAG 2.2, 1.2.1).
+    words = (media / "videos" / f"{video.name}.vtt").is_file()
+    track = [f'  <track kind="captions" src="{site}.vtt" srclang="en" label="English" default>'] if words else []
+    transcript = [f'<p><a href="{site}.txt">Transcript of the video</a></p>'] if words else []
     return "\n".join(
         [
             f'<video width="{video.size}" height="{video.size}" controls preload="metadata" poster="{site}.jpg">',
             *sources,
+            *track,
             f"  {fallback}",
             "</video>",
+            *transcript,
         ]
     )
 

@@ -5,14 +5,17 @@ are drawn onto a cached background (blitting): a full redraw costs 20-80 ms, a b
 Each layout is a few panels (fit, loss, landscape) arranged on one figure.
 """
 
+import textwrap
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from .layouts import FIT_MARGIN, MAX_OVERSHOOT
 from .trajectory import Landscape, Trajectory
 
 # A title in a script DejaVu lacks draws its letters as boxes, which a reviewer sees; matplotlib's warning
@@ -25,8 +28,6 @@ RUN_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown")  # loss curves
 LANDSCAPE_CMAP = "viridis"  # low loss dark, high loss light; neither blue data nor the red path get lost in it
 DESIGN_PX = 512  # the layout is designed at 512 px and scaled by dpi, so it looks the same at any size
 LOG_SCALE_SPAN = 20.0  # a loss that falls by more than ~1.3 decades is shown on a log axis
-FIT_MARGIN = 0.08  # fraction of the data's range left empty around it
-MAX_OVERSHOOT = 0.25  # the fit axes follow a wild prediction only this far past the data (in data ranges)
 LOSS_CEILING = 10.0  # the loss axis stops at this multiple of the highest starting loss; a diverging run leaves it
 LEFT, RIGHT = 0.13, 0.96  # figure-fraction margins shared by every layout
 TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
@@ -129,6 +130,41 @@ def shrink_to_width(text, canvas, width_px: float, smallest: float = 7.0) -> Non
         text.set_fontsize(text.get_fontsize() - 0.5)
 
 
+@dataclass(frozen=True)
+class Moment:
+    """What one frame shows: the run from snapshot `start` toward `end`, `t` of the way (1: exactly `end`)."""
+
+    start: int
+    end: int
+    t: float = 1.0
+
+    @property
+    def step(self) -> int:
+        """The step the status line shows: the one reached."""
+        return self.end if self.t >= 1 else self.start
+
+    @property
+    def position(self) -> float:
+        return self.start + self.t * (self.end - self.start)
+
+    def blend(self, run: Trajectory, rows: np.ndarray) -> np.ndarray:
+        """A per-snapshot array (grid predictions, a path) at this moment."""
+        a, b = run.row(self.start), run.row(self.end)
+        return rows[b] if self.t >= 1 or a == b else (1 - self.t) * rows[a] + self.t * rows[b]
+
+
+@dataclass
+class Overlay:
+    """Artists shown from one step on (until another): an event's marker and label, an author's note."""
+
+    artists: list
+    first: int
+    last: int | None = None
+
+    def shows(self, step: int) -> bool:
+        return self.first <= step and (self.last is None or step <= self.last)
+
+
 class FitPanel:
     """The data in blue and the model's prediction in red, with a label from the step the run diverged."""
 
@@ -155,9 +191,27 @@ class FitPanel:
         )
         self.artists = [self.curve, self.diverged_label]
 
-    def update(self, k: int) -> None:
-        self.curve.set_data(self.run.grid_x, self.grid_pred[k])
-        self.diverged_label.set_visible(self.diverged_at is not None and k >= self.diverged_at)
+    def note_overlay(self, step: int, text: str, last: int) -> Overlay:
+        """An author's note in the corner of the panel the data and the curve leave emptiest."""
+        ax = self.curve.axes
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        u = np.concatenate([(self.run.x - x0) / (x1 - x0), (self.run.grid_x - x0) / (x1 - x0)])
+        v = np.concatenate([(self.run.y - y0) / (y1 - y0), (self.grid_pred[-1] - y0) / (y1 - y0)])
+        top, bottom = v > 0.75, v < 0.25
+        corners = {(0.03, 0.97, "left", "top"): (u < 0.5) & top, (0.97, 0.97, "right", "top"): (u > 0.5) & top,
+                   (0.5, 0.97, "center", "top"): (np.abs(u - 0.5) < 0.25) & top,
+                   (0.03, 0.03, "left", "bottom"): (u < 0.5) & bottom,
+                   (0.97, 0.03, "right", "bottom"): (u > 0.5) & bottom}  # fmt: skip
+        (x, y, ha, va) = min(corners, key=lambda corner: int(corners[corner].sum()))
+        label = ax.text(x, y, "\n".join(textwrap.wrap(text, 42)), transform=ax.transAxes, ha=ha, va=va, fontsize=8.5,
+                        bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
+                        animated=True)  # fmt: skip
+        return Overlay([label], first=step, last=last)
+
+    def update(self, moment: "Moment") -> None:
+        self.curve.set_data(self.run.grid_x, moment.blend(self.run, self.grid_pred))
+        self.diverged_label.set_visible(self.diverged_at is not None and moment.step >= self.diverged_at)
 
 
 class LossPanel:
@@ -165,10 +219,8 @@ class LossPanel:
 
     def __init__(self, ax, runs: list[Trajectory], colors=RUN_COLORS, log: bool = False):
         scale, limits = loss_axis(*(run.loss for run in runs), log=log)
-        low, high = limits
+        low, high = self.limits = limits
         self.losses = [shown(run.loss) for run in runs]  # the lines are clipped at the panel's edge
-        # The markers are drawn unclipped (round at the edges), so off-axis values must vanish for them.
-        self.marked = [np.where((run.loss >= low) & (run.loss <= high), run.loss, np.nan) for run in runs]
         ax.set_yscale(scale)
         if scale == "log":
             # "0.01" rather than mathtext's 10^-2: plainer for students, and mathtext's parser costs ~1 s to build.
@@ -179,7 +231,7 @@ class LossPanel:
         ax.set_ylim(*limits)
         ax.set_xlim(0, max(runs[0].steps, 1))
         self.steps = np.arange(runs[0].steps + 1)
-        self.lines, self.markers = [], []
+        self.lines, self.markers, self.placed = [], [], []
         for color in colors[: len(runs)]:
             (line,) = ax.plot([], [], color=color, lw=1.6, animated=True)
             # Unclipped, so the marker stays round at step 0 and at the last step, on the axes' edges.
@@ -189,16 +241,60 @@ class LossPanel:
         style_axes(ax, "step", loss_label(runs[0].meta))
         self.artists = self.lines + self.markers
 
-    def update(self, k: int) -> None:
-        for loss, marked, line, marker in zip(self.losses, self.marked, self.lines, self.markers, strict=False):
-            line.set_data(self.steps[: k + 1], loss[: k + 1])
-            marker.set_data([k], [marked[k]])
+    def update(self, moment: "Moment") -> None:
+        position = moment.position
+        k = int(np.floor(position))
+        low, high = self.limits
+        for loss, line, marker in zip(self.losses, self.lines, self.markers, strict=False):
+            value = loss[k] if position == k else np.interp(position, self.steps, loss)  # a glide: part of the way
+            line.set_data(np.append(self.steps[: k + 1], position), np.append(loss[: k + 1], value))
+            # The marker is drawn unclipped (round at the edges), so an off-axis value must vanish for it.
+            marker.set_data([position], [value if low <= value <= high else np.nan])
+
+    def event_overlay(self, event, color: str) -> "Overlay":
+        """A marker on the loss at the event's step, and its short label where no loss line and no other label
+        is, shown from that step on."""
+        ax, loss = self.lines[0].axes, self.losses[event.run]
+        (marker,) = ax.plot([event.step], [loss[event.step]], "D", color=color, mec="white", ms=5, animated=True)
+        x, y, ha = self.label_place(ax, event.step, len(event.text))
+        label = ax.text(x, y, event.text, transform=ax.transAxes, ha=ha, va="top", fontsize=8, color=color,
+                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
+                        animated=True)  # fmt: skip
+        return Overlay([marker, label], first=event.step)
+
+    LABEL_HEIGHT = 0.17  # of the loss panel, a line of 8 pt text with its box
+
+    def label_place(self, ax, step: int, characters: int) -> tuple[float, float, str]:
+        """Where a label of so many characters goes, in axes fractions: beside its step, on the first row (from
+        the top) where it crosses neither a loss line nor a label already placed."""
+        to_axes = ax.transAxes.inverted()
+        curve = np.concatenate([to_axes.transform(ax.transData.transform(np.column_stack([self.steps, loss])))
+                                for loss in self.losses])  # fmt: skip
+        curve = curve[np.isfinite(curve).all(axis=1)]
+        at = to_axes.transform(ax.transData.transform((step, 1.0)))[0]
+        width = characters * 6.7 / (ax.get_window_extent().width * DESIGN_PX / ax.figure.bbox.width) + 0.02
+        for top in (0.95, 0.76, 0.57, 0.38):
+            for ha, left in (("left", at + 0.01), ("right", at - 0.01 - width)):
+                box = (max(left, 0.0), top - self.LABEL_HEIGHT, min(left + width, 1.0), top + 0.02)
+                under = curve[(curve[:, 0] >= box[0]) & (curve[:, 0] <= box[2])]
+                crossed = ((under[:, 1] >= box[1]) & (under[:, 1] <= box[3])).any()
+                if 0 <= left and left + width <= 1 and not crossed and not any(overlap(box, b) for b in self.placed):
+                    self.placed.append(box)
+                    return (left if ha == "left" else left + width), top, ha
+        self.placed.append((0, 0, 0, 0))
+        return 0.99, 0.95 - 0.19 * (len(self.placed) % 4), "right"
+
+
+def overlap(a: tuple, b: tuple) -> bool:
+    """Whether two boxes (left, bottom, right, top) overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 class LandscapePanel:
     """Filled contours of the loss (drawn once, in the background) and the path walked on them so far."""
 
-    def __init__(self, ax, landscape: Landscape):
+    def __init__(self, ax, landscape: Landscape, run: Trajectory):
+        self.run = run
         loss = shown(landscape.loss)  # where the loss overflowed (far along a diverged path) there is no colour
         if np.isfinite(loss).any():
             ax.contourf(landscape.u, landscape.v, loss, levels=contour_levels(loss), cmap=LANDSCAPE_CMAP)
@@ -211,9 +307,12 @@ class LandscapePanel:
         ax.grid(False)
         self.artists = [self.path, self.point]
 
-    def update(self, k: int) -> None:
-        self.path.set_data(self.path_u[: k + 1], self.path_v[: k + 1])
-        self.point.set_data([self.path_u[k]], [self.path_v[k]])
+    def update(self, moment: "Moment") -> None:
+        a, b = self.run.row(moment.start), self.run.row(moment.end)
+        u = moment.t * self.path_u[b] + (1 - moment.t) * self.path_u[a]
+        v = moment.t * self.path_v[b] + (1 - moment.t) * self.path_v[a]
+        self.path.set_data(np.append(self.path_u[: a + 1], u), np.append(self.path_v[: a + 1], v))
+        self.point.set_data([u], [v])
 
 
 GLYPHS: dict[tuple, np.ndarray] = {}  # (font size, dpi, sub-pixel phase, character) -> image, for every video
@@ -270,21 +369,51 @@ class StatusLine:
 
 
 class Animation:
-    """The blitting loop shared by every layout: panels update their artists, the base draws them."""
+    """The blitting loop shared by every layout: panels update their artists, the base draws them.
 
-    def __init__(self, runs: list[Trajectory], size: int, title: str):
+    Artists that appear at a step and then stay a while (an event's label, an author's note) are drawn into
+    the background, once for each set of them that is shown together: text is the dearest thing to draw.
+    """
+
+    NOTE_SECONDS = 3.0  # how long an author's note stays on screen
+
+    def __init__(self, runs: list[Trajectory], size: int, title: str, plan=None, notes=(), fps: int = 30):
+        from .pacing import Plan
+
         self.runs, self.size = runs, size
+        self.plan = plan if plan is not None else Plan.exact(np.arange(runs[0].steps + 1))
+        self.notes, self.fps = notes, fps
         self.fig, self.canvas = new_canvas(size)
         title_text = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
         shrink_to_width(title_text, self.canvas, 0.96 * size)
         self.status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=10)
-        self.panels = []
+        self.panels, self.overlays, self.backgrounds = [], [], {}
 
-    def finish_layout(self) -> None:
-        """Draw everything static once, and keep it as the background every frame starts from."""
+    def finish_layout(self, loss: "LossPanel", fit: "FitPanel") -> None:
+        """Add the events and notes, draw everything static once, and keep it as the background."""
+        events = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
+        colors = RUN_COLORS if len(self.runs) > 1 else [MODEL_COLOR]
+        self.overlays = [loss.event_overlay(event, colors[event.run]) for event in events[:6]]
+        self.overlays += [fit.note_overlay(step, text, self.note_end(step)) for step, text in self.notes]
         self.animated = [artist for panel in self.panels for artist in panel.artists]
         self.canvas.draw()  # animated artists are left out of this draw
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self.backgrounds[()] = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    def note_end(self, step: int) -> int:
+        """The last step a note from `step` is shown at: NOTE_SECONDS of video later."""
+        first = self.plan.frame_of(step)
+        return int(self.plan.shown[min(len(self.plan) - 1, first + round(self.NOTE_SECONDS * self.fps) - 1)])
+
+    def background(self, step: int):
+        """The static picture with the overlays shown at `step`, drawn once per set of them."""
+        shown = tuple(index for index, overlay in enumerate(self.overlays) if overlay.shows(step))
+        if shown not in self.backgrounds:
+            self.canvas.restore_region(self.backgrounds[()])
+            for index in shown:
+                for artist in self.overlays[index].artists:
+                    self.fig.draw_artist(artist)
+            self.backgrounds[shown] = self.canvas.copy_from_bbox(self.fig.bbox)
+        return self.backgrounds[shown]
 
     def legend(self, handles, labels) -> None:
         """Data and model keys on the status line's right, where no data can ever be hidden by them."""
@@ -304,22 +433,26 @@ class Animation:
     def status_text(self, k: int) -> str:
         return format_status(k, self.steps, float(self.runs[0].loss[k]) if len(self.runs) == 1 else None)
 
-    def draw_step(self, k: int) -> np.ndarray:
-        """Snapshot k as an (size, size, 4) uint8 view of the canvas; valid until the next draw."""
-        self.canvas.restore_region(self.background)
+    def draw(self, moment: Moment) -> np.ndarray:
+        """One frame as an (size, size, 4) uint8 view of the canvas; valid until the next draw."""
+        self.canvas.restore_region(self.background(moment.step))
         for panel in self.panels:
-            panel.update(k)
+            panel.update(moment)
         for artist in self.animated:
             if artist.get_visible():
                 self.fig.draw_artist(artist)
         frame = np.asarray(self.canvas.buffer_rgba())
-        self.status.draw(frame, self.status_text(k))
+        self.status.draw(frame, self.status_text(moment.step))
         return frame
 
+    def draw_step(self, k: int) -> np.ndarray:
+        """The recorded model after k updates, exactly."""
+        return self.draw(Moment(k, k))
+
     def frames(self, hold: int = 0) -> Iterator[np.ndarray]:
-        """Every snapshot in order, then the last one `hold` more times."""
-        for k in range(self.steps + 1):
-            frame = self.draw_step(k)
+        """Every frame of the plan in order, then the last one `hold` more times."""
+        for start, end, t in zip(self.plan.start, self.plan.end, self.plan.t, strict=True):
+            frame = self.draw(Moment(int(start), int(end), float(t)))
             yield frame
         for _ in range(hold):
             yield frame
@@ -328,39 +461,39 @@ class Animation:
 class FitAnimation(Animation):
     """A fit panel over a loss panel: the page's videos."""
 
-    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = ""):
-        super().__init__(runs, size, title)
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
         run = runs[0]
         self.fit = FitPanel(self.fig.add_axes((LEFT, 0.395, RIGHT - LEFT, 0.505)), run, fit_ylim(run))
         self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
         self.panels = [self.fit, self.loss]
         self.legend([self.fit.points, self.fit.curve], ["data", "model"])
-        self.finish_layout()
+        self.finish_layout(self.loss, self.fit)
 
 
 class LandscapeAnimation(Animation):
     """The loss landscape with the optimizer's path (left), the fit it gives (right), the loss under both."""
 
-    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = ""):
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
         run = runs[0]
         if run.landscape.kind == "pca":
             title = f"{title}: PCA plane, {100 * run.landscape.explained:.1f}% of the path's variance"
-        super().__init__(runs, size, title)
+        super().__init__(runs, size, title, **pacing)
         land_ax = self.fig.add_axes((0.115, 0.395, 0.345, 0.505))
-        self.landscape = LandscapePanel(land_ax, run.landscape)
+        self.landscape = LandscapePanel(land_ax, run.landscape, run)
         fit_ax = self.fig.add_axes((0.615, 0.395, RIGHT - 0.615, 0.505))
         self.fit = FitPanel(fit_ax, run, fit_ylim(run))
         self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
         self.panels = [self.landscape, self.fit, self.loss]
         self.legend([self.fit.points, self.fit.curve], ["data", "model"])
-        self.finish_layout()
+        self.finish_layout(self.loss, self.fit)
 
 
 class CompareAnimation(Animation):
     """Runs side by side (2) or in a 2x2 grid (3-4), one shared step counter, their losses overlaid."""
 
-    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = ""):
-        super().__init__(runs, size, title)
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
         ylim = fit_ylim(*runs)
         columns, rows = 2, (len(runs) + 1) // 2
         top, bottom, gap_x, gap_y = 0.84, 0.40, 0.04, 0.1
@@ -376,7 +509,7 @@ class CompareAnimation(Animation):
         self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), runs, log=True)
         self.panels = [*self.fits, self.loss]
         self.legend([self.fits[0].points, self.fits[0].curve], ["data", "model"])
-        self.finish_layout()
+        self.finish_layout(self.loss, self.fits[0])
 
     @staticmethod
     def label_panel(ax, run: Trajectory, color: str, first_column: bool, last_row: bool) -> None:

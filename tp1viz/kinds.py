@@ -48,6 +48,7 @@ class Drawn:
     files: list[NewFile]
     final_loss: float | None = None
     diverged_at: int | None = None  # the first step whose loss overflowed
+    events: list[dict] = field(default_factory=list)  # what happens in the runs (events.py), for the manifest
 
 
 class TempFiles:
@@ -62,8 +63,10 @@ class TempFiles:
         self.made.append((output, temp))
         return temp
 
-    def new_files(self) -> list[NewFile]:
-        return [NewFile(output, temp, sha256(temp), temp.stat().st_size) for output, temp in self.made]
+    def new_files(self, frames: int | None = None) -> list[NewFile]:
+        """The files made, a video's with the number of frames it was sent."""
+        return [NewFile(replace(output, frames=frames) if output.kind == "video" else output, temp, sha256(temp),
+                        temp.stat().st_size) for output, temp in self.made]  # fmt: skip
 
     def __enter__(self) -> "TempFiles":
         return self
@@ -138,6 +141,9 @@ class Video:
     hold: float = 1.0  # seconds the final frame stays on screen
     variants: tuple[Variant, ...] = ()  # the runs of a compare layout
     formats: tuple[str, ...] = ("mp4",)  # files written per video, in VIDEO_FORMATS order; mp4 always
+    pace: str = "steps"  # steps: a frame a step; change: frames where the picture changes (pacing.py)
+    max_seconds: float | None = None  # the longest the steps may take on screen (the held end not counted)
+    notes: tuple[tuple[int, str], ...] = ()  # an author's (step, text), shown from that step for a few seconds
     source_file: str = field(default="", compare=False)  # where the scene was defined
 
     kind = "video"
@@ -169,8 +175,10 @@ class Video:
 
     @property
     def frame_count(self) -> int:
-        """Frames in the video: one per snapshot, then the held final frame."""
-        return self.steps + 1 + self.hold_frames
+        """Frames in the video, at most: the steps' (one each, or fewer for max_seconds), then the held end."""
+        from .pacing import budget
+
+        return budget(self.steps, self.fps, self.max_seconds) + self.hold_frames
 
     @property
     def cost(self) -> int:
@@ -201,6 +209,7 @@ class Video:
         params.pop("source_file")
         params["variants"] = list(params["variants"])  # as JSON gives it back
         params["formats"] = list(params["formats"])
+        params["notes"] = [list(note) for note in params["notes"]]
         params["kind"] = self.kind
         params["loss"] = "mse"
         return params
@@ -224,11 +233,13 @@ class Video:
         return self.video_path(out_dir)
 
     def outputs(self, out_dir: Path) -> list[Output]:
-        """Every file the scene makes: its runs, a video per format, the poster."""
-        size, frames = self.size, self.frame_count
-        videos = [Output(self.video_path(out_dir, f), "video", size, size, self.fps, frames) for f in self.formats]
+        """Every file the scene makes: its runs, a video per format, the poster, the captions and transcript."""
+        size = self.size
+        videos = [Output(self.video_path(out_dir, f), "video", size, size, self.fps) for f in self.formats]
         poster = Output(self.poster_path(out_dir), "poster", size, size, None, 1)
-        return [Output(self.trajectory_path(out_dir), "trajectory"), *videos, poster]
+        words = [Output(self.video_path(out_dir, "vtt"), "captions"),
+                 Output(self.video_path(out_dir, "txt"), "transcript")]  # fmt: skip
+        return [Output(self.trajectory_path(out_dir), "trajectory"), *videos, poster, *words]
 
     # ---- how it is made ----
 
@@ -241,19 +252,28 @@ class Video:
         """What drawing needs, from the runs service: this scene's recorded runs."""
         return runs.of(self)
 
+    def plan(self, runs: list):
+        """Which step each frame shows (pacing.py)."""
+        from .pacing import for_runs
+
+        return for_runs(self, runs)
+
     def animation(self, runs: list):
-        """The figure that draws these runs, frame by frame."""
+        """The figure that draws these runs, frame by frame, as the scene paces them."""
         from .draw import ANIMATIONS
 
-        return ANIMATIONS[self.layout](runs, size=self.size, title=self.heading)
+        return ANIMATIONS[self.layout](runs, size=self.size, title=self.heading, plan=self.plan(runs),
+                                       notes=self.notes, fps=self.fps)  # fmt: skip
 
     def render(self, runs: list, out_dir: Path, temp_for, on_frame=None) -> Drawn:
-        """Draw and encode every format from one drawing pass, then the poster and the runs, as temporary files."""
+        """Every format from one drawing pass, then the poster, the runs and the words, as temporary files."""
+        from .captions import cues, transcript, webvtt
         from .encode import FORMATS, FanOut, VideoWriter, saving, verify
         from .trajectory import runs_to_bytes
 
-        trajectory, *videos, poster = self.outputs(out_dir)
+        trajectory, *videos, poster, captions, words = self.outputs(out_dir)
         animation = self.animation(runs)
+        said = cues(self.heading, runs, animation.plan, self.fps, self.hold_frames, self.notes)
         with TempFiles(temp_for) as temps:
             writers = [VideoWriter(temps(video), self.size, self.fps, FORMATS[video.path.suffix[1:]])
                        for video in videos]  # fmt: skip
@@ -263,9 +283,12 @@ class Video:
                 verify(writer.path, sink.frames)
             temps(poster).write_bytes(image_bytes(last, poster.path.suffix))
             temps(trajectory).write_bytes(runs_to_bytes(runs))
+            temps(captions).write_text(webvtt(said), encoding="utf-8")
+            temps(words).write_text(transcript(f"{self.name}: {self.heading}", said), encoding="utf-8")
             final_loss = float(runs[0].loss[-1])
-            return Drawn(self, temps.new_files(), final_loss if math.isfinite(final_loss) else None,
-                         animation.diverged_at)  # fmt: skip
+            told = [{"run": e.run, "kind": e.kind, "step": e.step, "text": e.text} for run in runs for e in run.events]
+            return Drawn(self, temps.new_files(sink.frames), final_loss if math.isfinite(final_loss) else None,
+                         animation.diverged_at, told)  # fmt: skip
 
 
 @dataclass(frozen=True)

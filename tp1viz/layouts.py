@@ -6,6 +6,12 @@ the layout's name; validation reads the rest. None of it imports torch or matplo
 
 from dataclasses import dataclass
 
+# Shared by the figure (draw.py) and the pacing that predicts how far its curves move (pacing.py).
+FIT_MARGIN = 0.08  # fraction of the data's range left empty around it
+MAX_OVERSHOOT = 0.25  # the fit axes follow a wild prediction only this far past the data (in data ranges)
+FIT_PANEL_PX = 0.505 * 512  # the fit panel's height at the design size, in px
+PACES = ("steps", "change")  # a frame a step, or frames where the picture changes (pacing.py)
+
 
 @dataclass(frozen=True)
 class Layout:

@@ -20,11 +20,12 @@ from .files import STATE, sha256, write_bytes
 
 MANIFEST = "manifest.json"
 PACKAGE_DIR = Path(__file__).parent
-RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py", "layouts.py")
-DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind"}  # scene keys training never reads
+RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py", "layouts.py",
+                  "events.py", "pacing.py")  # fmt: skip
+DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind", "notes"}  # keys training never reads
 # The modules whose code decides an output's bytes; the rest (the CLI, the executor, locks, --check, review)
 # can change without re-rendering anything.
-OUTPUT_CODE = (*RECORDING_CODE, "scenes.py", "scenes.toml", "kinds.py", "draw.py", "encode.py",
+OUTPUT_CODE = (*RECORDING_CODE, "scenes.py", "scenes.toml", "kinds.py", "draw.py", "encode.py", "captions.py",
                "manifest.py")  # fmt: skip
 
 
@@ -209,6 +210,8 @@ def entries(drawn, out_dir: Path) -> dict[str, dict]:
         }
         if output.kind == "trajectory":
             made[relative]["recording"] = recording_fingerprint(scene)
+        if output.kind == "video":
+            made[relative]["events"] = drawn.events
     return made
 
 

@@ -42,6 +42,22 @@ def init_like_pytorch(module: torch.nn.Module, generator: torch.Generator) -> to
     return module
 
 
+def relu_units(net: torch.nn.Module) -> tuple[torch.nn.Linear, torch.nn.Linear] | None:
+    """The hidden and output layers of a 1-h-1 ReLU net (the page's MLP, or Linear, ReLU, Linear in a
+    Sequential), whose units can be drawn one by one; None for any other net."""
+    if isinstance(net, MLP):
+        layers = (net.hidden, net.predict)
+    elif isinstance(net, torch.nn.Sequential) and len(net) == 3 and isinstance(net[1], torch.nn.ReLU):
+        layers = (net[0], net[2])
+    else:
+        return None
+    hidden, output = layers
+    linear = all(isinstance(layer, torch.nn.Linear) and layer.bias is not None for layer in layers)
+    if not linear or hidden.in_features != 1 or output.out_features != 1:
+        return None
+    return hidden, output
+
+
 MODELS = {"linear": LinearNet, "mlp": MLP}
 
 

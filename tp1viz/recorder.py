@@ -3,10 +3,11 @@
 import dataclasses
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import torch
 
-from . import signals
-from .trajectory import Trajectory
+from . import events, pacing, signals
+from .trajectory import Trajectory, Units
 
 GRID_POINTS = 256  # dense enough for a smooth red curve at 4096 px
 GRID_MARGIN = 0.05  # the curve reaches a little past the outermost points, to the axes' edges
@@ -50,23 +51,54 @@ def dense_grid(x: torch.Tensor, points: int = GRID_POINTS) -> torch.Tensor:
 
 
 class Recorder:
-    """A step callback that fills preallocated buffers, so a step costs no Python-list growth."""
+    """A step callback that fills preallocated buffers, so a step costs no Python-list growth.
 
-    def __init__(self, net: torch.nn.Module, grid: torch.Tensor, steps: int, n_data: int):
+    It keeps the loss and how far the model's curve moved at every step, and a snapshot (predictions,
+    parameters, a ReLU net's units) of the steps in `keep` (every step when None).
+    """
+
+    def __init__(self, net: torch.nn.Module, grid: torch.Tensor, steps: int, n_data: int, keep=None):
+        from .models import relu_units
+
         self.net, self.grid = net, grid
         self.parameters = list(net.parameters())
-        n_params = sum(p.numel() for p in self.parameters)
+        self.keep = None if keep is None else [int(step) for step in keep]
+        rows = steps + 1 if keep is None else len(self.keep)
+        self.row = 0
         self.loss = torch.empty(steps + 1, dtype=torch.float64)  # (steps+1,)
-        self.pred = torch.empty(steps + 1, n_data)  # (steps+1, n)
-        self.grid_pred = torch.empty(steps + 1, len(grid))  # (steps+1, g)
-        self.params = torch.empty(steps + 1, n_params)  # (steps+1, p)
+        self.change = torch.zeros(steps + 1)  # (steps+1,) largest move of the curve at each step
+        self.pred = torch.empty(rows, n_data)  # (snapshots, n)
+        self.grid_pred = torch.empty(rows, len(grid))  # (snapshots, g)
+        self.params = torch.empty(rows, sum(p.numel() for p in self.parameters))  # (snapshots, p)
+        self.layers = relu_units(net)
+        hidden = self.layers[0].out_features if self.layers else 0
+        self.units = torch.empty(rows, 3 * hidden + 1)  # (snapshots, 3h + 1): w, b, v, c
+        self.previous = None
 
     @torch.no_grad()
     def __call__(self, k: int, prediction: torch.Tensor, loss: torch.Tensor) -> None:
         self.loss[k] = loss
-        self.pred[k] = prediction.reshape(-1)
-        self.grid_pred[k] = self.net(self.grid).reshape(-1)
-        torch.cat([p.reshape(-1) for p in self.parameters], out=self.params[k])
+        grid_pred = self.net(self.grid).reshape(-1)
+        if self.previous is not None:
+            self.change[k] = (grid_pred - self.previous).abs().max()
+        self.previous = grid_pred
+        if self.keep is not None and (self.row >= len(self.keep) or self.keep[self.row] != k):
+            return
+        row, self.row = self.row, self.row + 1
+        self.pred[row] = prediction.reshape(-1)
+        self.grid_pred[row] = grid_pred
+        torch.cat([p.reshape(-1) for p in self.parameters], out=self.params[row])
+        if self.layers:
+            hidden, output = self.layers
+            parts = [hidden.weight.reshape(-1), hidden.bias, output.weight.reshape(-1), output.bias]
+            torch.cat(parts, out=self.units[row])
+
+    def unit_arrays(self) -> Units | None:
+        if not self.layers:
+            return None
+        h = self.layers[0].out_features
+        units = self.units.numpy()
+        return Units(w=units[:, :h], b=units[:, h : 2 * h], v=units[:, 2 * h : 3 * h], c=units[:, 3 * h])
 
 
 def _as_column(t: torch.Tensor, name: str) -> torch.Tensor:
@@ -78,25 +110,44 @@ def _as_column(t: torch.Tensor, name: str) -> torch.Tensor:
 
 
 def record(
-    net, x, y, optimizer, loss_fn, steps: int = 200, meta: dict | None = None, batches: Iterator | None = None
+    net,
+    x,
+    y,
+    optimizer,
+    loss_fn,
+    steps: int = 200,
+    meta: dict | None = None,
+    batches: Iterator | None = None,
+    keep=None,
 ) -> Trajectory:
-    """Train `net` on (x, y) for `steps` updates and return every snapshot as a Trajectory."""
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1, got {steps}")
+    """Train `net` on (x, y) for `steps` updates and return every snapshot (or those of `keep`) as a Trajectory,
+    with the events found in it."""
+    recorder = run_loop(net, x, y, optimizer, loss_fn, steps, batches, keep)
     x, y = _as_column(x, "x"), _as_column(y, "y")
-    grid = dense_grid(x)
-    recorder = Recorder(net, grid, steps, len(x))
-    train(net, x, y, optimizer, loss_fn, steps, recorder, batches)
-    return Trajectory(
+    traj = Trajectory(
         x=x.detach().reshape(-1).numpy().copy(),
         y=y.detach().reshape(-1).numpy().copy(),
-        grid_x=grid.reshape(-1).numpy().copy(),
+        grid_x=recorder.grid.reshape(-1).numpy().copy(),
         loss=recorder.loss.numpy(),
+        change=recorder.change.numpy(),
         pred=recorder.pred.numpy(),
         grid_pred=recorder.grid_pred.numpy(),
         params=recorder.params.numpy(),
         meta=dict(meta) if meta else loop_meta(optimizer, loss_fn),
+        units=recorder.unit_arrays(),
+        snapshot_steps=None if keep is None else np.array(recorder.keep),
     )
+    return dataclasses.replace(traj, events=events.detect(traj))
+
+
+def run_loop(net, x, y, optimizer, loss_fn, steps: int, batches=None, keep=None) -> Recorder:
+    """The page's loop under a Recorder; the recorder, filled."""
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    x, y = _as_column(x, "x"), _as_column(y, "y")
+    recorder = Recorder(net, dense_grid(x), steps, len(x), keep)
+    train(net, x, y, optimizer, loss_fn, steps, recorder, batches)
+    return recorder
 
 
 def loop_meta(optimizer, loss_fn) -> dict:
@@ -165,12 +216,26 @@ def make_optimizer(name: str, parameters, lr: float):
     return PlainSGD(parameters, lr) if name == "sgd" else torch.optim.Adam(parameters, lr=lr)
 
 
+SPARSE_FROM = 20_000  # steps: a longer run keeps snapshots only of the steps its video shows
+
+
 def record_scene(scene) -> list[Trajectory]:
     """Run a scene: its data, then each run from the same initial weights, each recorded step by step.
 
     `scene.landscape` says which loss surface to compute with each run: "exact" (the linear net's MSE over
-    (w, b)), "pca" (the loss on the PCA plane of the path) or None.
+    (w, b)), "pca" (the loss on the PCA plane of the path) or None. A run longer than SPARSE_FROM steps is
+    trained twice, the same way: once to see how its picture moves, once keeping only what the video shows,
+    so its memory is bounded by the video's frames rather than its steps.
     """
+    keep = None
+    if scene.steps > SPARSE_FROM:
+        keep = pacing.for_runs(scene, recorded_runs(scene, keep=[])).steps
+    runs = recorded_runs(scene, keep)
+    return [dataclasses.replace(run, events=tuple(dataclasses.replace(e, run=index) for e in run.events))
+            for index, run in enumerate(runs)]  # fmt: skip
+
+
+def recorded_runs(scene, keep=None) -> list[Trajectory]:
     from . import landscape, models
 
     # Scenes are tiny: threads would only fight over the cores, and one thread everywhere keeps every float
@@ -185,8 +250,11 @@ def record_scene(scene) -> list[Trajectory]:
         net = models.make(scene.model, generator, **scene.model_sizes)
         optimizer = make_optimizer(settings["optimizer"], net.parameters(), settings["lr"])
         batches = minibatches(len(x), settings["batch_size"], generator) if settings["batch_size"] else None
-        traj = record(net, x, y, optimizer, loss_fn, scene.steps, scene.describe() | {"run": settings}, batches)
-        if scene.landscape == "exact":
+        meta = scene.describe() | {"run": settings}
+        traj = record(net, x, y, optimizer, loss_fn, scene.steps, meta, batches, keep)
+        if keep is not None and len(keep) == 0:
+            pass  # a first pass, for the loss and the curve's moves alone
+        elif scene.landscape == "exact":
             traj = dataclasses.replace(traj, landscape=landscape.linear_landscape(traj.x, traj.y, traj.params))
         elif scene.landscape == "pca":
             traj = dataclasses.replace(traj, landscape=landscape.plane_landscape(net, x, y, loss_fn, traj.params))

@@ -17,6 +17,18 @@ function readoutText(info, step) {
   return parts.join(" · ");
 }
 
+// The frame that shows `step`: its exact frame, or the last frame before it (a paced video skips steps).
+function frameOf(shown, step) {
+  let low = 0, high = shown.length; // the first frame showing a later step
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (shown[middle] <= step) low = middle + 1;
+    else high = middle;
+  }
+  const first = shown.indexOf(shown[Math.max(0, low - 1)]);
+  return shown[first] === step ? first : Math.max(0, low - 1);
+}
+
 function setUp(section) {
   const name = section.dataset.scene;
   const info = DATA[name];
@@ -34,8 +46,8 @@ function setUp(section) {
     if (cursor) cursor.setAttribute("x", step);
     if (!seek) return;
     videos.forEach((video, index) => {
-      const { fps, steps } = info.videos[index];
-      video.currentTime = (Math.min(step, steps) + 0.5) / fps;
+      const { fps, shown } = info.videos[index];
+      video.currentTime = (frameOf(shown, step) + 0.5) / fps;
     });
   };
   section.show = (k) => {
@@ -55,7 +67,8 @@ function setUp(section) {
     play.textContent = "❚❚ pause";
   });
   videos[0].addEventListener("timeupdate", () => {
-    if (!videos[0].paused) show(Math.floor(videos[0].currentTime * info.videos[0].fps), false);
+    const { fps, shown } = info.videos[0];
+    if (!videos[0].paused) show(shown[Math.min(shown.length - 1, Math.floor(videos[0].currentTime * fps))], false);
   });
   videos[0].addEventListener("ended", () => section.show(info.steps));
   for (const video of videos) {

@@ -51,6 +51,26 @@ def sheet_steps(steps: int, count: int) -> list[int]:
     return [int(k) for k in np.linspace(0, steps, max(2, min(count, steps + 1))).round()]
 
 
+def story_steps(runs: list, count: int) -> list[int]:
+    """The steps a contact sheet shows: the first and the last, every event's, and the rest where the picture
+    has moved by equal amounts, so a run that settles early is not eleven tiles of the same picture."""
+    import numpy as np
+
+    from .pacing import visible_change
+
+    steps = runs[0].steps
+    kept = set(int(k) for k in runs[0].kept)
+    chosen = {0, steps} | {event.step for run in runs for event in run.events if event.step in kept}
+    travel = np.cumsum(visible_change(runs)) + np.arange(steps + 1) * 1e-9  # rising, so every step has a place
+    for target in np.linspace(0, travel[-1], count):
+        if len(chosen) >= count:
+            break
+        candidates = [k for k in np.argsort(np.abs(travel - target)) if int(k) in kept and int(k) not in chosen]
+        if candidates:
+            chosen.add(int(candidates[0]))
+    return sorted(chosen)[: max(count, 2)] if len(chosen) <= count else sorted(chosen)
+
+
 def step_label(runs: list, step: int) -> str:
     """ "step K · loss L", with every run's loss for a side-by-side scene."""
     from .draw import format_loss
@@ -68,7 +88,7 @@ def write_sheet(scene, count: int, media_dir: Path, dest: Path, runs: list | Non
 
     runs = runs or recorded_runs(scene, media_dir)
     animation = scene.animation(runs)
-    tiles = [(animation.draw_step(k).copy(), step_label(runs, k)) for k in sheet_steps(scene.steps, count)]
+    tiles = [(animation.draw_step(k).copy(), step_label(runs, k)) for k in story_steps(runs, count)]
     path = sheet_file(dest, scene)
     write_bytes(path, image_bytes(contact_sheet(tiles, f"{scene.name}: {scene.heading}"), path.suffix))
     return path
@@ -113,9 +133,15 @@ def run_data(runs: list) -> list[dict]:
 
 
 def scene_data(sides: list[tuple]) -> dict:
-    """What the scrubber needs: per video its fps, its steps and its runs' losses; the longest step count."""
-    videos = [{"fps": fps, "steps": steps, "runs": run_data(runs)} for fps, steps, runs in sides]
+    """What the scrubber needs: per video its fps, its steps, the step each frame shows, and its runs' losses;
+    the longest step count."""
+    videos = [{"fps": fps, "steps": steps, "shown": shown, "runs": run_data(runs)} for fps, steps, shown, runs in sides]
     return {"steps": max(video["steps"] for video in videos), "videos": videos}
+
+
+def shown_steps(scene, runs: list) -> list[int]:
+    """The step each frame of the scene's video shows (the held end not counted)."""
+    return [int(step) for step in scene.plan(runs).shown]
 
 
 def number(value) -> str:
@@ -205,7 +231,7 @@ def write_review(scenes: list, media_dir: Path, page_dir: Path, sheet_count: int
         runs = recorded_runs(scene, media_dir)
         sheet = write_sheet(scene, sheet_count, media_dir, page_dir, runs)
         sections.append(video_section(scene, runs, media_dir, page_dir, sheet))
-        data[scene.name] = scene_data([(scene.fps, scene.steps, runs)])
+        data[scene.name] = scene_data([(scene.fps, scene.steps, shown_steps(scene, runs), runs)])
     contents = " ".join(f'<a href="#{s.name}">{s.name}</a>' for s in scenes)
     intro = "Every course video: any step exactly, with its loss."
     return write_page(page_dir, "tp1viz review", intro, contents, sections, data)
@@ -286,7 +312,9 @@ def pair_section(scene, media_dir: Path, against: Path, page_dir: Path) -> tuple
     old_steps = old[0].steps if old else scene.steps
     differences = frame_differences(scene.video_path(against), scene.video_path(media_dir), old_steps, scene.steps)
     svg, parted = strip(differences)
-    data = scene_data([(old_fps(scene, against), old_steps, old), (scene.fps, scene.steps, new)])
+    old_shown = shown_steps(scene, old) if old else list(range(old_steps + 1))
+    data = scene_data([(old_fps(scene, against), old_steps, old_shown, old),
+                       (scene.fps, scene.steps, shown_steps(scene, new), new)])  # fmt: skip
     section = f"""
 <section data-scene="{scene.name}" id="{scene.name}">
   <h2>{scene.name}</h2>

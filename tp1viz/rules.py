@@ -68,6 +68,7 @@ RULES = {
     "hold": Rule(float, 0, 10),
     "batch_size": Rule(int, 0, 100_000),
     "limit_fraction": Rule(float, high=1e6, positive=True),
+    "max_seconds": Rule(float, 1, 3600),
 }
 
 # The keyword parameters of datasets.py's and models.py's builders, and what each may be. Kept here so that

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import rules
 from .kinds import STILLS, VIDEO_FORMATS, Still, Variant, Video, canonical_formats
-from .layouts import LAYOUTS
+from .layouts import LAYOUTS, PACES
 
 BUILTIN = Path(__file__).with_name("scenes.toml")
 NAME = re.compile(r"[a-z0-9_]+")
@@ -108,6 +108,9 @@ VIDEO_KEYS = {
     "hold": (float, _rule("hold")),
     "variants": (list, None),
     "formats": (list, lambda v, w: _formats(v, w)),
+    "pace": (str, lambda v, w: _one_of(v, PACES, w)),
+    "max_seconds": (float, _rule("max_seconds")),
+    "notes": (list, None),
 }
 STILL_KEYS = {
     **COMMON_KEYS,
@@ -191,12 +194,29 @@ def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
     return tuple(variants)
 
 
+def _notes(items: list, steps: int, at: str) -> tuple[tuple[int, str], ...]:
+    """An author's notes: tables of a step in 0..steps and a line of text, in step order."""
+    notes = []
+    for index, item in enumerate(items):
+        where = f"{at}[{index}]"
+        item = _typed(item, dict, where)
+        unknown = [key for key in item if key not in ("step", "text")]
+        if unknown or "step" not in item or "text" not in item:
+            raise SceneError(f"{where}: a note is {{ step = N, text = \"...\" }}")
+        step = _typed(item["step"], int, f"{where}.step")
+        if not 0 <= step <= steps:
+            raise SceneError(f"{where}.step: {step} is not in 0..{steps} (the scene's steps)")
+        notes.append((step, _text(_typed(item["text"], str, f"{where}.text"), f"{where}.text", longest=120)))
+    return tuple(sorted(notes))
+
+
 def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     checked = _fields(table, VIDEO_KEYS, Video, where)
     checked["data"] = _params(checked["data"], DATASET_PARAMS[checked["dataset"]], f"{where}: key 'data'")
     sizes = MODEL_PARAMS[checked["model"]]
     checked["model_sizes"] = _params(checked["model_sizes"], sizes, f"{where}: key 'model_sizes'")
     checked["variants"] = _variants(checked["variants"], checked, where)
+    checked["notes"] = _notes(checked["notes"], checked["steps"], f"{where}: key 'notes'")
     n_data = checked["data"].get("n_data", 100)
     for batch in [checked["batch_size"], *(v.batch_size for v in checked["variants"] if v.batch_size)]:
         if batch > n_data:

@@ -14,8 +14,9 @@ import numpy as np
 
 from .files import write_bytes
 
-ARRAYS = ("x", "y", "grid_x", "loss", "pred", "grid_pred", "params")
+ARRAYS = ("x", "y", "grid_x", "loss", "change", "pred", "grid_pred", "params")
 LANDSCAPE_ARRAYS = ("u", "v", "loss", "path_u", "path_v", "origin", "directions")
+UNIT_ARRAYS = ("w", "b", "v", "c")
 SETTLED_SHARE = 0.01  # a loss still falling by more than this share of its total fall is "slow"
 REVERSING_SHARE = 0.5  # a run whose steps reverse direction more often than this is "oscillating"
 
@@ -38,23 +39,73 @@ class Landscape:
 
 
 @dataclass(frozen=True, eq=False)
+class Units:
+    """The hidden units of a 1-h-1 ReLU net, snapshot by snapshot: unit i adds v_i relu(w_i x + b_i), then c."""
+
+    w: np.ndarray  # (snapshots, h) input weights
+    b: np.ndarray  # (snapshots, h) biases: unit i switches on where w_i x + b_i > 0, its hinge at x = -b_i / w_i
+    v: np.ndarray  # (snapshots, h) output weights
+    c: np.ndarray  # (snapshots,) output bias
+
+    def dead(self, x: np.ndarray) -> np.ndarray:
+        """(snapshots, h) bool: the units that output zero for every input in x."""
+        x = np.asarray(x, np.float64)
+        pre = self.w[:, :, None].astype(np.float64) * x + self.b[:, :, None]  # (snapshots, h, n)
+        return ~(pre > 0).any(axis=2)
+
+    def contributions(self, x: np.ndarray, row: int) -> np.ndarray:
+        """(h, len(x)): what each unit adds to the output at x, at one snapshot."""
+        x = np.asarray(x, np.float64)
+        return self.v[row, :, None] * np.maximum(self.w[row, :, None] * x + self.b[row, :, None], 0)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happens in a run, from a step on: detected from its numbers, or an author's note."""
+
+    kind: str  # converged | spike | diverged | dead units | note
+    step: int
+    text: str  # short, for the video: "converged · step 14"
+    detail: str = ""  # a sentence, for captions and the transcript
+    run: int = 0  # which run of the scene
+
+
+@dataclass(frozen=True, eq=False)
 class Trajectory:
-    """Snapshot k is the model after k updates; k = 0 is the initialisation."""
+    """Snapshot k is the model after k updates; k = 0 is the initialisation.
+
+    A long run may keep snapshots of only some steps (`snapshot_steps`), and its loss at every step.
+    """
 
     x: np.ndarray  # (n,) training inputs
     y: np.ndarray  # (n,) training targets
     grid_x: np.ndarray  # (g,) dense inputs spanning the data, for a smooth model curve
     loss: np.ndarray  # (steps+1,) loss on all the training data
+    change: np.ndarray  # (steps+1,) how far the curve on grid_x moved at each step (largest |difference|)
     pred: np.ndarray  # (steps+1, n) predictions at the training inputs
     grid_pred: np.ndarray  # (steps+1, g) predictions on grid_x
     params: np.ndarray  # (steps+1, p) all parameters, flattened in module order
     meta: dict = field(default_factory=dict)  # the scene's and the run's parameters (JSON-safe)
     landscape: Landscape | None = None  # recorded when the layout draws one
+    units: Units | None = None  # recorded for a 1-h-1 ReLU net
+    events: tuple[Event, ...] = ()  # what happens in the run (events.py), found when it was recorded
+    snapshot_steps: np.ndarray | None = None  # (snapshots,) the step of each snapshot; None: every step
 
     @property
     def steps(self) -> int:
-        """Number of updates recorded (snapshots minus one)."""
+        """Number of updates recorded (the loss has one value per step, 0..steps)."""
         return len(self.loss) - 1
+
+    @property
+    def kept(self) -> np.ndarray:
+        """The steps that have a snapshot (predictions and parameters)."""
+        return np.arange(len(self.loss)) if self.snapshot_steps is None else self.snapshot_steps
+
+    def row(self, step: int) -> int:
+        """The snapshot of `step`: its index in pred, grid_pred and params (the last kept one at or before it)."""
+        if self.snapshot_steps is None:
+            return step
+        return max(0, int(np.searchsorted(self.snapshot_steps, step, side="right")) - 1)
 
     def diverged_at(self) -> int | None:
         """The first step whose loss is not finite (the run overflowed), or None."""
@@ -93,16 +144,22 @@ class Trajectory:
 
 
 def run_arrays(run: Trajectory) -> dict[str, np.ndarray]:
-    """Every array of a run by name, its landscape's as landscape.<name>, its parameters as JSON."""
+    """Every array of a run by name, its landscape's as landscape.<name>, its units' as units.<name>, and its
+    parameters and events as JSON."""
     arrays = {name: getattr(run, name) for name in ARRAYS}
     if run.landscape is not None:
         arrays.update({f"landscape.{name}": getattr(run.landscape, name) for name in LANDSCAPE_ARRAYS})
+    if run.units is not None:
+        arrays.update({f"units.{name}": getattr(run.units, name) for name in UNIT_ARRAYS})
+    if run.snapshot_steps is not None:
+        arrays["snapshot_steps"] = run.snapshot_steps
     described = {}
     if run.landscape is not None:
         described = {"kind": run.landscape.kind, "labels": run.landscape.labels, "explained": run.landscape.explained}
     if run.landscape is not None and run.landscape.minimum is not None:
         described["minimum"] = list(run.landscape.minimum)
-    arrays["meta"] = np.array(json.dumps({"meta": run.meta, "landscape": described}, sort_keys=True))
+    events = [event.__dict__ for event in run.events]
+    arrays["meta"] = np.array(json.dumps({"meta": run.meta, "landscape": described, "events": events}, sort_keys=True))
     return arrays
 
 
@@ -148,6 +205,10 @@ def run_from_arrays(arrays: dict) -> Trajectory:
             fields = {name: arrays[f"landscape.{name}"] for name in LANDSCAPE_ARRAYS}
             landscape = Landscape(**fields, kind=about["kind"], labels=tuple(about["labels"]),
                                   explained=about["explained"], minimum=minimum)  # fmt: skip
-        return Trajectory(meta=described["meta"], landscape=landscape, **{name: arrays[name] for name in ARRAYS})
+        units = Units(**{name: arrays[f"units.{name}"] for name in UNIT_ARRAYS}) if "units.w" in arrays else None
+        events = tuple(Event(**event) for event in described.get("events", []))
+        steps = arrays.get("snapshot_steps")
+        return Trajectory(meta=described["meta"], landscape=landscape, units=units, events=events,
+                          snapshot_steps=steps, **{name: arrays[name] for name in ARRAYS})  # fmt: skip
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"not a recording (no {error})") from None

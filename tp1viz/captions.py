@@ -1,0 +1,60 @@
+"""What a video says in words: WebVTT captions, and the same text as a transcript.
+
+A video without sound still needs a text alternative (WCAG 2.2, success criterion 1.2.1): the captions tell
+the start, every event and author's note at the moment it appears on screen, and the end, with the loss.
+"""
+
+from dataclasses import dataclass
+
+CUE_SECONDS = 3.0  # how long an event's caption stays, at least
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float  # seconds
+    end: float
+    text: str
+
+
+def loss_words(runs: list, step: int) -> str:
+    from .draw import format_loss
+
+    if len(runs) == 1:
+        return f"loss {format_loss(float(runs[0].loss[step]))}"
+    names = [run.meta.get("run", {}).get("label") or f"run {index + 1}" for index, run in enumerate(runs)]
+    return "; ".join(f"{name} {format_loss(float(run.loss[step]))}" for name, run in zip(names, runs, strict=True))
+
+
+def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=()) -> list[Cue]:
+    """The start, each event and note when it appears, and the end, timed by the video's frames."""
+    steps = runs[0].steps
+    length = (len(plan) + hold) / fps
+    last_frame = (len(plan) - 1) / fps
+    begins = "the model starts from its initial weights" if len(runs) == 1 else "every run starts from the same weights"
+    said = [Cue(0.0, min(CUE_SECONDS, last_frame or length), f"{heading}. Step 0: {begins}; {loss_words(runs, 0)}.")]
+    moments = [(event.step, event.detail) for run in runs for event in run.events]
+    moments += [(step, f"Note at step {step}: {text}") for step, text in notes]
+    for step, text in sorted(moments):
+        at = plan.frame_of(step) / fps
+        said.append(Cue(at, min(length, max(at + CUE_SECONDS, at + 1 / fps)), text))
+    said.append(Cue(last_frame, length, f"Step {steps}, the end: {loss_words(runs, steps)}."))
+    return said
+
+
+def timestamp(seconds: float) -> str:
+    milliseconds = int(round(seconds * 1000))
+    minutes, milliseconds = divmod(milliseconds, 60_000)
+    return f"{minutes:02d}:{milliseconds // 1000:02d}.{milliseconds % 1000:03d}"
+
+
+def webvtt(said: list[Cue]) -> str:
+    """The cues as a WebVTT file."""
+    blocks = [f"{index}\n{timestamp(cue.start)} --> {timestamp(cue.end)}\n{cue.text}"
+              for index, cue in enumerate(said, start=1)]  # fmt: skip
+    return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def transcript(title: str, said: list[Cue]) -> str:
+    """The same words, one line per cue, with the time it comes at."""
+    lines = [title, ""] + [f"[{timestamp(cue.start)[:5]}] {cue.text}" for cue in said]
+    return "\n".join(lines) + "\n"
