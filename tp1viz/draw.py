@@ -165,6 +165,19 @@ class Overlay:
         return self.first <= step and (self.last is None or step <= self.last)
 
 
+def fit_inside(label, ax, text: str) -> None:
+    """Wrap a note's text, and shrink it if it must, until its box lies inside the panel: a small panel of a grid
+    has its title just above it and its neighbour's ticks beside it."""
+    renderer = ax.figure.canvas.get_renderer()
+    room = ax.get_window_extent(renderer).width * 0.88  # the box pads the text, and sits off the edge
+    for fontsize in (8.5, 7.5, 6.5):
+        label.set_fontsize(fontsize)
+        for width in (42, 36, 30, 26, 22, 18):
+            label.set_text("\n".join(textwrap.wrap(text, width)))
+            if label.get_window_extent(renderer).width <= room:
+                return
+
+
 class FitPanel:
     """The data in blue and the model's prediction in red, with a label from the step the run diverged."""
 
@@ -204,9 +217,10 @@ class FitPanel:
                    (0.03, 0.03, "left", "bottom"): (u < 0.5) & bottom,
                    (0.97, 0.03, "right", "bottom"): (u > 0.5) & bottom}  # fmt: skip
         (x, y, ha, va) = min(corners, key=lambda corner: int(corners[corner].sum()))
-        label = ax.text(x, y, "\n".join(textwrap.wrap(text, 42)), transform=ax.transAxes, ha=ha, va=va, fontsize=8.5,
+        label = ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5,
                         bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
                         animated=True)  # fmt: skip
+        fit_inside(label, ax, text)
         return Overlay([label], first=step, last=last)
 
     def update(self, moment: "Moment") -> None:

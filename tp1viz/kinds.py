@@ -142,7 +142,7 @@ class Video:
     variants: tuple[Variant, ...] = ()  # the runs of a compare layout
     formats: tuple[str, ...] = ("mp4",)  # files written per video, in VIDEO_FORMATS order; mp4 always
     pace: str = "steps"  # steps: a frame a step; change: frames where the picture changes (pacing.py)
-    max_seconds: float | None = None  # the longest the steps may take on screen (the held end not counted)
+    max_seconds: float = 30.0  # the longest the steps may take on screen (the held end not counted): any run watchable
     notes: tuple[tuple[int, str], ...] = ()  # an author's (step, text), shown from that step for a few seconds
     source_file: str = field(default="", compare=False)  # where the scene was defined
 
