@@ -202,7 +202,7 @@ def _notes(items: list, steps: int, at: str) -> tuple[tuple[int, str], ...]:
         item = _typed(item, dict, where)
         unknown = [key for key in item if key not in ("step", "text")]
         if unknown or "step" not in item or "text" not in item:
-            raise SceneError(f"{where}: a note is {{ step = N, text = \"...\" }}")
+            raise SceneError(f'{where}: a note is {{ step = N, text = "..." }}')
         step = _typed(item["step"], int, f"{where}.step")
         if not 0 <= step <= steps:
             raise SceneError(f"{where}.step: {step} is not in 0..{steps} (the scene's steps)")
