@@ -95,7 +95,7 @@ def stream_info(path) -> str:
 @pytest.fixture(scope="session")
 def small_scene():
     """The page's first scene, shortened and shrunk so it renders in about a second."""
-    return SCENES["linear_sgd"].with_overrides(steps=30, size=256)
+    return SCENES["linear_sgd"].with_overrides(steps=30, size=256, pace="steps")  # frame k is step k
 
 
 @pytest.fixture(scope="session")

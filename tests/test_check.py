@@ -81,8 +81,9 @@ def test_one_colour_fails_on_the_pixels(media, monkeypatch):
 
 def test_one_character_of_a_title_fails(media, tmp_path):
     scenes = tmp_path / "lime.toml"
-    scenes.write_text('[linear_sgd]\nkind = "video"\ntitle = "Linear net on a noisy lime"\ndataset = "linear"\n'
-                      'model = "linear"\nlr = 0.005\nsteps = 200\n')  # fmt: skip
+    course = (ROOT / "tp1viz" / "scenes.toml").read_text()
+    table = course[course.index("[linear_sgd]") :].split("\n\n")[0]  # the course's own scene, to the letter
+    scenes.write_text(table.replace("noisy line", "noisy lime"))
     result = run("render", *QUICK, "--scenes", scenes, "--out", media, "--check")
     assert result.exit_code == 1
     assert "stale: videos/linear_sgd.mp4: frame 0: " in result.output

@@ -123,7 +123,7 @@ def nearest_step(band: np.ndarray, frames: np.ndarray, top: int, height: int) ->
 
 
 TYPES = {".html": "text/html", ".js": "text/javascript", ".mp4": "video/mp4", ".webm": "video/webm",
-         ".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif"}  # fmt: skip
+         ".png": "image/png", ".jpg": "image/jpeg", ".gif": "image/gif", ".vtt": "text/vtt"}  # fmt: skip
 
 
 def serve(page, root: Path, index: str = "") -> None:
@@ -251,6 +251,95 @@ def test_the_site_snippet_plays_without_fetching_its_gif(browser, site):
         page.close()
     assert not [url for url in requests if url.endswith(".gif")], requests
     assert any(url.endswith("/videos/tiny.jpg") for url in requests)  # the poster, yes
+
+
+PACED = """
+[paced]
+kind = "video"
+title = "Paced"
+dataset = "linear"
+model = "linear"
+lr = 0.005
+steps = 90
+size = 256
+fps = 30
+hold = 0.5
+pace = "change"
+max_seconds = 1.5
+notes = [{ step = 3, text = "the slope turns" }]
+"""
+
+
+@pytest.fixture(scope="module")
+def paced(tmp_path_factory):
+    """A scene paced by change in fewer frames than steps, its review page and its snippet: (scene, runs, media)."""
+    from tp1viz.review import recorded_runs
+    from tp1viz.scenes import load_catalog
+
+    folder = tmp_path_factory.mktemp("paced")
+    scenes = folder / "scenes.toml"
+    scenes.write_text(PACED)
+    media = folder / "media"
+    assert run("render", "paced", "--scenes", scenes, "--out", media, "-q").exit_code == 0
+    assert run("review", "paced", "--scenes", scenes, "--media", media).exit_code == 0
+    (media / "page.html").write_text(run("embed", "paced", "--scenes", scenes, "--media", media).stdout)
+    scene = load_catalog([scenes])["paced"]
+    return scene, recorded_runs(scene, media), media
+
+
+def test_the_review_page_follows_a_paced_videos_frame_to_step_map(browser, paced):
+    scene, runs, media = paced
+    plan = scene.plan(runs)
+    assert len(plan) < scene.steps + 1 and len(set(plan.shown)) < scene.steps + 1  # some steps have no frame
+    frames, _ = decode(media / "videos" / "paced.mp4")
+    top, height = status_band(256)
+    page, _ = open_page(browser, media / "review" / "index.html")
+    try:
+        steps = list(range(scene.steps + 1))
+        bands = page.evaluate(SCRUB, ["paced", steps, top, height])
+        shown = [int(plan.shown[nearest_step(np.array(band[0]), frames, top, height)]) for band in bands]
+        expected = [int(plan.shown[plan.frame_of(k)]) for k in steps]
+        assert shown == expected  # step k where it has a frame, else the last step before it shown
+        assert shown[:10] == list(range(10))  # the steps before convergence, each one
+    finally:
+        page.close()
+
+
+CUES = """async (times) => {
+  const video = document.querySelector("video");
+  const track = document.querySelector("track");
+  if (track.readyState !== 2) await new Promise((done) => track.addEventListener("load", done, { once: true }));
+  video.textTracks[0].mode = "hidden";  // cues are timed as when showing, without needing a paint
+  const active = [];
+  for (const t of times) {
+    const seeked = new Promise((done) => video.addEventListener("seeked", done, { once: true }));
+    video.currentTime = t;
+    await seeked;
+    await new Promise((done) => setTimeout(done, 50));
+    active.push([...video.textTracks[0].activeCues].map((cue) => cue.text));
+  }
+  return { state: track.readyState, count: video.textTracks[0].cues.length, active };
+}"""
+
+
+def test_the_snippets_captions_load_and_show_at_their_times(browser, paced):
+    scene, runs, media = paced
+    said = [block.split("\n") for block in (media / "videos" / "paced.vtt").read_text().split("\n\n")[1:]]
+    starts = [sum(float(part) * 60**i for i, part in enumerate(reversed(b[1].split(" --> ")[0].split(":"))))
+              for b in said]  # fmt: skip
+    page = browser.new_page()
+    try:
+        serve(page, media, index=(media / "page.html").read_text())
+        page.goto("http://local.test/page.html")
+        page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
+        result = page.evaluate(CUES, [start + 0.02 for start in starts])
+    finally:
+        page.close()
+    assert result["state"] == 2 and result["count"] == len(said)  # loaded, every cue parsed
+    for block, active in zip(said, result["active"], strict=True):
+        assert block[2] in active, (block, active)
+    texts = " ".join(block[2] for block in said)
+    assert "Converged by step" in texts and "Note at step 3: the slope turns" in texts
 
 
 def webm_layout(path: Path) -> list[str]:

@@ -93,7 +93,7 @@ def test_out_must_be_a_folder_we_can_write(tmp_path):
 @pytest.mark.parametrize("lr", ["100", "1e6"])
 @pytest.mark.parametrize("scene", ["loss_landscape_mlp", "loss_landscape", "linear_sgd", "gd_vs_sgd"])
 def test_every_layout_renders_a_divergence_with_its_label(media, scene, lr):
-    result = run("render", scene, "--steps", 12, "--size", 96, "--lr", lr, "--out", media)
+    result = run("render", scene, "--steps", 12, "--size", 96, "--lr", lr, "--pace", "steps", "--out", media)
     assert result.exit_code == 0, result.output
     assert f"warning: {scene} diverged at step" in result.stderr
     entry = json.loads((media / "manifest.json").read_text())["outputs"][f"videos/{scene}.mp4"]

@@ -77,14 +77,15 @@ def test_divergence_is_shown_not_crashed(tmp_path):
 
     from tp1viz.recorder import record_scene
 
-    args = ["render", "linear_sgd", "--lr", "10", "--steps", "12", "--size", "256", "--out", str(tmp_path)]
+    args = ["render", "linear_sgd", "--lr", "10", "--steps", "12", "--size", "256", "--pace", "steps", "--out",
+            str(tmp_path)]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "warning: linear_sgd diverged at step 7 (the loss overflowed)" in result.output
     entry = json.loads((tmp_path / "manifest.json").read_text())["outputs"]["videos/linear_sgd.mp4"]
     assert entry["diverged_at"] == 7 and entry["final_loss"] is None
     # The label's box is drawn from step 7 on, and not before.
-    scene = SCENES["linear_sgd"].with_overrides(lr=10, steps=12, size=256)
+    scene = SCENES["linear_sgd"].with_overrides(lr=10, steps=12, size=256, pace="steps")
     animation = scene.animation(record_scene(scene))
     box = animation.fit.diverged_label.get_window_extent(animation.canvas.get_renderer())
     rows = slice(int(256 - box.y1), int(256 - box.y0))

@@ -49,6 +49,14 @@ VIDEO = st.fixed_dictionaries(
         "optimizer": maybe(st.sampled_from(["sgd", "adam"])),
         "batch_size": maybe(st.integers(0, 120)),
         "hold": maybe(st.floats(0, 3)),
+        "pace": maybe(st.sampled_from(["steps", "change"])),
+        "max_seconds": maybe(st.floats(1, 5)),
+        "notes": maybe(
+            st.lists(
+                st.fixed_dictionaries({"step": st.integers(-2, 45), "text": st.text(LETTERS, min_size=1, max_size=20)}),
+                max_size=3,
+            )
+        ),
         "variants": maybe(
             st.lists(
                 st.fixed_dictionaries(

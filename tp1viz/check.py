@@ -100,6 +100,12 @@ def same_number(a, b) -> bool:
     return math.isclose(a, b, rel_tol=RECORDING_RTOL)
 
 
+def short(value) -> str:
+    """A parameter's value for a one-line message: a long list of notes is cut, not the line's end."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def why_fingerprints_differ(entry: dict, fresh: dict) -> str:
     """The parameters or versions that made the committed output and differ now."""
     for what, key in (("parameters", "scene"), ("versions", "versions")):
@@ -108,6 +114,7 @@ def why_fingerprints_differ(entry: dict, fresh: dict) -> str:
             if not isinstance(old, dict):
                 return f"no record of the {what} that made it"
             changed = [name for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
-            shown = ", ".join(f"{name} {old.get(name)!r} (now {new.get(name)!r})" for name in changed[:3])
-            return f"made with other {what}: {shown}"
+            shown = ", ".join(f"{name} {short(old.get(name))} (now {short(new.get(name))})" for name in changed[:4])
+            more = f", and {', '.join(changed[4:])}" if changed[4:] else ""  # every name, if not every value
+            return f"made with other {what}: {shown}{more}"
     return "its fingerprint matches no render of these parameters and versions (edited by hand?)"

@@ -71,12 +71,22 @@ def converged_event(loss: np.ndarray) -> list[Event]:
     if fall <= 0:
         return []
     band = max(CLOSE_SHARE * fall, CLOSE_NOISE * float(np.std(tail)))
-    outside = np.flatnonzero(np.abs(loss - final) > band)
+    outside = np.flatnonzero(np.abs(running_median(loss) - final) > band)
     step = int(outside[-1]) + 1 if outside.size else 0
     if step > (1 - TAIL) * (len(loss) - 1):
         return []  # still moving in the last tenth: not settled
     return [Event("converged", step, f"converged · step {step}",
                   f"Converged by step {step}: from here the loss stays within {band:.3g} of {final:.4g}.")]  # fmt: skip
+
+
+def running_median(loss: np.ndarray) -> np.ndarray:
+    """The loss through a centred running median of a few steps (a hundredth of the run, 3 to 25): one noisy
+    batch out of hundreds passes 3 standard deviations, and must not push convergence to the end of the run."""
+    window = min(25, max(3, len(loss) // 100 | 1))
+    if len(loss) < window:
+        return loss
+    padded = np.pad(loss, window // 2, mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
 
 
 def spike_events(loss: np.ndarray, until: int) -> list[Event]:

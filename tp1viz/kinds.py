@@ -196,6 +196,8 @@ class Video:
         changes = {k: v for k, v in overrides.items() if v is not None}
         if "formats" in changes:
             changes["formats"] = canonical_formats((*self.formats, *changes["formats"]))
+        if "steps" in changes:  # a note about a step the shortened run never reaches would tell of nothing
+            changes["notes"] = tuple(note for note in self.notes if note[0] <= changes["steps"])
         return replace(self, **changes)
 
     def with_formats_on_disk(self, out_dir: Path) -> "Video":
