@@ -21,8 +21,20 @@ def loss_words(runs: list, step: int) -> str:
 
     if len(runs) == 1:
         return f"loss {format_loss(float(runs[0].loss[step]))}"
-    names = [run.meta.get("run", {}).get("label") or f"run {index + 1}" for index, run in enumerate(runs)]
-    return "; ".join(f"{name} {format_loss(float(run.loss[step]))}" for name, run in zip(names, runs, strict=True))
+    named = zip(run_names(runs), runs, strict=True)
+    return "; ".join(f"{name} {format_loss(float(run.loss[step]))}" for name, run in named)
+
+
+def run_names(runs: list) -> list[str]:
+    return [run.meta.get("run", {}).get("label") or f"run {index + 1}" for index, run in enumerate(runs)]
+
+
+def told_of(event, runs: list) -> str:
+    """An event's sentence, naming its run when the video has several: "Step 7, above the limit: diverged; ..."."""
+    if len(runs) == 1:
+        return event.detail
+    head, rest = event.detail.split(": ", 1)
+    return f"{head}, {run_names(runs)[event.run]}: {rest}"
 
 
 def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=()) -> list[Cue]:
@@ -32,7 +44,7 @@ def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=()) -> list[
     last_frame = (len(plan) - 1) / fps
     begins = "the model starts from its initial weights" if len(runs) == 1 else "every run starts from the same weights"
     said = [Cue(0.0, min(CUE_SECONDS, last_frame or length), f"{heading}. Step 0: {begins}; {loss_words(runs, 0)}.")]
-    moments = [(event.step, event.detail) for run in runs for event in run.events]
+    moments = [(event.step, told_of(event, runs)) for run in runs for event in run.events]
     moments += [(step, f"Note at step {step}: {text}") for step, text in notes]
     for step, text in sorted(moments):
         at = plan.frame_of(step) / fps

@@ -60,7 +60,7 @@ def diverged_step(loss: np.ndarray) -> int | None:
 
 def diverged_event(loss: np.ndarray, step: int) -> Event:
     how = "overflowed" if not np.isfinite(loss[step]) else f"passed {DIVERGED_RATIO:g} times its start"
-    return Event("diverged", step, f"diverged · step {step}", f"Diverged at step {step}: the loss {how}.")
+    return Event("diverged", step, f"diverged · step {step}", f"Step {step}: diverged; the loss {how}.")
 
 
 def converged_event(loss: np.ndarray) -> list[Event]:
@@ -76,7 +76,7 @@ def converged_event(loss: np.ndarray) -> list[Event]:
     if step > (1 - TAIL) * (len(loss) - 1):
         return []  # still moving in the last tenth: not settled
     return [Event("converged", step, f"converged · step {step}",
-                  f"Converged by step {step}: from here the loss stays within {band:.3g} of {final:.4g}.")]  # fmt: skip
+                  f"Step {step}: converged; from here the loss stays within {band:.3g} of {final:.4g}.")]  # fmt: skip
 
 
 def running_median(loss: np.ndarray) -> np.ndarray:
@@ -105,7 +105,7 @@ def spike_events(loss: np.ndarray, until: int) -> list[Event]:
         peak = step + int(np.argmax(loss[step:end]))
         before = lowest[step - 1]
         events.append(Event("spike", step, f"spike · step {step}",
-                            f"Spike at step {step}: the loss jumps from {before:.4g} to {loss[peak]:.4g}, "
+                            f"Step {step}: spike; the loss jumps from {before:.4g} to {loss[peak]:.4g}, "
                             f"{loss[peak] / before:.1f} times its lowest so far."))  # fmt: skip
         step = end
     return events
@@ -121,7 +121,9 @@ def dead_unit_events(run: Trajectory) -> list[Event]:
     alive_before = np.flatnonzero(~dead[:, final].all(axis=1))
     row = int(alive_before[-1]) + 1 if alive_before.size else 0
     step = int(run.kept[row])
-    units = "unit" if count == 1 else "units"
-    return [Event("dead units", step, f"{count} dead {units} · step {step}",
-                  f"{count} of {dead.shape[1]} hidden {units} output zero for every input from step {step}: "
-                  f"their ReLU never switches on, so they stop learning.")]  # fmt: skip
+    one = count == 1
+    units, they, output, them, stop = ("unit", "it", "outputs", "it", "stops") if one else \
+        ("units", "they", "output", "them", "stop")  # fmt: skip
+    detail = (f"Step {step}: {count} of {dead.shape[1]} hidden {units} dead; from here {they} {output} zero for "
+              f"every input, so no gradient reaches {them} and {they} {stop} learning.")  # fmt: skip
+    return [Event("dead units", step, f"{count} dead {units} · step {step}", detail)]
