@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tp1viz import events, pacing
+from tp1viz.captions import told_of
 from tp1viz.compare import static_share
 from tp1viz.trajectory import load_runs
 
@@ -92,7 +93,7 @@ def test_every_committed_video_has_captions_that_tell_its_events():
         recorded = [{"run": e.run, "kind": e.kind, "step": e.step, "text": e.text} for r in runs for e in r.events]
         assert manifest[f"videos/{scene.name}.mp4"]["events"] == recorded
         for event in (e for r in runs for e in r.events):
-            assert any(text == event.detail for _, _, text in said), (scene.name, event)
+            assert any(text == told_of(event, runs) for _, _, text in said), (scene.name, event)
         for step, text in scene.notes:
             assert any(text_ == f"Note at step {step}: {text}" for _, _, text_ in said), (scene.name, step)
         transcript = (MEDIA / "videos" / f"{scene.name}.txt").read_text(encoding="utf-8").splitlines()
@@ -106,10 +107,12 @@ def test_every_committed_video_has_captions_that_tell_its_events():
 )
 def test_the_course_videos_name_what_the_page_asks_about(scene, kind, step):
     said = [text for _, _, text in cues(MEDIA / "videos" / f"{scene}.vtt")]
-    assert any(text.startswith(f"Step {step}: {kind}; ") for text in said), said
+    assert any(re.match(rf"Step {step}(, [^:]+)?: {kind}; ", text) for text in said), said
     runs = load_runs(MEDIA / "trajectories" / f"{scene}.npz")
     (found,) = [e for r in runs for e in r.events if e.kind == kind]
     assert found.step == step
+    if scene == "lr_sweep":  # of four runs, the one that diverged is named
+        assert "Step 7, above the limit: diverged; the loss passed 10 times its start." in said
     if kind == "converged":  # the page: "converges very fast"; by step 14 the loss is within 1% of its whole fall
         loss = runs[0].loss
         assert abs(loss[step] - loss[-1]) < 0.01 * (loss[0] - loss[-1])
