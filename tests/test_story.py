@@ -171,14 +171,22 @@ def test_a_bad_note_is_one_line_naming_the_scene(tmp_path, note, message):
 
 def test_a_note_shows_from_its_step_for_three_seconds_and_one_past_a_shortened_run_is_dropped(tmp_path):
     path = tmp_path / "noted.toml"
-    path.write_text(NOTED.replace("steps = 40", "steps = 150").replace("NOTE", '{ step = 140, text = "nearly" }'))
+    first = '{ step = 5, text = "the slope turns first: watch the line swing round to follow the cloud of data" }'
+    later = '{ step = 20, text = "the bias creeps" }, { step = 140, text = "nearly" }'
+    path.write_text(
+        NOTED.replace("steps = 40", "steps = 150")
+        .replace("NOTE", later)
+        .replace('{ step = 5, text = "the slope turns" }', first)
+    )
     assert run("render", "noted", "--scenes", path, "--out", tmp_path / "full", "-q").exit_code == 0
     said = cues(tmp_path / "full" / "videos" / "noted.vtt")
-    (at,) = [start for start, _, text in said if text == "Note at step 5: the slope turns"]
+    (at,) = [start for start, _, text in said if text.startswith("Note at step 5: the slope turns first")]
     assert at == pytest.approx(5 / 30, abs=1e-3)  # pace steps at 30 fps: step 5 is frame 5
     frames, _ = decode(tmp_path / "full" / "videos" / "noted.mp4")
     cream = (np.abs(frames.astype(int) - [255, 251, 230]).sum(axis=-1) < 12).sum(axis=(1, 2))  # the note's box
-    assert np.flatnonzero(cream[:140] > 20).tolist() == list(range(5, 5 + 90))  # from its step, for 3 s
+    assert np.flatnonzero(cream[:140] > 20).tolist() == list(range(5, 20 + 90))  # from its step, for 3 s ...
+    big, small = np.median(cream[5:20]), np.median(cream[20:110])  # the first note's box, the second's
+    assert small < 0.7 * big and cream[20:110].max() < 1.3 * small  # the first leaves when the second comes
     assert run("render", "noted", "--scenes", path, "--steps", 100, "--out", tmp_path / "short", "-q").exit_code == 0
     short = [text for _, _, text in cues(tmp_path / "short" / "videos" / "noted.vtt")]
     assert not any("nearly" in text for text in short)

@@ -362,7 +362,7 @@ def frames(scene, step_specs, scene_files, media, out):
 @media_option
 @review_out_option
 def sheet(scene, count, scene_files, media, out):
-    """Write a contact sheet of SCENE: evenly spaced steps, first and last included, labelled with the loss.
+    """Write a contact sheet of SCENE: the first and last steps, each event's, and steps where the picture moves.
 
     Example: tp1viz sheet pow_fn_w_non_linear_model --count 16
     """

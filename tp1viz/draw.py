@@ -160,6 +160,7 @@ class Overlay:
     artists: list
     first: int
     last: int | None = None
+    on_top: bool = False  # drawn over the moving curves too (a note's box, whose text a curve must not cross)
 
     def shows(self, step: int) -> bool:
         return self.first <= step and (self.last is None or step <= self.last)
@@ -203,6 +204,7 @@ class FitPanel:
             animated=True,
         )
         self.artists = [self.curve, self.diverged_label]
+        self.foremost = [self.diverged_label]  # over an author's note too: what happened outranks what was said
 
     def note_overlay(self, step: int, text: str, last: int) -> Overlay:
         """An author's note in the corner of the panel the data and the curve leave emptiest."""
@@ -221,7 +223,7 @@ class FitPanel:
                         bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
                         animated=True)  # fmt: skip
         fit_inside(label, ax, text)
-        return Overlay([label], first=step, last=last)
+        return Overlay([label], first=step, last=last, on_top=True)
 
     def update(self, moment: "Moment") -> None:
         self.curve.set_data(self.run.grid_x, moment.blend(self.run, self.grid_pred))
@@ -244,6 +246,8 @@ class LossPanel:
         ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks crowd a short log axis
         ax.set_ylim(*limits)
         ax.set_xlim(0, max(runs[0].steps, 1))
+        if runs[0].steps >= 10_000:  # "100000" at the axis' end runs off the frame; "100k" does not
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
         self.steps = np.arange(runs[0].steps + 1)
         self.lines, self.markers, self.placed = [], [], []
         for color in colors[: len(runs)]:
@@ -401,32 +405,47 @@ class Animation:
         title_text = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
         shrink_to_width(title_text, self.canvas, 0.96 * size)
         self.status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=10)
-        self.panels, self.overlays, self.backgrounds = [], [], {}
+        self.panels, self.overlays, self.backgrounds, self.tops = [], [], {}, {(): []}
 
     def finish_layout(self, loss: "LossPanel", fit: "FitPanel") -> None:
         """Add the events and notes, draw everything static once, and keep it as the background."""
         events = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
         colors = RUN_COLORS if len(self.runs) > 1 else [MODEL_COLOR]
         self.overlays = [loss.event_overlay(event, colors[event.run]) for event in events[:6]]
-        self.overlays += [fit.note_overlay(step, text, self.note_end(step)) for step, text in self.notes]
-        self.animated = [artist for panel in self.panels for artist in panel.artists]
+        following = [step for step, _ in self.notes[1:]] + [None]  # each note's successor, the last's none
+        self.overlays += [fit.note_overlay(step, text, self.note_end(step, after))
+                          for (step, text), after in zip(self.notes, following, strict=False)]  # fmt: skip
+        artists = [artist for panel in self.panels for artist in panel.artists]
+        self.foremost = [artist for panel in self.panels for artist in getattr(panel, "foremost", ())]
+        self.animated = [artist for artist in artists if artist not in self.foremost]
         self.canvas.draw()  # animated artists are left out of this draw
         self.backgrounds[()] = self.canvas.copy_from_bbox(self.fig.bbox)
 
-    def note_end(self, step: int) -> int:
-        """The last step a note from `step` is shown at: NOTE_SECONDS of video later."""
+    def note_end(self, step: int, following: int | None = None) -> int:
+        """The last step a note from `step` is shown at: NOTE_SECONDS of video later, or just before the next
+        note (they share a corner, and two boxes there would cover each other)."""
         first = self.plan.frame_of(step)
-        return int(self.plan.shown[min(len(self.plan) - 1, first + round(self.NOTE_SECONDS * self.fps) - 1)])
+        end = int(self.plan.shown[min(len(self.plan) - 1, first + round(self.NOTE_SECONDS * self.fps) - 1)])
+        return end if following is None or following > end else max(step, following - 1)
+
+    def shown_key(self, step: int) -> tuple[int, ...]:
+        """Which overlays show at `step`: the key of its background."""
+        return tuple(index for index, overlay in enumerate(self.overlays) if overlay.shows(step))
 
     def background(self, step: int):
         """The static picture with the overlays shown at `step`, drawn once per set of them."""
-        shown = tuple(index for index, overlay in enumerate(self.overlays) if overlay.shows(step))
+        shown = self.shown_key(step)
         if shown not in self.backgrounds:
             self.canvas.restore_region(self.backgrounds[()])
             for index in shown:
                 for artist in self.overlays[index].artists:
                     self.fig.draw_artist(artist)
             self.backgrounds[shown] = self.canvas.copy_from_bbox(self.fig.bbox)
+            # The pixels of each overlay that stays on top, put back after the curves: a bitmap, not text again.
+            renderer = self.canvas.get_renderer()
+            self.tops[shown] = [self.canvas.copy_from_bbox(artist.get_window_extent(renderer).expanded(1.02, 1.1))
+                                for index in shown if self.overlays[index].on_top
+                                for artist in self.overlays[index].artists]  # fmt: skip
         return self.backgrounds[shown]
 
     def legend(self, handles, labels) -> None:
@@ -449,10 +468,16 @@ class Animation:
 
     def draw(self, moment: Moment) -> np.ndarray:
         """One frame as an (size, size, 4) uint8 view of the canvas; valid until the next draw."""
-        self.canvas.restore_region(self.background(moment.step))
+        shown = self.background(moment.step)
+        self.canvas.restore_region(shown)
         for panel in self.panels:
             panel.update(moment)
         for artist in self.animated:
+            if artist.get_visible():
+                self.fig.draw_artist(artist)
+        for patch in self.tops[self.shown_key(moment.step)]:
+            self.canvas.restore_region(patch)
+        for artist in self.foremost:
             if artist.get_visible():
                 self.fig.draw_artist(artist)
         frame = np.asarray(self.canvas.buffer_rgba())

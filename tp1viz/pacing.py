@@ -86,11 +86,20 @@ def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.
     if pace == "steps":
         return Plan.exact(np.unique(np.round(np.linspace(0, steps, frames)).astype(int)))
     exact = shown_steps(change, settled)
-    if len(exact) > frames:  # a long run in a short video: steps spread evenly over the picture's change
-        travel = np.cumsum(change) + np.arange(steps + 1) * 1e-9  # strictly rising, so every step has a place
-        exact = np.unique(np.searchsorted(travel, np.linspace(0, travel[-1], frames)).clip(0, steps))
-        exact = np.unique(np.concatenate([[0], exact, [steps]]))
+    if len(exact) > frames:  # a long run in a short video
+        exact = spread(change, settled, frames)
     return glide(exact, change, frames - len(exact), round(LONGEST_GLIDE * fps))
+
+
+def spread(change: np.ndarray, settled: int, frames: int) -> np.ndarray:
+    """`frames` steps of a run too long to show every move: each step to `settled` while they fill at most
+    half the frames, then steps spread evenly over the picture's change (a settled run's creep is spread
+    evenly over its steps)."""
+    steps = len(change) - 1
+    head = np.arange(min(settled, steps) + 1) if settled < frames // 2 else np.array([0])
+    travel = np.cumsum(change[head[-1] :]) + np.arange(steps + 1 - head[-1]) * 1e-9  # rising: each step a place
+    picks = np.searchsorted(travel, np.linspace(0, travel[-1], frames - len(head) + 1)).clip(0, len(travel) - 1)
+    return np.unique(np.concatenate([head, head[-1] + picks, [steps]]))
 
 
 def shown_steps(change: np.ndarray, settled: int) -> np.ndarray:

@@ -44,13 +44,6 @@ def write_frames(scene, steps: list[int], media_dir: Path, dest: Path) -> list[P
     return paths
 
 
-def sheet_steps(steps: int, count: int) -> list[int]:
-    """`count` evenly spaced steps from 0 to `steps`, both ends included (fewer if there are fewer steps)."""
-    import numpy as np
-
-    return [int(k) for k in np.linspace(0, steps, max(2, min(count, steps + 1))).round()]
-
-
 def story_steps(runs: list, count: int) -> list[int]:
     """The steps a contact sheet shows: the first and the last, every event's, and the rest where the picture
     has moved by equal amounts, so a run that settles early is not eleven tiles of the same picture."""
@@ -68,7 +61,8 @@ def story_steps(runs: list, count: int) -> list[int]:
         candidates = [k for k in np.argsort(np.abs(travel - target)) if int(k) in kept and int(k) not in chosen]
         if candidates:
             chosen.add(int(candidates[0]))
-    return sorted(chosen)[: max(count, 2)] if len(chosen) <= count else sorted(chosen)
+    ordered = sorted(chosen)
+    return ordered if len(ordered) <= count else ordered[: max(1, count - 1)] + [steps]  # more events than tiles
 
 
 def step_label(runs: list, step: int) -> str:
@@ -83,7 +77,7 @@ def sheet_file(dest: Path, scene) -> Path:
 
 
 def write_sheet(scene, count: int, media_dir: Path, dest: Path, runs: list | None = None) -> Path:
-    """A contact sheet: thumbnails of evenly spaced steps, each labelled with its step and loss."""
+    """A contact sheet: thumbnails of the steps that tell the story (story_steps), each labelled with its loss."""
     from .draw import contact_sheet
 
     runs = runs or recorded_runs(scene, media_dir)
