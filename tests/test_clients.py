@@ -260,12 +260,12 @@ title = "Paced"
 dataset = "linear"
 model = "linear"
 lr = 0.005
-steps = 90
+steps = 40
 size = 256
 fps = 30
 hold = 0.5
 pace = "change"
-max_seconds = 1.5
+max_seconds = 1
 notes = [{ step = 3, text = "the slope turns" }]
 """
 
