@@ -210,10 +210,16 @@ CHANGES = st.lists(st.floats(0, 50), min_size=2, max_size=400).map(np.array)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
-@given(change=CHANGES, settled=st.integers(0, 400), fps=st.integers(1, 60), seconds=st.none() | st.floats(1, 20))
-def test_a_plan_shows_real_steps_in_order_and_every_step_to_convergence(change, settled, fps, seconds):
+@given(
+    change=CHANGES,
+    settled=st.integers(0, 400),
+    fps=st.integers(1, 60),
+    seconds=st.none() | st.floats(1, 20),
+    marks=st.lists(st.integers(0, 400), max_size=6, unique=True).map(sorted),
+)
+def test_a_plan_shows_real_steps_in_order_and_every_step_to_convergence(change, settled, fps, seconds, marks):
     steps = len(change) - 1
-    plan = pacing.plan("change", steps, fps, seconds, change, min(settled, steps))
+    plan = pacing.plan("change", steps, fps, seconds, change, min(settled, steps), marks)
     frames = pacing.budget(steps, fps, seconds)
     assert len(plan) <= frames
     assert np.all(np.diff(plan.shown) >= 0)  # the step never goes backwards
@@ -222,6 +228,7 @@ def test_a_plan_shows_real_steps_in_order_and_every_step_to_convergence(change, 
     exact = set(plan.end[plan.t >= 1])
     if min(settled, steps) + 1 <= frames and len(pacing.shown_steps(change, settled)) <= frames:
         assert set(range(min(settled, steps) + 1)) <= exact  # every step before convergence, exactly
+    assert {mark for mark in marks if mark <= steps} <= exact or len(marks) > frames // 2  # every event's step
     for step in range(steps + 1):  # the frame for a step shows it, or the last step before it shown
         assert plan.shown[plan.frame_of(step)] <= step
 

@@ -58,8 +58,8 @@ def recorded_videos(scenes: list) -> list:
     """The video scenes whose recordings `scenes` draw: the videos, and the sources of surface stills."""
     videos = {}
     for scene in scenes:
-        if scene.recording is not None:
-            videos.setdefault(scene.recording.name, scene.recording)
+        for video in scene.recordings:
+            videos.setdefault(video.name, video)
     return list(videos.values())
 
 

@@ -188,12 +188,11 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_secon
     overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, pace=pace, max_seconds=max_seconds,
                      formats=formats)  # fmt: skip
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
-    for scene in chosen:
-        if scene.recording is not None:
-            try:
-                check_size(scene.recording)
-            except rules.RuleError as error:
-                raise click.BadParameter(f"{scene.name}: {error}", param_hint="'--steps'") from None
+    for video in (video for scene in chosen for video in scene.recordings):
+        try:
+            check_size(video)
+        except rules.RuleError as error:
+            raise click.BadParameter(f"{video.name}: {error}", param_hint="'--steps'") from None
     if check:
         with friendly_errors():
             check_outputs(chosen, out, quiet, jobs)

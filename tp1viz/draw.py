@@ -24,6 +24,7 @@ warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", cat
 
 DATA_COLOR = "tab:blue"  # the page: "our dataset" in blue
 MODEL_COLOR = "tab:red"  # the page: "the trained model's predictions" in red
+TEST_COLOR = "tab:green"  # held-out test points (hollow) and their loss: neither the data's blue nor the model's red
 RUN_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown")  # loss curves of side-by-side runs
 LANDSCAPE_CMAP = "viridis"  # low loss dark, high loss light; neither blue data nor the red path get lost in it
 DESIGN_PX = 512  # the layout is designed at 512 px and scaled by dpi, so it looks the same at any size
@@ -61,7 +62,7 @@ def padded(low: float, high: float, margin: float = FIT_MARGIN) -> tuple[float, 
 
 def fit_ylim(*runs: Trajectory) -> tuple[float, float]:
     """Y limits that hold the data and every prediction, but never zoom out far past the data."""
-    data_low, data_high = finite_range(runs[0].y)
+    data_low, data_high = finite_range(runs[0].y, *([] if runs[0].test is None else [runs[0].test.y]))
     reach = MAX_OVERSHOOT * (data_high - data_low or 1.0)
     pred_low, pred_high = finite_range(*(run.grid_pred for run in runs))
     low = max(min(data_low, pred_low), data_low - reach)
@@ -185,6 +186,10 @@ class FitPanel:
     def __init__(self, ax, run: Trajectory, ylim: tuple[float, float], fontsize: float = 10):
         self.run, self.grid_pred = run, shown(run.grid_pred)
         self.points = ax.scatter(run.x, run.y, s=12 * fontsize / 10, color=DATA_COLOR, alpha=0.85, linewidths=0)
+        self.test_points, self.taken = None, set()
+        if run.test is not None:  # hollow: points the model is measured on and never learns from
+            self.test_points = ax.scatter(run.test.x, run.test.y, s=22 * fontsize / 10, facecolors="none",
+                                          edgecolors=TEST_COLOR, linewidths=1.2 * fontsize / 10)  # fmt: skip
         (self.curve,) = ax.plot([], [], color=MODEL_COLOR, lw=2.4 * fontsize / 10, animated=True)
         ax.set_xlim(run.grid_x[0], run.grid_x[-1])
         ax.set_ylim(*ylim)
@@ -206,24 +211,53 @@ class FitPanel:
         self.artists = [self.curve, self.diverged_label]
         self.foremost = [self.diverged_label]  # over an author's note too: what happened outranks what was said
 
+    CORNERS = {"upper left": (0.03, 0.97, "left", "top"), "upper right": (0.97, 0.97, "right", "top"),
+               "upper center": (0.5, 0.97, "center", "top"), "lower left": (0.03, 0.03, "left", "bottom"),
+               "lower right": (0.97, 0.03, "right", "bottom")}  # fmt: skip
+
+    def emptiest_corner(self) -> str:
+        """The corner of the panel (not yet taken) that the data and the final curve leave emptiest."""
+        ax = self.curve.axes
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        xs, ys = [self.run.x, self.run.grid_x], [self.run.y, self.grid_pred[-1]]
+        if self.run.test is not None:
+            xs, ys = xs + [self.run.test.x], ys + [self.run.test.y]
+        u, v = (np.concatenate(xs) - x0) / (x1 - x0), (np.concatenate(ys) - y0) / (y1 - y0)
+        top, bottom, left, right = v > 0.75, v < 0.25, u < 0.5, u > 0.5
+        crowd = {"upper left": left & top, "upper right": right & top, "upper center": (np.abs(u - 0.5) < 0.25) & top,
+                 "lower left": left & bottom, "lower right": right & bottom}  # fmt: skip
+        free = [corner for corner in crowd if corner not in self.taken]
+        return min(free, key=lambda corner: int(crowd[corner].sum()))
+
+    def inner_legend(self, handles, labels) -> None:
+        """The keys inside the panel, in its emptiest corner: for layouts whose status line needs the room."""
+        corner = self.emptiest_corner()
+        self.taken.add(corner)
+        self.curve.axes.legend(handles, labels, loc=corner, fontsize=8.5, framealpha=0.9, handlelength=1.4,
+                               borderpad=0.3, labelspacing=0.3)  # fmt: skip
+
     def note_overlay(self, step: int, text: str, last: int) -> Overlay:
         """An author's note in the corner of the panel the data and the curve leave emptiest."""
         ax = self.curve.axes
-        x0, x1 = ax.get_xlim()
-        y0, y1 = ax.get_ylim()
-        u = np.concatenate([(self.run.x - x0) / (x1 - x0), (self.run.grid_x - x0) / (x1 - x0)])
-        v = np.concatenate([(self.run.y - y0) / (y1 - y0), (self.grid_pred[-1] - y0) / (y1 - y0)])
-        top, bottom = v > 0.75, v < 0.25
-        corners = {(0.03, 0.97, "left", "top"): (u < 0.5) & top, (0.97, 0.97, "right", "top"): (u > 0.5) & top,
-                   (0.5, 0.97, "center", "top"): (np.abs(u - 0.5) < 0.25) & top,
-                   (0.03, 0.03, "left", "bottom"): (u < 0.5) & bottom,
-                   (0.97, 0.03, "right", "bottom"): (u > 0.5) & bottom}  # fmt: skip
-        (x, y, ha, va) = min(corners, key=lambda corner: int(corners[corner].sum()))
+        (x, y, ha, va) = self.CORNERS[self.emptiest_corner()]
         label = ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5,
                         bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
                         animated=True)  # fmt: skip
         fit_inside(label, ax, text)
         return Overlay([label], first=step, last=last, on_top=True)
+
+    def keys(self) -> tuple[list, list[str]]:
+        """The legend's handles and labels: the data (training and test points, when held out) and the model."""
+        if self.test_points is None:
+            return [self.points, self.curve], ["data", "model"]
+        return [self.points, self.test_points, self.curve], ["train", "test", "model"]
+
+    def early_stop_overlay(self, step: int) -> Overlay:
+        """The fit at the step with the lowest test loss, faint, from that step on: what stopping there keeps."""
+        ax = self.curve.axes
+        (faint,) = ax.plot(self.run.grid_x, self.grid_pred[self.run.row(step)], color=MODEL_COLOR, lw=1.6,
+                           alpha=0.35, ls="--", animated=True)  # fmt: skip
+        return Overlay([faint], first=step)
 
     def update(self, moment: "Moment") -> None:
         self.curve.set_data(self.run.grid_x, moment.blend(self.run, self.grid_pred))
@@ -234,9 +268,13 @@ class LossPanel:
     """Each run's loss drawn up to the current step, with a marker on the current value."""
 
     def __init__(self, ax, runs: list[Trajectory], colors=RUN_COLORS, log: bool = False):
-        scale, limits = loss_axis(*(run.loss for run in runs), log=log)
+        losses = [run.loss for run in runs]
+        self.held = runs[0].test is not None and len(runs) == 1  # training loss in the data's blue, test in green
+        if self.held:
+            losses, colors = [runs[0].loss, runs[0].test.loss], (DATA_COLOR, TEST_COLOR)
+        scale, limits = loss_axis(*losses, log=log or self.held)
         low, high = self.limits = limits
-        self.losses = [shown(run.loss) for run in runs]  # the lines are clipped at the panel's edge
+        self.losses = [shown(loss) for loss in losses]  # the lines are clipped at the panel's edge
         ax.set_yscale(scale)
         if scale == "log":
             # "0.01" rather than mathtext's 10^-2: plainer for students, and mathtext's parser costs ~1 s to build.
@@ -250,7 +288,7 @@ class LossPanel:
             ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
         self.steps = np.arange(runs[0].steps + 1)
         self.lines, self.markers, self.placed = [], [], []
-        for color in colors[: len(runs)]:
+        for color in colors[: len(losses)]:
             (line,) = ax.plot([], [], color=color, lw=1.6, animated=True)
             # Unclipped, so the marker stays round at step 0 and at the last step, on the axes' edges.
             (marker,) = ax.plot([], [], "o", color=color, ms=5, animated=True, clip_on=False)
@@ -272,7 +310,8 @@ class LossPanel:
     def event_overlay(self, event, color: str) -> "Overlay":
         """A marker on the loss at the event's step, and its short label where no loss line and no other label
         is, shown from that step on."""
-        ax, loss = self.lines[0].axes, self.losses[event.run]
+        on_test = self.held and event.kind == "early stopping"  # marked where it is seen: on the test loss
+        ax, loss = self.lines[0].axes, self.losses[1 if on_test else event.run]
         (marker,) = ax.plot([event.step], [loss[event.step]], "D", color=color, mec="white", ms=5, animated=True)
         x, y, ha = self.label_place(ax, event.step, len(event.text))
         label = ax.text(x, y, event.text, transform=ax.transAxes, ha=ha, va="top", fontsize=8, color=color,
@@ -410,8 +449,10 @@ class Animation:
     def finish_layout(self, loss: "LossPanel", fit: "FitPanel") -> None:
         """Add the events and notes, draw everything static once, and keep it as the background."""
         events = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
-        colors = RUN_COLORS if len(self.runs) > 1 else [MODEL_COLOR]
-        self.overlays = [loss.event_overlay(event, colors[event.run]) for event in events[:6]]
+        colors = RUN_COLORS if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
+        self.overlays = [loss.event_overlay(event, TEST_COLOR if event.kind == "early stopping" else colors[event.run])
+                         for event in events[:6]]  # fmt: skip
+        self.overlays += [fit.early_stop_overlay(event.step) for event in events if event.kind == "early stopping"]
         following = [step for step, _ in self.notes[1:]] + [None]  # each note's successor, the last's none
         self.overlays += [fit.note_overlay(step, text, self.note_end(step, after))
                           for (step, text), after in zip(self.notes, following, strict=False)]  # fmt: skip
@@ -449,7 +490,10 @@ class Animation:
         return self.backgrounds[shown]
 
     def legend(self, handles, labels) -> None:
-        """Data and model keys on the status line's right, where no data can ever be hidden by them."""
+        """Data and model keys on the status line's right, where no data can ever be hidden by them; inside the
+        fit panel when the status line is long (held-out runs name two losses)."""
+        if self.runs[0].test is not None and len(self.runs) == 1:
+            return self.fit.inner_legend(handles, labels)
         self.fig.legend(handles=handles, labels=labels, loc="center right", bbox_to_anchor=(RIGHT + 0.005, STATUS_Y),
                         ncol=len(labels), frameon=False, fontsize=10, handlelength=1.4, columnspacing=1.0)  # fmt: skip
 
@@ -464,7 +508,11 @@ class Animation:
         return min(steps) if steps else None
 
     def status_text(self, k: int) -> str:
-        return format_status(k, self.steps, float(self.runs[0].loss[k]) if len(self.runs) == 1 else None)
+        run = self.runs[0]
+        if run.test is not None and len(self.runs) == 1:  # both losses: the gap between them is the lesson
+            train, test = format_loss(run.loss[k], 3), format_loss(run.test.loss[k], 3)
+            return f"{format_status(k, self.steps)}  train {train} test {test}"
+        return format_status(k, self.steps, float(run.loss[k]) if len(self.runs) == 1 else None)
 
     def draw(self, moment: Moment) -> np.ndarray:
         """One frame as an (size, size, 4) uint8 view of the canvas; valid until the next draw."""
@@ -506,7 +554,7 @@ class FitAnimation(Animation):
         self.fit = FitPanel(self.fig.add_axes((LEFT, 0.395, RIGHT - LEFT, 0.505)), run, fit_ylim(run))
         self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
         self.panels = [self.fit, self.loss]
-        self.legend([self.fit.points, self.fit.curve], ["data", "model"])
+        self.legend(*self.fit.keys())
         self.finish_layout(self.loss, self.fit)
 
 
@@ -524,7 +572,7 @@ class LandscapeAnimation(Animation):
         self.fit = FitPanel(fit_ax, run, fit_ylim(run))
         self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
         self.panels = [self.landscape, self.fit, self.loss]
-        self.legend([self.fit.points, self.fit.curve], ["data", "model"])
+        self.legend(*self.fit.keys())
         self.finish_layout(self.loss, self.fit)
 
 

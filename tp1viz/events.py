@@ -13,6 +13,7 @@ CLOSE_NOISE = 3.0  # ... or within 3 standard deviations of the tail, which a mi
 SPIKE_RATIO = 2.0  # a spike: the loss at least doubles its lowest value so far ...
 SPIKE_SHARE = 0.05  # ... and rises by at least 5% of the whole fall (not jitter on a flat tail)
 DIVERGED_RATIO = 10.0  # diverged: the loss overflowed, or climbed past 10 times its start
+OVERFIT_RISE = 0.1  # early stopping: the test loss ends at least 10% above its lowest, so stopping there matters
 
 
 def detect(run: Trajectory, index: int = 0) -> tuple[Event, ...]:
@@ -26,6 +27,8 @@ def detect(run: Trajectory, index: int = 0) -> tuple[Event, ...]:
         events += spike_events(loss, until=len(loss))
     if run.units is not None and len(run.units.w):
         events += dead_unit_events(run)
+    if run.test is not None:
+        events += early_stopping_events(run.test.loss)
     return tuple(sorted((Event(e.kind, e.step, e.text, e.detail, index) for e in events), key=lambda e: e.step))
 
 
@@ -127,3 +130,19 @@ def dead_unit_events(run: Trajectory) -> list[Event]:
     detail = (f"Step {step}: {count} of {dead.shape[1]} hidden {units} dead; from here {they} {output} zero for "
               f"every input, so no gradient reaches {them} and {they} {stop} learning.")  # fmt: skip
     return [Event("dead units", step, f"{count} dead {units} · step {step}", detail)]
+
+
+def early_stopping_events(test_loss: np.ndarray) -> list[Event]:
+    """The step with the lowest loss on the held-out points, when the test loss rises well above it later:
+    where training should have stopped, before the model went on to fit the training points' noise."""
+    test_loss = np.asarray(test_loss, np.float64)
+    if not np.isfinite(test_loss).all():
+        return []
+    step = int(np.argmin(test_loss))
+    lowest, final = float(test_loss[step]), float(test_loss[-1])
+    if step == len(test_loss) - 1 or final < (1 + OVERFIT_RISE) * lowest:
+        return []
+    return [Event("early stopping", step, f"early stopping · step {step}",
+                  f"Step {step}: early stopping; the test loss is lowest here, {lowest:.4g}. Trained on, the model "
+                  f"fits the training points' noise, and the test loss ends at {final:.4g}, "
+                  f"{100 * (final / lowest - 1):.0f}% higher.")]  # fmt: skip

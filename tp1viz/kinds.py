@@ -144,6 +144,8 @@ class Video:
     pace: str = "steps"  # steps: a frame a step; change: frames where the picture changes (pacing.py)
     max_seconds: float = 30.0  # the longest the steps may take on screen (the held end not counted): any run watchable
     notes: tuple[tuple[int, str], ...] = ()  # an author's (step, text), shown from that step for a few seconds
+    test_fraction: float = 0.0  # the share of points held out of training, drawn by a seeded split; 0: none
+    tolerance: float | None = None  # train_test: a test point within this of its target counts as right
     source_file: str = field(default="", compare=False)  # where the scene was defined
 
     kind = "video"
@@ -246,9 +248,9 @@ class Video:
     # ---- how it is made ----
 
     @property
-    def recording(self) -> "Video":
-        """The video scene whose recorded runs this scene draws: itself."""
-        return self
+    def recordings(self) -> tuple["Video", ...]:
+        """The video scenes whose recorded runs this scene draws: itself."""
+        return (self,)
 
     def inputs(self, runs) -> list:
         """What drawing needs, from the runs service: this scene's recorded runs."""
@@ -262,10 +264,11 @@ class Video:
 
     def animation(self, runs: list):
         """The figure that draws these runs, frame by frame, as the scene paces them."""
-        from .draw import ANIMATIONS
+        from .lessons import ANIMATIONS
 
+        scored = {"tolerance": self.tolerance} if LAYOUTS[self.layout].held_out else {}
         return ANIMATIONS[self.layout](runs, size=self.size, title=self.heading, plan=self.plan(runs),
-                                       notes=self.notes, fps=self.fps)  # fmt: skip
+                                       notes=self.notes, fps=self.fps, **scored)  # fmt: skip
 
     def render(self, runs: list, out_dir: Path, temp_for, on_frame=None) -> Drawn:
         """Every format from one drawing pass, then the poster, the runs and the words, as temporary files."""
@@ -306,6 +309,7 @@ class Still:
     size: int = 512  # px, square, like the videos
     file: str | None = None  # the output's file name; default <name>.png
     source: Video | None = None  # for layout surface: the video scene whose run is drawn
+    sources: tuple[Video, ...] = ()  # for layout network: the video scenes whose trained nets are drawn
     source_file: str = field(default="", compare=False)
 
     kind = "still"
@@ -323,8 +327,9 @@ class Still:
         """This still with seed or size replaced; a surface's training overrides go to the video it draws."""
         training = {**training, "formats": None}  # a still has no video formats
         source = self.source.with_overrides(seed=seed, **training) if self.source else None
+        sources = tuple(video.with_overrides(seed=seed, **training) for video in self.sources)
         changes = {k: v for k, v in {"seed": seed, "size": size}.items() if v is not None}
-        return replace(self, source=source, **changes)
+        return replace(self, source=source, sources=sources, **changes)
 
     def with_formats_on_disk(self, out_dir: Path) -> "Still":
         return self
@@ -334,6 +339,7 @@ class Still:
         params = asdict(self)
         params.pop("source_file")
         params["source"] = self.source.describe() if self.source else None
+        params["sources"] = [video.describe() for video in self.sources]
         params["kind"] = self.kind
         return params
 
@@ -358,8 +364,8 @@ class DataStill(Still):
         return f"{self.dataset} data, seed {self.seed}, {self.size} px"
 
     @property
-    def recording(self) -> None:
-        return None  # needs data, not runs
+    def recordings(self) -> tuple:
+        return ()  # needs data, not runs
 
     def inputs(self, runs) -> tuple:
         from .recorder import scene_data  # torch: data sets are drawn by torch's generator, as on the page
@@ -382,8 +388,8 @@ class SurfaceStill(Still):
         return f"surface of {self.source.name}, seed {self.seed}, {self.size} px"
 
     @property
-    def recording(self) -> Video:
-        return self.source
+    def recordings(self) -> tuple[Video, ...]:
+        return (self.source,)
 
     def inputs(self, runs) -> list:
         return runs.of(self.source)[:1]
@@ -394,4 +400,25 @@ class SurfaceStill(Still):
         return surface_still(inputs[0], self.title, self.size)
 
 
-STILLS = {"data": DataStill, "surface": SurfaceStill}  # by layout
+class NetworkStill(Still):
+    """The page's networks as diagrams, each with the weights its video's run trained."""
+
+    priority = 2  # after the videos whose runs it reuses
+
+    def summary(self) -> str:
+        return f"network of {', '.join(video.name for video in self.sources)}, {self.size} px"
+
+    @property
+    def recordings(self) -> tuple[Video, ...]:
+        return self.sources
+
+    def inputs(self, runs) -> list:
+        return [(video.heading, runs.of(video)[0]) for video in self.sources]
+
+    def picture(self, inputs):
+        from .lessons import network_still
+
+        return network_still(inputs, self.title, self.size)
+
+
+STILLS = {"data": DataStill, "surface": SurfaceStill, "network": NetworkStill}  # by layout

@@ -19,6 +19,7 @@ class Layout:
     landscape: str | None = None  # "exact": the MSE over the linear net's (w, b); "pca": the PCA plane of the path
     runs: tuple[int, int] = (1, 1)  # how many runs it draws, at least and at most
     models: tuple[str, ...] | None = None  # the models it can draw; None: any
+    held_out: bool = False  # it draws test points: the scene must hold some out (test_fraction) and say a tolerance
     about: str = ""  # one line for the README and `list`
 
 
@@ -29,5 +30,7 @@ LAYOUTS = {
         Layout("landscape", landscape="exact", models=("linear",), about="exact MSE over (w, b), the path on it"),
         Layout("landscape_pca", landscape="pca", about="the loss on the PCA plane of the path"),
         Layout("compare", runs=(2, 4), about="2 to 4 runs side by side, losses overlaid"),
+        Layout("train_test", held_out=True, about="training and held-out points, both losses, and a score"),
+        Layout("relu_pieces", models=("mlp",), about="each ReLU unit's piece of the curve, and its hinge"),
     )
 }

@@ -22,11 +22,11 @@ MANIFEST = "manifest.json"
 PACKAGE_DIR = Path(__file__).parent
 RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py", "layouts.py",
                   "events.py", "pacing.py")  # fmt: skip
-DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind", "notes"}  # keys training never reads
+DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind", "notes", "tolerance"}  # training never reads
 # The modules whose code decides an output's bytes; the rest (the CLI, the executor, locks, --check, review)
 # can change without re-rendering anything.
-OUTPUT_CODE = (*RECORDING_CODE, "scenes.py", "scenes.toml", "kinds.py", "draw.py", "encode.py", "captions.py",
-               "manifest.py")  # fmt: skip
+OUTPUT_CODE = (*RECORDING_CODE, "scenes.py", "scenes.toml", "kinds.py", "draw.py", "lessons.py", "encode.py",
+               "captions.py", "manifest.py")  # fmt: skip
 
 
 def _package_version(name: str) -> str:

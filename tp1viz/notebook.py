@@ -58,7 +58,7 @@ class Clip:
         self._mp4: bytes | None = None
 
     def animation(self):
-        from .draw import ANIMATIONS
+        from .lessons import ANIMATIONS
 
         return ANIMATIONS[self.layout](self.runs, self.size, self.title)
 

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from . import events, pacing, signals
-from .trajectory import Trajectory, Units
+from .trajectory import Held, Trajectory, Units
 
 GRID_POINTS = 256  # dense enough for a smooth red curve at 4096 px
 GRID_MARGIN = 0.05  # the curve reaches a little past the outermost points, to the axes' edges
@@ -57,10 +57,12 @@ class Recorder:
     parameters, a ReLU net's units) of the steps in `keep` (every step when None).
     """
 
-    def __init__(self, net: torch.nn.Module, grid: torch.Tensor, steps: int, n_data: int, keep=None):
+    def __init__(self, net: torch.nn.Module, grid: torch.Tensor, steps: int, n_data: int, keep=None, test=None):
         from .models import relu_units
 
         self.net, self.grid = net, grid
+        self.test = test  # (x, y, loss_fn) of held-out points, or None
+        held = 0 if test is None else len(test[0])
         self.parameters = list(net.parameters())
         self.keep = None if keep is None else [int(step) for step in keep]
         rows = steps + 1 if keep is None else len(self.keep)
@@ -73,6 +75,8 @@ class Recorder:
         self.layers = relu_units(net)
         hidden = self.layers[0].out_features if self.layers else 0
         self.units = torch.empty(rows, 3 * hidden + 1)  # (snapshots, 3h + 1): w, b, v, c
+        self.test_loss = torch.empty(steps + 1 if held else 0, dtype=torch.float64)  # (steps+1,)
+        self.test_pred = torch.empty(rows if held else 0, held)  # (snapshots, m)
         self.previous = None
 
     @torch.no_grad()
@@ -82,9 +86,16 @@ class Recorder:
         if self.previous is not None:
             self.change[k] = (grid_pred - self.previous).abs().max()
         self.previous = grid_pred
+        test_pred = None
+        if self.test is not None:  # the held-out points: measured, never trained on
+            test_x, test_y, loss_fn = self.test
+            test_pred = self.net(test_x)
+            self.test_loss[k] = loss_fn(test_pred, test_y)
         if self.keep is not None and (self.row >= len(self.keep) or self.keep[self.row] != k):
             return
         row, self.row = self.row, self.row + 1
+        if test_pred is not None:
+            self.test_pred[row] = test_pred.reshape(-1)
         self.pred[row] = prediction.reshape(-1)
         self.grid_pred[row] = grid_pred
         torch.cat([p.reshape(-1) for p in self.parameters], out=self.params[row])
@@ -92,6 +103,13 @@ class Recorder:
             hidden, output = self.layers
             parts = [hidden.weight.reshape(-1), hidden.bias, output.weight.reshape(-1), output.bias]
             torch.cat(parts, out=self.units[row])
+
+    def held(self) -> Held | None:
+        if self.test is None:
+            return None
+        x, y, _ = self.test
+        flat = (x.reshape(-1).numpy().copy(), y.reshape(-1).numpy().copy())
+        return Held(*flat, loss=self.test_loss.numpy(), pred=self.test_pred.numpy())
 
     def unit_arrays(self) -> Units | None:
         if not self.layers:
@@ -119,10 +137,11 @@ def record(
     meta: dict | None = None,
     batches: Iterator | None = None,
     keep=None,
+    test=None,
 ) -> Trajectory:
     """Train `net` on (x, y) for `steps` updates and return every snapshot (or those of `keep`) as a Trajectory,
-    with the events found in it."""
-    recorder = run_loop(net, x, y, optimizer, loss_fn, steps, batches, keep)
+    with the events found in it. `test`, held-out (x, y), is measured at every step and never trained on."""
+    recorder = run_loop(net, x, y, optimizer, loss_fn, steps, batches, keep, test)
     x, y = _as_column(x, "x"), _as_column(y, "y")
     traj = Trajectory(
         x=x.detach().reshape(-1).numpy().copy(),
@@ -135,17 +154,21 @@ def record(
         params=recorder.params.numpy(),
         meta=dict(meta) if meta else loop_meta(optimizer, loss_fn),
         units=recorder.unit_arrays(),
+        test=recorder.held(),
         snapshot_steps=None if keep is None else np.array(recorder.keep),
     )
     return dataclasses.replace(traj, events=events.detect(traj))
 
 
-def run_loop(net, x, y, optimizer, loss_fn, steps: int, batches=None, keep=None) -> Recorder:
+def run_loop(net, x, y, optimizer, loss_fn, steps: int, batches=None, keep=None, test=None) -> Recorder:
     """The page's loop under a Recorder; the recorder, filled."""
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     x, y = _as_column(x, "x"), _as_column(y, "y")
-    recorder = Recorder(net, dense_grid(x), steps, len(x), keep)
+    if test is not None:
+        test = (_as_column(test[0], "test x"), _as_column(test[1], "test y"), loss_fn)
+    grid = dense_grid(x if test is None else torch.cat([x, test[0]]))  # the curve spans the test points too
+    recorder = Recorder(net, grid, steps, len(x), keep, test)
     train(net, x, y, optimizer, loss_fn, steps, recorder, batches)
     return recorder
 
@@ -167,6 +190,17 @@ def scene_data(scene) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:
     generator = torch.Generator().manual_seed(scene.seed)
     x, y = datasets.make(scene.dataset, generator, **scene.data)
     return x, y, generator
+
+
+def split(x: torch.Tensor, y: torch.Tensor, fraction: float, generator: torch.Generator):
+    """(train x, train y, test x, test y): a seeded random `fraction` of the points held out, each side in the
+    data's order. With no fraction, every point trains and nothing is drawn from the generator."""
+    held = round(fraction * len(x))
+    if not held:
+        return x, y, None, None
+    order = torch.randperm(len(x), generator=generator)
+    test, train = order[:held].sort().values, order[held:].sort().values
+    return x[train], y[train], x[test], y[test]
 
 
 def run_settings(scene, x: torch.Tensor) -> list[dict]:
@@ -242,6 +276,8 @@ def recorded_runs(scene, keep=None) -> list[Trajectory]:
     # reduction, so every byte, the same with --jobs 1 and --jobs N.
     torch.set_num_threads(1)
     x, y, generator = scene_data(scene)
+    x, y, test_x, test_y = split(x, y, scene.test_fraction, generator)
+    test = None if test_x is None else (test_x, test_y)
     after_data = generator.get_state()  # every run starts from here: same initial weights, same batches
     loss_fn = torch.nn.MSELoss()
     runs = []
@@ -251,7 +287,7 @@ def recorded_runs(scene, keep=None) -> list[Trajectory]:
         optimizer = make_optimizer(settings["optimizer"], net.parameters(), settings["lr"])
         batches = minibatches(len(x), settings["batch_size"], generator) if settings["batch_size"] else None
         meta = scene.describe() | {"run": settings}
-        traj = record(net, x, y, optimizer, loss_fn, scene.steps, meta, batches, keep)
+        traj = record(net, x, y, optimizer, loss_fn, scene.steps, meta, batches, keep, test)
         if keep is not None and len(keep) == 0:
             pass  # a first pass, for the loss and the curve's moves alone
         elif scene.landscape == "exact":

@@ -69,6 +69,8 @@ RULES = {
     "batch_size": Rule(int, 0, 100_000),
     "limit_fraction": Rule(float, high=1e6, positive=True),
     "max_seconds": Rule(float, 1, 3600),
+    "test_fraction": Rule(float, 0, 0.9, why="some points must be left to train on"),
+    "tolerance": Rule(float, high=1e6, positive=True),
 }
 
 # The keyword parameters of datasets.py's and models.py's builders, and what each may be. Kept here so that

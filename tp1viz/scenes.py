@@ -111,6 +111,8 @@ VIDEO_KEYS = {
     "pace": (str, lambda v, w: _one_of(v, PACES, w)),
     "max_seconds": (float, _rule("max_seconds")),
     "notes": (list, None),
+    "test_fraction": (float, _rule("test_fraction")),
+    "tolerance": (float, _rule("tolerance")),
 }
 STILL_KEYS = {
     **COMMON_KEYS,
@@ -119,6 +121,7 @@ STILL_KEYS = {
     "data": (dict, None),
     "file": (str, lambda v, w: v if STILL_FILE.fullmatch(v) else _bad_file(v, w)),
     "source": (str, None),
+    "sources": (list, None),
 }
 VARIANT_KEYS = {
     "label": (str, lambda v, w: _text(v, w, longest=40)),
@@ -221,6 +224,7 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     for batch in [checked["batch_size"], *(v.batch_size for v in checked["variants"] if v.batch_size)]:
         if batch > n_data:
             raise SceneError(f"{where}: key 'batch_size': {batch} is more than the {n_data} data points")
+    _check_held_out(checked, n_data, where)
     models = LAYOUTS[checked["layout"]].models
     if models and checked["model"] not in models:
         raise SceneError(f"{where}: key 'layout': the {checked['layout']} layout needs the {' or '.join(models)} "
@@ -231,6 +235,22 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     except rules.RuleError as error:
         raise SceneError(f"{where}: key 'steps': {error}") from None
     return video
+
+
+def _check_held_out(checked: dict, n_data: int, where: str) -> None:
+    """A held-out split leaves points on both sides; a layout that scores the test points has both it needs."""
+    held = round(checked["test_fraction"] * n_data)
+    if checked["test_fraction"] and not 1 <= held < n_data:
+        raise SceneError(f"{where}: key 'test_fraction': {checked['test_fraction']:g} of {n_data} points holds out "
+                         f"{held}; leave at least one on each side")  # fmt: skip
+    if checked["test_fraction"] and checked["batch_size"] > n_data - held:
+        raise SceneError(f"{where}: key 'batch_size': {checked['batch_size']} is more than the {n_data - held} "
+                         "training points")  # fmt: skip
+    if LAYOUTS[checked["layout"]].held_out:
+        for key in ("test_fraction", "tolerance"):
+            if not checked[key]:
+                raise SceneError(f"{where}: key '{key}': missing (the {checked['layout']} layout scores held-out "
+                                 "points)")  # fmt: skip
 
 
 def check_size(video: Video) -> None:
@@ -245,6 +265,10 @@ def _still(name: str, table: dict, where: str, source_file: str) -> dict:
         raise SceneError(f"{where}: key 'dataset': missing (a data still scatters a data set)")
     if checked["layout"] == "surface" and checked["source"] is None:
         raise SceneError(f"{where}: key 'source': missing (a surface still draws a landscape video's run)")
+    if checked["layout"] == "network" and not 1 <= len(checked["sources"]) <= 4:
+        raise SceneError(f"{where}: key 'sources': a network still draws the nets of 1 to 4 video scenes")
+    for index, source in enumerate(checked["sources"]):
+        _typed(source, str, f"{where}: key 'sources'[{index}]")
     if checked["dataset"]:
         checked["data"] = _params(checked["data"], DATASET_PARAMS[checked["dataset"]], f"{where}: key 'data'")
     return checked | {"name": name, "source_file": source_file}
@@ -283,7 +307,16 @@ def _resolve(still: dict, videos: dict[str, Video]) -> Still:
             raise SceneError(f"{where}: no video scene named {still['source']!r}")
         if source.landscape != "exact":
             raise SceneError(f"{where}: {still['source']!r} is not a landscape video")
-    return STILLS[still["layout"]](**{**still, "source": source})
+    sources = []
+    for index, name in enumerate(still["sources"]):
+        video = videos.get(name)
+        where = f"{still['source_file']}: scene '{still['name']}': key 'sources'[{index}]"
+        if video is None:
+            raise SceneError(f"{where}: no video scene named {name!r}")
+        if video.variants:
+            raise SceneError(f"{where}: {name!r} trains {len(video.variants)} nets; a diagram draws one")
+        sources.append(video)
+    return STILLS[still["layout"]](**{**still, "source": source, "sources": tuple(sources)})
 
 
 def read_scene_file(path: Path) -> str:

@@ -17,6 +17,7 @@ from .files import write_bytes
 ARRAYS = ("x", "y", "grid_x", "loss", "change", "pred", "grid_pred", "params")
 LANDSCAPE_ARRAYS = ("u", "v", "loss", "path_u", "path_v", "origin", "directions")
 UNIT_ARRAYS = ("w", "b", "v", "c")
+HELD_ARRAYS = ("x", "y", "loss", "pred")
 SETTLED_SHARE = 0.01  # a loss still falling by more than this share of its total fall is "slow"
 REVERSING_SHARE = 0.5  # a run whose steps reverse direction more often than this is "oscillating"
 
@@ -59,11 +60,25 @@ class Units:
         return self.v[row, :, None] * np.maximum(self.w[row, :, None] * x + self.b[row, :, None], 0)
 
 
+@dataclass(frozen=True, eq=False)
+class Held:
+    """The held-out test points of a run, never trained on, and how the model did on them at every step."""
+
+    x: np.ndarray  # (m,) test inputs
+    y: np.ndarray  # (m,) test targets
+    loss: np.ndarray  # (steps+1,) the loss on the test points at every step
+    pred: np.ndarray  # (snapshots, m) predictions at the test points
+
+    def within(self, tolerance: float) -> np.ndarray:
+        """(snapshots,) the share of test points predicted within `tolerance` of their target."""
+        return (np.abs(self.pred.astype(np.float64) - self.y) <= tolerance).mean(axis=1)
+
+
 @dataclass(frozen=True)
 class Event:
     """Something that happens in a run, from a step on: detected from its numbers, or an author's note."""
 
-    kind: str  # converged | spike | diverged | dead units | note
+    kind: str  # converged | spike | diverged | dead units | early stopping
     step: int
     text: str  # short, for the video: "converged · step 14"
     detail: str = ""  # a sentence, for captions and the transcript
@@ -88,6 +103,7 @@ class Trajectory:
     meta: dict = field(default_factory=dict)  # the scene's and the run's parameters (JSON-safe)
     landscape: Landscape | None = None  # recorded when the layout draws one
     units: Units | None = None  # recorded for a 1-h-1 ReLU net
+    test: Held | None = None  # recorded when the scene holds points out of training
     events: tuple[Event, ...] = ()  # what happens in the run (events.py), found when it was recorded
     snapshot_steps: np.ndarray | None = None  # (snapshots,) the step of each snapshot; None: every step
 
@@ -151,6 +167,8 @@ def run_arrays(run: Trajectory) -> dict[str, np.ndarray]:
         arrays.update({f"landscape.{name}": getattr(run.landscape, name) for name in LANDSCAPE_ARRAYS})
     if run.units is not None:
         arrays.update({f"units.{name}": getattr(run.units, name) for name in UNIT_ARRAYS})
+    if run.test is not None:
+        arrays.update({f"test.{name}": getattr(run.test, name) for name in HELD_ARRAYS})
     if run.snapshot_steps is not None:
         arrays["snapshot_steps"] = run.snapshot_steps
     described = {}
@@ -206,9 +224,10 @@ def run_from_arrays(arrays: dict) -> Trajectory:
             landscape = Landscape(**fields, kind=about["kind"], labels=tuple(about["labels"]),
                                   explained=about["explained"], minimum=minimum)  # fmt: skip
         units = Units(**{name: arrays[f"units.{name}"] for name in UNIT_ARRAYS}) if "units.w" in arrays else None
+        test = Held(**{name: arrays[f"test.{name}"] for name in HELD_ARRAYS}) if "test.x" in arrays else None
         events = tuple(Event(**event) for event in described.get("events", []))
         steps = arrays.get("snapshot_steps")
-        return Trajectory(meta=described["meta"], landscape=landscape, units=units, events=events,
+        return Trajectory(meta=described["meta"], landscape=landscape, units=units, test=test, events=events,
                           snapshot_steps=steps, **{name: arrays[name] for name in ARRAYS})  # fmt: skip
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"not a recording (no {error})") from None

@@ -1,0 +1,209 @@
+"""The figures that each answer one of the page's open questions, and the registry of every layout.
+
+How would you test the trained net, and how is a score different from the loss (`train_test`)? Why can ten
+ReLU units bend a line into a U (`relu_pieces`)? What are the page's two networks, once trained (the network
+still)? They are built from draw.py's panels and blitting loop. Knows matplotlib; knows nothing of torch.
+"""
+
+import numpy as np
+
+from . import draw
+from .draw import DESIGN_PX, LEFT, RIGHT, TEST_COLOR, Animation, FitPanel, LossPanel, fit_ylim, new_canvas, style_axes
+from .trajectory import Trajectory
+
+DEAD_COLOR = "0.6"  # a unit that never switches on: grey, dashed
+UNIT_COLORS = ("tab:orange", "tab:purple", "tab:green", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
+               "tab:gray", "#b8860b", "#1a9e77")  # neither the data's blue nor the model's red  # fmt: skip
+INPUT_FILL, OUTPUT_FILL = "#dbe8f5", "#f8dada"  # the data's blue and the model's red, pale (and opaque)
+WEIGHT_CMAP = "PuOr"  # a diverging map for weights: orange negative, purple positive, neither blue nor red
+
+
+class ScorePanel:
+    """The share of test points the model predicts within a tolerance, step by step: a score a person reads,
+    beside the loss it is not."""
+
+    def __init__(self, ax, run: Trajectory, tolerance: float):
+        self.run = run
+        self.score = 100 * run.test.within(tolerance)  # (snapshots,) percent
+        (self.line,) = ax.plot([], [], color=TEST_COLOR, lw=1.6, animated=True)
+        (self.marker,) = ax.plot([], [], "o", color=TEST_COLOR, ms=5, animated=True, clip_on=False)
+        ax.set_xlim(0, max(run.steps, 1))
+        ax.set_ylim(0, 100)
+        ax.set_yticks([0, 50, 100])
+        style_axes(ax, "step", f"% within ±{tolerance:g}")
+        self.artists = [self.line, self.marker]
+
+    def update(self, moment: "draw.Moment") -> None:
+        kept = self.run.kept
+        row = self.run.row(moment.step)
+        self.line.set_data(kept[: row + 1], self.score[: row + 1])
+        self.marker.set_data([kept[row]], [self.score[row]])
+
+
+class TrainTestAnimation(Animation):
+    """Training points filled, held-out test points hollow; the training and test loss; and the score."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", tolerance: float = 1.0,
+                 **pacing):  # fmt: skip
+        super().__init__(runs, size, title, **pacing)
+        run = runs[0]
+        self.fit = FitPanel(self.fig.add_axes((LEFT, 0.47, RIGHT - LEFT, 0.43)), run, fit_ylim(run))
+        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, 0.42, 0.19)), [run])
+        self.score = ScorePanel(self.fig.add_axes((0.71, 0.08, RIGHT - 0.71, 0.19)), run, tolerance)
+        self.fig.text(0.5, 0.335, f"The loss averages squared errors: it is what training lowers. The score counts\n"
+                      f"the test points predicted within ±{tolerance:g}: never trained on, read at a glance.",
+                      ha="center", va="center", fontsize=8, color="0.25", linespacing=1.3)  # fmt: skip
+        self.panels = [self.fit, self.loss, self.score]
+        self.legend(*self.fit.keys())
+        self.finish_layout(self.loss, self.fit)
+
+
+class PiecesPanel(FitPanel):
+    """The fit, with each hidden unit's piece v_i relu(w_i x + b_i) as a thin line of its own colour and its
+    hinge (where it switches on, x = -b_i / w_i) marked on the x axis; the red curve is their sum plus the
+    output bias. A unit that is off for every data point is dead: grey and dashed."""
+
+    def __init__(self, ax, run: Trajectory, ylim: tuple[float, float]):
+        super().__init__(ax, run, ylim)
+        self.units = run.units
+        self.dead = run.units.dead(run.x)  # (snapshots, h)
+        self.pieces, self.hinges = [], []
+        for unit in range(run.units.w.shape[1]):
+            color = UNIT_COLORS[unit % len(UNIT_COLORS)]
+            (piece,) = ax.plot([], [], color=color, lw=1.0, alpha=0.9, animated=True)
+            # The hinge sits on the x axis: x in data, y in the axes' own fraction.
+            (hinge,) = ax.plot([], [], "^", color=color, ms=6, mec="white", mew=0.6, animated=True, clip_on=False,
+                               transform=ax.get_xaxis_transform())  # fmt: skip
+            self.pieces.append(piece)
+            self.hinges.append(hinge)
+        self.x_range = ax.get_xlim()
+        self.artists = [*self.pieces, *self.hinges, *self.artists]  # the red sum over its pieces
+
+    def pieces_at(self, moment: "draw.Moment") -> np.ndarray:
+        """(h, g) each unit's piece on the grid at this moment, blended as the red curve is."""
+        a, b = self.run.row(moment.start), self.run.row(moment.end)
+        pieces = self.units.contributions(self.run.grid_x, b)
+        if moment.t < 1 and a != b:
+            pieces = (1 - moment.t) * self.units.contributions(self.run.grid_x, a) + moment.t * pieces
+        return pieces
+
+    def update(self, moment: "draw.Moment") -> None:
+        super().update(moment)
+        row = self.run.row(moment.end if moment.t >= 1 else moment.start)
+        w, b = self.units.w[row].astype(np.float64), self.units.b[row].astype(np.float64)
+        for unit, (piece, hinge, values) in enumerate(zip(self.pieces, self.hinges, self.pieces_at(moment),
+                                                          strict=True)):  # fmt: skip
+            dead = bool(self.dead[row, unit])
+            color = DEAD_COLOR if dead else UNIT_COLORS[unit % len(UNIT_COLORS)]
+            piece.set_data(self.run.grid_x, values)
+            piece.set_color(color)
+            piece.set_linestyle("--" if dead else "-")
+            at = -b[unit] / w[unit] if w[unit] != 0 else np.nan
+            inside = self.x_range[0] <= at <= self.x_range[1]
+            hinge.set_data([at if inside else np.nan], [0.0])
+            hinge.set_color(color)
+
+
+class ReluPiecesAnimation(Animation):
+    """A 1-h-1 ReLU net's fit drawn as the sum of its units' pieces, over the loss."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
+        run = runs[0]
+        low, high = fit_ylim(run)
+        self.fit = PiecesPanel(self.fig.add_axes((LEFT, 0.395, RIGHT - LEFT, 0.505)), run, (low, high))
+        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
+        self.panels = [self.fit, self.loss]
+        self.legend(*self.fit.keys())
+        self.finish_layout(self.loss, self.fit)
+
+
+ANIMATIONS = {  # every video layout by name (layouts.py says what each needs recorded)
+    **draw.ANIMATIONS,
+    "train_test": TrainTestAnimation,
+    "relu_pieces": ReluPiecesAnimation,
+}
+
+
+def network_still(nets: list[tuple[str, Trajectory]], title: str, size: int = DESIGN_PX) -> np.ndarray:
+    """Each net as a diagram, input to output, its trained weights as the edges' colour (sign) and width
+    (size), its biases in its nodes; dead hidden units grey. (size, size, 4) uint8."""
+    fig, canvas = new_canvas(size)
+    fig.text(0.5, 0.965, title, ha="center", va="center", fontsize=11, weight="bold")
+    scale = max(float(np.abs(net_weights(run)[0]).max()) for _, run in nets)
+    heights = [0.17 if run.units is None else 0.55 for _, run in nets]
+    top = 0.91
+    for (label, run), height in zip(nets, heights, strict=True):
+        ax = fig.add_axes((0.04, top - height, 0.92, height))
+        draw_net(ax, label, run, scale)
+        top -= height + 0.05
+    colorbar(fig, scale)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def net_weights(run: Trajectory) -> tuple[np.ndarray, list]:
+    """Every weight of the trained net, and its layers as (in->hidden weights, hidden biases, hidden->out
+    weights, output bias); a linear net has no hidden layer."""
+    if run.units is None:
+        w, b = run.params[-1].astype(np.float64)
+        return np.array([w]), [np.array([w]), None, None, b]
+    units = run.units
+    w, b, v, c = (np.asarray(part[-1], np.float64) for part in (units.w, units.b, units.v, units.c))
+    return np.concatenate([w, v]), [w, b, v, float(c)]
+
+
+def draw_net(ax, label: str, run: Trajectory, scale: float) -> None:
+    """One net: nodes in columns, edges coloured and sized by weight."""
+    from matplotlib import colormaps
+
+    cmap = colormaps[WEIGHT_CMAP]
+    ax.set_xlim(-0.08, 1.08)
+    ax.set_ylim(-0.08, 1.08)
+    ax.axis("off")
+    ax.set_title(label, fontsize=9.5, pad=2)
+    w, b, v, c = net_weights(run)[1]
+
+    def edge(x0, y0, x1, y1, weight):
+        ax.plot([x0, x1], [y0, y1], color=cmap(0.5 + 0.5 * weight / scale), lw=0.6 + 4.4 * abs(weight) / scale,
+                solid_capstyle="round", zorder=1)  # fmt: skip
+
+    def node(x, y, text, color="white", edgecolor="0.2"):
+        ax.scatter([x], [y], s=560, color=color, edgecolors=edgecolor, linewidths=1.2, zorder=2)
+        ax.text(x, y, text, ha="center", va="center", fontsize=9, zorder=3)
+
+    if b is None:  # 1 -> 1: y = w x + b
+        edge(0.1, 0.5, 0.9, 0.5, w[0])
+        ax.text(0.5, 0.62, f"w = {w[0]:.3g}", ha="center", fontsize=8.5)
+        node(0.1, 0.5, "x", INPUT_FILL)
+        node(0.9, 0.5, "ŷ", OUTPUT_FILL)
+        ax.text(0.9, 0.2, f"bias {c:.3g}", ha="center", va="top", fontsize=7.5)
+        return
+    dead = run.units.dead(run.x)[-1]
+    rows = np.linspace(0.97, 0.03, len(w))
+    for y, weight_in, weight_out in zip(rows, w, v, strict=True):
+        edge(0.08, 0.5, 0.5, y, weight_in)
+        edge(0.5, y, 0.92, 0.5, weight_out)
+    node(0.08, 0.5, "x", INPUT_FILL)
+    node(0.92, 0.5, "ŷ", OUTPUT_FILL)
+    ax.text(0.92, 0.42, f"bias {c:.3g}", ha="center", va="top", fontsize=7.5)
+    for y, bias, is_dead in zip(rows, b, dead, strict=True):
+        ax.scatter([0.5], [y], s=300, color="0.85" if is_dead else "white", edgecolors="0.2", linewidths=1.0,
+                   zorder=2)  # fmt: skip
+        ax.text(0.5, y, f"{bias:.2f}", ha="center", va="center", fontsize=6, zorder=3)
+        if is_dead:
+            ax.text(0.555, y, "dead", ha="left", va="center", fontsize=6.5, color="0.35", zorder=3)
+    ax.text(0.5, -0.075, "ReLU units (their biases)", ha="center", fontsize=7.5, color="0.3")
+
+
+def colorbar(fig, scale: float) -> None:
+    """The key to the edges: colour is the weight's sign and size, width its size."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    mappable = ScalarMappable(Normalize(-scale, scale), colormaps[WEIGHT_CMAP])
+    ax = fig.add_axes((0.25, 0.1, 0.5, 0.022))
+    bar = fig.colorbar(mappable, cax=ax, orientation="horizontal")
+    bar.set_label("trained weight (edge colour; width grows with its size)", fontsize=8)
+    bar.ax.tick_params(labelsize=7.5)
