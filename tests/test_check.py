@@ -56,8 +56,11 @@ def test_another_learning_rate_fails_naming_the_scene(media):
     lines = result.output.splitlines()
     assert ("stale: trajectories/linear_sgd.npz: the recorded numbers changed: recorded with lr 0.005, "
             "the scene now says lr 0.0052") in lines  # fmt: skip
-    assert lines[-2] == f"to render them again: tp1viz render linear_sgd --out {media}"
+    again = f"tp1viz render linear_sgd --steps 12 --lr 0.0052 --size 128 --out {media}"  # the same overrides
+    assert lines[-2] == f"to render them again: {again}"
     assert lines[-1].endswith(f"&& tp1viz review linear_sgd --media /tmp/tp1viz-new --against {media}")
+    assert run(*again.split()[1:], "--jobs", 1, "-q").exit_code == 0  # and it does what it says:
+    assert run("render", *QUICK, "--lr", "0.0052", "--out", media, "--check").exit_code == 0  # now current
 
 
 def test_a_change_to_the_training_code_fails_on_the_numbers_alone(media, monkeypatch):

@@ -84,9 +84,14 @@ def test_divergence_is_shown_not_crashed(tmp_path):
     assert "warning: linear_sgd diverged at step 7 (the loss overflowed)" in result.output
     entry = json.loads((tmp_path / "manifest.json").read_text())["outputs"]["videos/linear_sgd.mp4"]
     assert entry["diverged_at"] == 7 and entry["final_loss"] is None
-    # The label's box is drawn from step 7 on, and not before.
+    # The label's box is drawn from the step the loss passed 10x its start for good (as its event and the
+    # captions say), before it overflowed at 7, and not before.
     scene = SCENES["linear_sgd"].with_overrides(lr=10, steps=12, size=256, pace="steps")
-    animation = scene.animation(record_scene(scene))
+    runs = record_scene(scene)
+    (diverged,) = [event.step for event in runs[0].events if event.kind == "diverged"]
+    loss = runs[0].loss
+    assert loss[diverged] > 10 * loss[0] >= loss[diverged - 1] and diverged < 7
+    animation = scene.animation(runs)
     box = animation.fit.diverged_label.get_window_extent(animation.canvas.get_renderer())
     rows = slice(int(256 - box.y1), int(256 - box.y0))
     cols = slice(int(box.x0), int(box.x1))
@@ -96,8 +101,8 @@ def test_divergence_is_shown_not_crashed(tmp_path):
         patch = frame[rows, cols].astype(int)
         return np.mean((patch[..., 0] > 150) & (patch[..., 1] < 120) & (patch[..., 2] < 120))
 
-    assert red_share(frames[7]) > 0.1 and red_share(frames[12]) > 0.1
-    assert red_share(frames[3]) < red_share(frames[7]) / 2
+    assert red_share(frames[diverged]) > 0.1 and red_share(frames[12]) > 0.1
+    assert red_share(frames[diverged - 1]) < red_share(frames[diverged]) / 2
     # The loss axis holds the finite part and stops at 10x the starting loss: the overflow climbs out of it.
     low, high = animation.loss.lines[0].axes.get_ylim()
     start = animation.runs[0].loss[0]

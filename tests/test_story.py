@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tp1viz import events, pacing
 from tp1viz.captions import told_of
 from tp1viz.compare import static_share
+from tp1viz.scenes import load_catalog
 from tp1viz.trajectory import load_runs
 
 MEDIA = ROOT / "media"
@@ -69,7 +70,7 @@ def test_a_jump_that_comes_back_is_a_spike_and_one_that_stays_is_a_divergence():
     spiked = fall.copy()
     spiked[30:34] = [0.2, 0.5, 0.3, 0.1]  # up from 0.024, back down
     (spike,) = events.spike_events(spiked, len(spiked))
-    assert spike.step == 30 and "0.5 " not in spike.detail and "to 0.5," in spike.detail
+    assert spike.step == 30 and "peaks at 0.5 at step 31, 18.8 times as high" in spike.detail, spike.detail
     assert events.diverged_step(spiked) is None
     blown = np.concatenate([fall[:20], 3.0 ** np.arange(1, 41)])  # past 10x its start from step 22 on
     assert events.diverged_step(blown) == 22
@@ -247,3 +248,43 @@ def test_a_long_run_is_bounded_by_max_seconds(tmp_path, monkeypatch):
     said = cues(tmp_path / "videos" / "linear_sgd.vtt")
     assert said[-1][2].startswith("Step 6000, the end: ")
     assert set(range(15)) <= set(run_.kept)  # every step to convergence (14) kept exactly
+
+
+def test_caption_text_is_escaped_and_long_videos_count_hours():
+    from tp1viz.captions import Cue, timestamp, webvtt
+
+    text = webvtt([Cue(0, 1, 'a --> b & <i>c</i> x<y "q"'), Cue(3599.5, 3661.25, "late")])
+    assert 'a --&gt; b &amp; &lt;i&gt;c&lt;/i&gt; x&lt;y "q"' in text and text.count("-->") == 2
+    assert "59:59.500 --> 01:01:01.250" in text
+    assert [timestamp(s) for s in (0, 59.9994, 3600)] == ["00:00.000", "00:59.999", "01:00:00.000"]
+
+
+def test_a_note_in_a_fast_stretch_gets_its_own_frame_and_its_time(tmp_path):
+    path = tmp_path / "noted.toml"
+    fast = '{ step = 100, text = "still creeping" }, { step = 150, text = "and still" }'
+    path.write_text(NOTED.replace("steps = 40", 'steps = 200\npace = "change"\nmax_seconds = 3').replace("NOTE", fast))
+    assert run("render", "noted", "--scenes", path, "--out", tmp_path / "out", "-q").exit_code == 0
+    scene = load_catalog([path])["noted"]
+    (run_,) = load_runs(tmp_path / "out" / "trajectories" / "noted.npz")
+    plan = scene.plan([run_])
+    exact = set(plan.end[plan.t >= 1].tolist())
+    assert {5, 100, 150} <= exact  # each note's step is a frame of its own, though the picture barely moves
+    said = {text: start for start, _, text in cues(tmp_path / "out" / "videos" / "noted.vtt")}
+    for step in (100, 150):
+        start = next(at for text, at in said.items() if text.startswith(f"Note at step {step}:"))
+        assert start == pytest.approx(plan.frame_of(step) / 30, abs=1e-3) and plan.shown[plan.frame_of(step)] == step
+
+
+def test_a_capped_video_a_frame_a_step_still_shows_its_events_steps():
+    runs = load_runs(MEDIA / "trajectories" / "linear_sgd.npz")
+    scene = SCENES["linear_sgd"].with_overrides(pace="steps")  # 201 steps in its 3 s: 90 frames
+    plan = scene.plan(runs)
+    assert len(plan) <= 90 and 14 in plan.shown.tolist() and 20 in plan.shown.tolist()  # converged; a note
+
+
+def test_two_notes_at_one_step_are_refused(tmp_path):
+    path = tmp_path / "noted.toml"
+    path.write_text(NOTED.replace("NOTE", '{ step = 5, text = "again" }'))
+    result = run("render", "noted", "--scenes", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "key 'notes'[1].step: 5 has a note already; one note a step (they share a corner)" in result.stderr

@@ -54,19 +54,27 @@ def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=()) -> list[
 
 
 def timestamp(seconds: float) -> str:
+    """mm:ss.ttt, or hh:mm:ss.ttt from an hour on (WebVTT allows no minutes past 59)."""
     milliseconds = int(round(seconds * 1000))
+    hours, milliseconds = divmod(milliseconds, 3_600_000)
     minutes, milliseconds = divmod(milliseconds, 60_000)
-    return f"{minutes:02d}:{milliseconds // 1000:02d}.{milliseconds % 1000:03d}"
+    clock = f"{minutes:02d}:{milliseconds // 1000:02d}.{milliseconds % 1000:03d}"
+    return f"{hours:02d}:{clock}" if hours else clock
+
+
+def cue_text(text: str) -> str:
+    """Text as a cue shows it: WebVTT reads & and < as markup, and an arrow "-->" ends a cue's text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def webvtt(said: list[Cue]) -> str:
     """The cues as a WebVTT file."""
-    blocks = [f"{index}\n{timestamp(cue.start)} --> {timestamp(cue.end)}\n{cue.text}"
+    blocks = [f"{index}\n{timestamp(cue.start)} --> {timestamp(cue.end)}\n{cue_text(cue.text)}"
               for index, cue in enumerate(said, start=1)]  # fmt: skip
     return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
 
 
 def transcript(title: str, said: list[Cue]) -> str:
     """The same words, one line per cue, with the time it comes at."""
-    lines = [title, ""] + [f"[{timestamp(cue.start)[:5]}] {cue.text}" for cue in said]
+    lines = [title, ""] + [f"[{timestamp(cue.start).rsplit('.', 1)[0]}] {cue.text}" for cue in said]
     return "\n".join(lines) + "\n"

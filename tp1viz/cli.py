@@ -195,7 +195,7 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_secon
             raise click.BadParameter(f"{video.name}: {error}", param_hint="'--steps'") from None
     if check:
         with friendly_errors():
-            check_outputs(chosen, out, quiet, jobs)
+            check_outputs(chosen, out, quiet, jobs, files_again(scene_files), overrides_again(overrides))
     else:
         render_outputs(chosen, out, force, quiet, jobs)
 
@@ -262,8 +262,26 @@ def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, do
                 say(f"wrote {shown(output.path)} ({describe(output, report.sizes[output.path])})")
 
 
-def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1) -> None:
-    """Print a line per stale output and what to run about it; exit 1 if any."""
+def files_again(scene_files) -> str:
+    """` --scenes FILE` for each scene file this command read: a command it suggests must read them too."""
+    return "".join(f" --scenes {shlex.quote(str(path))}" for path in scene_files)
+
+
+def overrides_again(overrides: dict) -> str:
+    """This command's overrides as options, for a suggested render that must make the same outputs."""
+    options = []
+    for name, value in overrides.items():
+        if value is not None and name != "formats":
+            options.append(f" --{name.replace('_', '-')} {shlex.quote(str(value))}")
+    extra = [name for name in overrides.get("formats") or () if name != "mp4"]  # mp4 is always written
+    if extra:
+        options.append(f" --format {','.join(extra)}")
+    return "".join(options)
+
+
+def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: str = "", overrides: str = "") -> None:
+    """Print a line per stale output and what to run about it (with this command's scene files and overrides,
+    so it means the same scenes); exit 1 if any."""
     from .check import check
 
     problems = check(scenes, out, jobs)
@@ -271,10 +289,11 @@ def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1) -> None:
         click.echo(f"stale: {problem}", err=True)
     if problems:
         names = " ".join(dict.fromkeys(problem.scene for problem in problems))
-        click.echo(f"to render them again: {render_command()} {names}{out_option(out)}", err=True)
+        again = f"{render_command()} {names}{files}{overrides}"
+        click.echo(f"to render them again: {again}{out_option(out)}", err=True)
         new = shlex.quote(str(Path(tempfile.gettempdir()) / "tp1viz-new"))
-        click.echo(f"to see the change first, side by side: {render_command()} {names} --out {new} && "
-                   f"tp1viz review {names} --media {new} --against {shlex.quote(shown(out))}", err=True)  # fmt: skip
+        review = f"tp1viz review {names}{files} --media {new} --against {shlex.quote(shown(out))}"
+        click.echo(f"to see the change first, side by side: {again} --out {new} && {review}", err=True)
         sys.exit(1)
     if not quiet:
         click.echo(f"{shown(out)} is up to date: it holds what the code makes")

@@ -194,7 +194,9 @@ class FitPanel:
         ax.set_xlim(run.grid_x[0], run.grid_x[-1])
         ax.set_ylim(*ylim)
         style_axes(ax, "x", "y", fontsize)
-        self.diverged_at = run.diverged_at()
+        # The step the events name (its loss passed 10x its start for good), so the panel, the loss's label
+        # and the captions agree; a run that overflowed without that event (a student's) still says so.
+        self.diverged_at = next((e.step for e in run.events if e.kind == "diverged"), run.diverged_at())
         self.diverged_label = ax.text(
             0.5,
             0.95,

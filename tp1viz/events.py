@@ -107,9 +107,10 @@ def spike_events(loss: np.ndarray, until: int) -> list[Event]:
         end = step + int(np.argmin(jump[step:])) if not jump[step:].all() else until  # the stretch is step..end-1
         peak = step + int(np.argmax(loss[step:end]))
         before = lowest[step - 1]
+        peaks = f"{loss[peak]:.4g}" if peak == step else f"{loss[peak]:.4g} at step {peak}"
         events.append(Event("spike", step, f"spike · step {step}",
-                            f"Step {step}: spike; the loss jumps from {before:.4g} to {loss[peak]:.4g}, "
-                            f"{loss[peak] / before:.1f} times its lowest so far."))  # fmt: skip
+                            f"Step {step}: spike; the loss jumps from its lowest so far, {before:.4g}, and peaks "
+                            f"at {peaks}, {loss[peak] / before:.1f} times as high."))  # fmt: skip
         step = end
     return events
 

@@ -76,19 +76,22 @@ def for_runs(scene, runs: list) -> Plan:
     from .events import settled_step
 
     settled = max(settled_step(run.loss) for run in runs)
-    marks = sorted({event.step for run in runs for event in run.events})
+    marks = {event.step for run in runs for event in run.events} | {step for step, _ in scene.notes}
     return plan(scene.pace, runs[0].steps, scene.fps, scene.max_seconds, visible_change(runs), settled, marks)
 
 
 def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.ndarray, settled: int,
          marks=()) -> Plan:  # fmt: skip
     """The frames of a video of `steps` steps. `change` (steps+1,) is how far the picture moves at each step
-    (px); every step up to `settled` (where the runs converge, or diverge) is shown exactly, and so is every
-    step in `marks` (the events') when pacing by change."""
+    (px); every step up to `settled` (where the runs converge, or diverge) is shown exactly, and so is each
+    step in `marks` (an event's or a note's: what the video and its captions say happens there)."""
     frames = budget(steps, fps, max_seconds)
-    if pace == "steps":
-        return Plan.exact(np.unique(np.round(np.linspace(0, steps, frames)).astype(int)))
-    marks = [mark for mark in marks if 0 <= mark <= steps][: frames // 2]
+    marks = sorted(mark for mark in set(marks) if 0 <= mark <= steps)[: frames // 2]
+    if pace == "steps" and frames >= steps + 1:
+        return Plan.exact(np.arange(steps + 1))
+    if pace == "steps":  # too many steps for their time: evenly spaced, and the marked ones
+        even = np.round(np.linspace(0, steps, max(2, frames - len(marks)))).astype(int)
+        return Plan.exact(np.union1d(even, marks).astype(int))
     exact = shown_steps(change, settled)
     if len(np.union1d(exact, marks)) > frames:  # a long run in a short video
         exact = spread(change, settled, frames - len(marks))

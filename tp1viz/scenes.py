@@ -63,7 +63,8 @@ def _text(value: str, where: str, longest: int = 200) -> str:
     if bad is not None:
         raise SceneError(f"{where}: {value!r} holds the control character U+{ord(bad):04X}")
     if not value.strip() or len(value) > longest:
-        raise SceneError(f"{where}: {value!r} is not a line of 1 to {longest} characters")
+        shown = repr(value) if len(value) <= 60 else f"{value[:40]!r}... ({len(value)} characters)"
+        raise SceneError(f"{where}: {shown} is not a line of 1 to {longest} characters")
     return value
 
 
@@ -209,6 +210,8 @@ def _notes(items: list, steps: int, at: str) -> tuple[tuple[int, str], ...]:
         step = _typed(item["step"], int, f"{where}.step")
         if not 0 <= step <= steps:
             raise SceneError(f"{where}.step: {step} is not in 0..{steps} (the scene's steps)")
+        if step in (earlier for earlier, _ in notes):
+            raise SceneError(f"{where}.step: {step} has a note already; one note a step (they share a corner)")
         notes.append((step, _text(_typed(item["text"], str, f"{where}.text"), f"{where}.text", longest=120)))
     return tuple(sorted(notes))
 
