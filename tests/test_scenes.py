@@ -38,9 +38,11 @@ def write(tmp_path, text, name="mine.toml"):
 def test_the_builtin_catalog_has_every_course_scene():
     assert {"linear_sgd", "pow_fn_w_linear_model", "pow_fn_w_non_linear_model", "loss_landscape",
             "loss_landscape_mlp", "lr_sweep", "gd_vs_sgd", "tp_1_linear_fit_no_noise", "tp_1_linear_fit",
-            "tp_1_non_linear_noise", "loss_landscape_surface"} == set(SCENES)  # fmt: skip
+            "tp_1_non_linear_noise", "loss_landscape_surface", "train_vs_test", "overfitting", "relu_pieces",
+            "neural_net"} == set(SCENES)  # fmt: skip
     assert SCENES["linear_sgd"].lr == 0.005 and SCENES["linear_sgd"].seed == 7
     assert SCENES["loss_landscape_surface"].primary("media").as_posix() == "media/loss_landscape.jpeg"
+    assert SCENES["neural_net"].primary("media").as_posix() == "media/neural_net.png"
 
 
 def test_validation_tables_match_the_real_builders():

@@ -1,0 +1,167 @@
+"""The page's open questions as scenes, each held to its lesson with numbers: held-out testing, overfitting and
+early stopping, the ReLU pieces of the U, and the trained networks drawn."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, SCENES, decode, run
+from matplotlib.colors import to_rgb
+from matplotlib.lines import Line2D
+
+from tp1viz import datasets, lessons, recorder
+from tp1viz.draw import MODEL_COLOR
+
+MEDIA = ROOT / "media"
+
+
+@pytest.fixture(scope="module")
+def overfitting():
+    return recorder.record_scene(SCENES["overfitting"])[0]
+
+
+def test_overfitting_passes_its_best_test_loss_and_ends_well_above_it(overfitting):
+    test_loss = overfitting.test.loss
+    assert len(test_loss) == SCENES["overfitting"].steps + 1 and np.isfinite(test_loss).all()  # every step kept
+    best = int(np.argmin(test_loss))
+    assert 0 < best < len(test_loss) - 1
+    assert test_loss[-1] >= 1.2 * test_loss[best], (test_loss[best], test_loss[-1])  # at least 20% above
+    assert overfitting.loss[-1] < 0.25 * overfitting.loss[best]  # while the training loss kept falling
+    (stop,) = [event for event in overfitting.events if event.kind == "early stopping"]
+    assert stop.step == best and stop.text == f"early stopping · step {best}"
+    assert (len(overfitting.x), len(overfitting.test.x)) == (15, 30)
+
+
+def test_the_early_stopping_fit_stays_faintly_after_its_step(overfitting):
+    scene = SCENES["overfitting"].with_overrides(size=256)
+    animation = scene.animation([overfitting])
+    stop = next(event.step for event in overfitting.events if event.kind == "early stopping")
+    (overlay,) = [o for o in animation.overlays if isinstance(o.artists[0], Line2D) and o.artists[0].get_ls() == "--"]
+    np.testing.assert_array_equal(overlay.artists[0].get_ydata(), overfitting.grid_pred[stop])  # that step's fit
+    assert overlay.first == stop and overlay.last is None  # from its step to the end, not before
+    # Drawn: the model's red at alpha 0.35 over white, where the red curve has moved on by the last step.
+    faint = 0.35 * np.array(to_rgb(MODEL_COLOR)) * 255 + 0.65 * 255
+
+    def faint_pixels():
+        frame = animation.draw_step(scene.steps)[:128, :, :3].astype(int)
+        return int((np.abs(frame - faint).max(axis=-1) < 8).sum())
+
+    shown = faint_pixels()
+    overlay.first = scene.steps + 1  # the same frame without it
+    assert shown > faint_pixels() + 40
+
+
+def test_train_vs_test_never_trains_on_a_test_point():
+    scene = SCENES["train_vs_test"]
+    (traj,) = recorder.record_scene(scene)
+    x, y = (t.numpy().ravel() for t in datasets.make(scene.dataset, scene.seed, **scene.data))
+    train, test = set(zip(traj.x, traj.y, strict=True)), set(zip(traj.test.x, traj.test.y, strict=True))
+    assert not train & test and train | test == set(zip(x, y, strict=True))  # a split: disjoint, and whole
+    assert (len(train), len(test)) == (70, 30)
+    # Training never reads the test points: other test targets leave every recorded training number as it was.
+    nets = [torch.nn.Linear(1, 1) for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    a, b = ([torch.tensor(v).unsqueeze(1) for v in pair] for pair in ((traj.x, traj.y), (traj.test.x, traj.test.y)))
+    runs = [recorder.record(net, *a, recorder.PlainSGD(net.parameters(), 0.005), torch.nn.MSELoss(), steps=30,
+                            test=(b[0], b[1] + shift))
+            for net, shift in zip(nets, (0.0, 100.0), strict=True)]  # fmt: skip
+    np.testing.assert_array_equal(runs[0].params, runs[1].params)
+    np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
+    assert runs[1].test.loss[-1] > 1000 * runs[0].test.loss[-1]  # the test loss did see the shifted targets
+
+
+def test_the_score_is_the_share_of_test_points_within_the_tolerance():
+    scene = SCENES["train_vs_test"]
+    (traj,) = recorder.record_scene(scene)
+    w, b = traj.params[-1]
+    predicted = w * traj.test.x + b
+    share = np.mean(np.abs(predicted - traj.test.y) <= scene.tolerance)
+    assert traj.test.within(scene.tolerance)[-1] == pytest.approx(share, abs=1e-9)
+    assert 0.5 <= share < 1  # the noise's std: about two in three, as a Gaussian's
+    # The test loss follows the training loss down: a line has too few weights to overfit.
+    assert traj.test.loss[-1] < 0.1 * traj.test.loss[0]
+    assert not [event for event in traj.events if event.kind == "early stopping"]
+
+
+def test_the_relu_pieces_sum_to_the_red_curve():
+    scene = SCENES["relu_pieces"]
+    (traj,) = recorder.record_scene(scene)
+    units = traj.units
+    for row in range(0, len(traj.kept), 7):
+        total = units.contributions(traj.grid_x, row).sum(axis=0) + units.c[row]
+        np.testing.assert_allclose(total, traj.grid_pred[row], atol=1e-5)
+    animation = scene.with_overrides(size=256).animation([traj])
+    for step in (0, 38, scene.steps):  # what is drawn: the pieces' lines, and the red curve over them
+        animation.draw_step(step)
+        drawn = sum(piece.get_ydata() for piece in animation.fit.pieces) + units.c[traj.row(step)]
+        np.testing.assert_allclose(drawn, animation.fit.curve.get_ydata(), atol=1e-5)
+    dead = units.dead(traj.x)[-1]
+    assert dead.sum() == 3
+    styles = [piece.get_linestyle() for piece in animation.fit.pieces]
+    assert [style == "--" for style in styles] == dead.tolist()  # the dead units, and only they, dashed
+
+
+def test_the_network_still_draws_the_trained_weights(tmp_path):
+    result = run("render", "neural_net", "--out", tmp_path, "-q")
+    assert result.exit_code == 0, result.output
+    import imageio.v3 as iio
+
+    picture = iio.imread(tmp_path / "neural_net.png")
+    assert picture.shape[:2] == (512, 512)
+    linear = recorder.record_scene(SCENES["linear_sgd"])[0]  # the runs the still draws
+    mlp = recorder.record_scene(SCENES["pow_fn_w_non_linear_model"])[0]
+    weights, (w, b, v, c) = lessons.net_weights(mlp)
+    np.testing.assert_allclose(w, mlp.units.w[-1]) and np.testing.assert_allclose(v, mlp.units.v[-1])
+    assert lessons.net_weights(linear)[1][0][0] == pytest.approx(linear.params[-1][0])
+    # The linear net's edge, midway, has the colour of its trained weight on the shared scale.
+    from matplotlib import colormaps
+
+    scale = max(np.abs(weights).max(), abs(linear.params[-1][0]))
+    expected = np.array(colormaps[lessons.WEIGHT_CMAP](0.5 + 0.5 * linear.params[-1][0] / scale)[:3]) * 255
+    row = round(512 * (1 - (0.91 - 0.17 + 0.17 * 0.5)))  # the linear net's axes: its edge at y = 0.5, mid-axes
+    window = picture[row - 3 : row + 4, 240:272, :3].astype(int)
+    assert np.abs(window - expected).max(axis=-1).min() < 12
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ("test_fraction = 0.95", "key 'test_fraction': 0.95 is not in 0..0.9"),
+        ("test_fraction = -0.1", "key 'test_fraction': -0.1 is not in 0..0.9"),
+        ('layout = "train_test"\ntest_fraction = 0.3', "key 'tolerance': missing (the train_test layout scores"),
+        ('layout = "train_test"\ntolerance = 2', "key 'test_fraction': missing (the train_test layout scores"),
+        ('layout = "relu_pieces"', "key 'layout': the relu_pieces layout needs the mlp model"),
+        ("test_fraction = 0.001", "holds out 0; leave at least one on each side"),
+        ("tolerance = 0", "key 'tolerance': 0.0 is not a positive finite number"),
+    ],
+)
+def test_bad_keys_of_the_new_scenes_are_one_line(tmp_path, extra, message):
+    path = tmp_path / "mine.toml"
+    path.write_text(f'[mine]\nkind = "video"\ntitle = "Mine"\ndataset = "linear"\nmodel = "linear"\nlr = 0.01\n'
+                    f"steps = 5\n{extra}\n")  # fmt: skip
+    result = run("render", "mine", "--scenes", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "sources, message",
+    [
+        ("[]", "key 'sources': a network still draws the nets of 1 to 4 video scenes"),
+        ('["nope"]', "key 'sources'[0]: no video scene named 'nope'"),
+        ('["lr_sweep"]', "key 'sources'[0]: 'lr_sweep' trains 4 nets; a diagram draws one"),
+        ("[3]", "key 'sources'[0]: expected a string, got 3"),
+    ],
+)
+def test_a_bad_network_still_is_one_line(tmp_path, sources, message):
+    path = tmp_path / "mine.toml"
+    path.write_text(f'[mine]\nkind = "still"\ntitle = "Nets"\nlayout = "network"\nsources = {sources}\n')
+    result = run("render", "mine", "--scenes", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+
+
+def test_the_committed_lesson_videos_decode_with_their_frames():
+    for name in ("train_vs_test", "overfitting", "relu_pieces"):
+        frames, meta = decode(MEDIA / "videos" / f"{name}.mp4")
+        scene = SCENES[name]
+        assert meta["size"] == (512, 512) and meta["codec"] == "h264"
+        assert len(frames) <= scene.frame_count and len(frames) > scene.hold_frames + 30
