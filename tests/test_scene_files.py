@@ -36,8 +36,9 @@ VIDEO = st.fixed_dictionaries(
         "steps": maybe(st.integers(1, 40), 12),
     },
     optional={
-        "layout": maybe(st.sampled_from(["fit", "fit", "landscape", "landscape_pca", "compare", "train_test",
-                                         "relu_pieces"])),
+        "layout": maybe(
+            st.sampled_from(["fit", "fit", "landscape", "landscape_pca", "compare", "train_test", "relu_pieces"])
+        ),
         "test_fraction": maybe(st.floats(0, 0.95)),
         "tolerance": maybe(st.floats(0.01, 5)),
         "seed": maybe(st.integers(0, 2**63 - 1)),
