@@ -165,3 +165,20 @@ def test_the_committed_lesson_videos_decode_with_their_frames():
         scene = SCENES[name]
         assert meta["size"] == (512, 512) and meta["codec"] == "h264"
         assert len(frames) <= scene.frame_count and len(frames) > scene.hold_frames + 30
+
+
+def test_a_students_held_out_points_are_measured_and_drawn(tmp_path):
+    import tp1viz
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(1, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1))
+    x = torch.linspace(-1, 1, 100).unsqueeze(1)
+    y = x**2 + 0.1 * torch.randn(x.shape)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    traj = tp1viz.record(net, x[::2], y[::2], optimizer, torch.nn.MSELoss(), steps=20, test=(x[1::2], y[1::2]))
+    with torch.no_grad():
+        assert traj.test.loss[-1] == pytest.approx(torch.nn.functional.mse_loss(net(x[1::2]), y[1::2]).item())
+    frames, _ = decode(tp1viz.video(traj, size=256).save(tmp_path / "run.mp4"))
+    assert len(frames) == 21 + 30
+    r, g, b = np.moveaxis(frames[-1].astype(int), -1, 0)
+    assert ((g > r + 30) & (g > b + 30)).sum() > 100  # green: the hollow test points and the test loss's line

@@ -9,11 +9,15 @@ Importing tp1viz imports neither torch nor matplotlib; each is loaded when first
 from ._version import __version__  # noqa: F401 -- the package's version, for users
 
 
-def record(net, x, y, optimizer, loss_fn, steps: int = 200):
-    """Train `net` on (x, y) with the page's loop for `steps` updates, recording every step."""
+def record(net, x, y, optimizer, loss_fn, steps: int = 200, test=None):
+    """Train `net` on (x, y) with the page's loop for `steps` updates, recording every step.
+
+    `test`, held-out (x, y) points, is measured at every step and never trained on: the video draws them
+    hollow, with their loss beside the training loss.
+    """
     from .recorder import record as record_run
 
-    return record_run(net, x, y, optimizer, loss_fn, steps)
+    return record_run(net, x, y, optimizer, loss_fn, steps, test=test)
 
 
 def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0, labels=None):
