@@ -164,11 +164,12 @@ def test_the_review_page_shows_exactly_step_k_for_every_k(browser, site):
     top, height = status_band(256)
     page, requests = open_page(browser, index)
     try:
-        for scene in ("tiny", "tiny_compare"):
+        # Every step of one scene; of the other, nine in a row (the old seek failed one step in three) and the last.
+        for scene, steps in (("tiny", list(range(21))), ("tiny_compare", [*range(9), 20])):
             frames, _ = decode(media / "videos" / f"{scene}.mp4")
-            bands = page.evaluate(SCRUB, [scene, list(range(21)), top, height])
+            bands = page.evaluate(SCRUB, [scene, steps, top, height])
             shown = [nearest_step(np.array(band[0]), frames[:21], top, height) for band in bands]
-            assert shown == list(range(21)), (scene, shown)  # not the previous frame for one step in three
+            assert shown == steps, (scene, shown)  # not the previous frame for one step in three
     finally:
         page.close()
     assert requests and all(url.startswith("http://local.test/") for url in requests), requests  # nothing else

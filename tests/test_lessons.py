@@ -4,7 +4,7 @@ early stopping, the ReLU pieces of the U, and the trained networks drawn."""
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, SCENES, decode, run
+from conftest import ROOT, SCENES, decode, run, stream_info
 from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 
@@ -159,12 +159,15 @@ def test_a_bad_network_still_is_one_line(tmp_path, sources, message):
     assert result.exit_code == 2 and message in result.stderr, result.stderr
 
 
-def test_the_committed_lesson_videos_decode_with_their_frames():
+def test_the_committed_lesson_videos_are_h264_at_512_px_in_their_frame_budget():
+    import json
+
+    entries = json.loads((MEDIA / "manifest.json").read_text())["outputs"]
     for name in ("train_vs_test", "overfitting", "relu_pieces"):
-        frames, meta = decode(MEDIA / "videos" / f"{name}.mp4")
-        scene = SCENES[name]
-        assert meta["size"] == (512, 512) and meta["codec"] == "h264"
-        assert len(frames) <= scene.frame_count and len(frames) > scene.hold_frames + 30
+        info = stream_info(MEDIA / "videos" / f"{name}.mp4")
+        assert "h264" in info and "yuv420p" in info and "512x512" in info, info
+        frames, scene = entries[f"videos/{name}.mp4"]["frames"], SCENES[name]  # --check holds the count true
+        assert scene.hold_frames + 30 < frames <= scene.frame_count
 
 
 def test_a_students_held_out_points_are_measured_and_drawn(tmp_path):
