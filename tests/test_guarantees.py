@@ -95,7 +95,7 @@ def test_out_must_be_a_folder_we_can_write(tmp_path):
 def test_every_layout_renders_a_divergence_with_its_label(media, scene, lr):
     result = run("render", scene, "--steps", 12, "--size", 96, "--lr", lr, "--pace", "steps", "--out", media)
     assert result.exit_code == 0, result.output
-    assert f"warning: {scene} diverged at step" in result.stderr
+    assert f"warning: {scene} diverged: its loss overflowed at step" in result.stderr
     entry = json.loads((media / "manifest.json").read_text())["outputs"][f"videos/{scene}.mp4"]
     assert entry["diverged_at"] is not None and entry["final_loss"] is None
     assert len(decode(media / "videos" / f"{scene}.mp4")[0]) == 43
@@ -103,7 +103,9 @@ def test_every_layout_renders_a_divergence_with_its_label(media, scene, lr):
 
 def test_a_learning_rate_at_the_cap_renders_its_divergence(tmp_path):
     result = run("render", "linear_sgd", *SMALL, "--lr", "1e30", "--out", tmp_path)
-    assert result.exit_code == 0 and "warning: linear_sgd diverged at step 1" in result.stderr, result.output
+    assert result.exit_code == 0 and "warning: linear_sgd diverged: its loss overflowed at step 1" in result.stderr, (
+        result.output
+    )
 
 
 @pytest.mark.parametrize(

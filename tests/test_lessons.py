@@ -1,6 +1,8 @@
 """The page's open questions as scenes, each held to its lesson with numbers: held-out testing, overfitting and
 early stopping, the ReLU pieces of the U, and the trained networks drawn."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ from matplotlib.lines import Line2D
 
 from tp1viz import datasets, lessons, recorder
 from tp1viz.draw import MODEL_COLOR
+from tp1viz.trajectory import load_runs
 
 MEDIA = ROOT / "media"
 
@@ -132,6 +135,11 @@ def test_the_network_still_draws_the_trained_weights(tmp_path):
         ('layout = "relu_pieces"', "key 'layout': the relu_pieces layout needs the mlp model"),
         ("test_fraction = 0.001", "holds out 0; leave at least one on each side"),
         ("tolerance = 0", "key 'tolerance': 0.0 is not a positive finite number"),
+        ("tolerance = 2", "key 'tolerance': only a layout that scores held-out points reads it (train_test)"),
+        (
+            'layout = "compare"\ntest_fraction = 0.3\nvariants = [{ label = "a" }, { label = "b" }]',
+            "key 'test_fraction': the compare layout draws no test loss",
+        ),
     ],
 )
 def test_bad_keys_of_the_new_scenes_are_one_line(tmp_path, extra, message):
@@ -146,7 +154,8 @@ def test_bad_keys_of_the_new_scenes_are_one_line(tmp_path, extra, message):
 @pytest.mark.parametrize(
     "sources, message",
     [
-        ("[]", "key 'sources': a network still draws the nets of 1 to 4 video scenes"),
+        ("[]", "key 'sources': a network still draws the nets of 1 to 3 video scenes"),
+        ('["linear_sgd", "linear_sgd"]', "key 'sources'[1]: 'linear_sgd' is drawn already"),
         ('["nope"]', "key 'sources'[0]: no video scene named 'nope'"),
         ('["lr_sweep"]', "key 'sources'[0]: 'lr_sweep' trains 4 nets; a diagram draws one"),
         ("[3]", "key 'sources'[0]: expected a string, got 3"),
@@ -185,3 +194,66 @@ def test_a_students_held_out_points_are_measured_and_drawn(tmp_path):
     assert len(frames) == 21 + 30
     r, g, b = np.moveaxis(frames[-1].astype(int), -1, 0)
     assert ((g > r + 30) & (g > b + 30)).sum() > 100  # green: the hollow test points and the test loss's line
+
+
+def test_a_source_on_a_still_that_draws_none_is_refused(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('[mine]\nkind = "still"\ntitle = "Data"\ndataset = "linear"\nsources = ["linear_sgd"]\n')
+    result = run("render", "mine", "--scenes", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "key 'sources': only a network still draws other scenes' runs this way" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "test, error",
+    [
+        ("x_test", "test must be a pair of tensors, (x_test, y_test)"),
+        ("(x_test, y_test, y_test)", "test must be a pair of tensors, (x_test, y_test)"),
+        ("(x_test.numpy(), y_test)", "test must be a pair of tensors, (x_test, y_test)"),
+        (
+            "(x_test[:5], y_test[:4])",
+            "test x and test y must hold the same number of points, at least one: got 5 and 4",
+        ),
+        ("(x_test[:0], y_test[:0])", "at least one: got 0 and 0"),
+        ("(x_test, y_test * float('nan'))", "test x and test y must be finite numbers (no NaN or infinity)"),
+    ],
+)
+def test_a_students_bad_test_set_is_one_clear_error(test, error):
+    import tp1viz
+
+    net = torch.nn.Linear(1, 1)
+    x = torch.linspace(-1, 1, 20).unsqueeze(1)
+    x_test, y_test = x[::2] + 0.05, x[::2]  # noqa: F841 -- named in the parameters' expressions
+    with pytest.raises((TypeError, ValueError), match=re.escape(error)):
+        tp1viz.record(net, x, x, torch.optim.SGD(net.parameters(), lr=0.1), torch.nn.MSELoss(), steps=3,
+                      test=eval(test))  # fmt: skip
+
+
+def test_test_tensors_that_require_grad_or_are_float64_are_taken_as_they_are_meant():
+    import tp1viz
+
+    net = torch.nn.Linear(1, 1)
+    x = torch.linspace(-1, 1, 20).unsqueeze(1)
+    test = (x[::2].double().requires_grad_(), x[::2].double())
+    traj = tp1viz.record(net, x, x, torch.optim.SGD(net.parameters(), lr=0.1), torch.nn.MSELoss(), steps=3, test=test)
+    assert traj.test.x.dtype == np.float32 and len(traj.test.loss) == 4
+
+
+def test_the_held_out_captions_and_labels_give_both_losses_and_the_score(tmp_path):
+    from tp1viz.review import step_label
+
+    result = run("render", "train_vs_test", "--size", 128, "--out", tmp_path, "-q")
+    assert result.exit_code == 0, result.output
+    (traj,) = load_runs(tmp_path / "trajectories" / "train_vs_test.npz")
+    end = (tmp_path / "videos" / "train_vs_test.vtt").read_text().strip().splitlines()[-1]
+    hits = int(round(traj.test.within(2.0)[-1] * 30))
+    assert end == (f"Step 200, the end: training loss {traj.loss[-1]:#.4g}, test loss {traj.test.loss[-1]:#.4g}; "
+                   f"{hits} of 30 test points within ±2.")  # fmt: skip
+    assert step_label([traj], 200) == f"step 200 · train {traj.loss[-1]:#.3g} · test {traj.test.loss[-1]:#.3g}"
+
+
+def test_a_still_rendered_alone_passes_the_check(tmp_path):
+    assert run("render", "neural_net", "--out", tmp_path, "-q").exit_code == 0
+    assert not (tmp_path / "trajectories").exists()  # its sources' runs were recorded, not written
+    result = run("render", "neural_net", "--out", tmp_path, "--check")
+    assert result.exit_code == 0, result.output

@@ -81,7 +81,7 @@ def test_divergence_is_shown_not_crashed(tmp_path):
             str(tmp_path)]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "warning: linear_sgd diverged at step 7 (the loss overflowed)" in result.output
+    assert "warning: linear_sgd diverged: its loss overflowed at step 7" in result.output
     entry = json.loads((tmp_path / "manifest.json").read_text())["outputs"]["videos/linear_sgd.mp4"]
     assert entry["diverged_at"] == 7 and entry["final_loss"] is None
     # The label's box is drawn from the step the loss passed 10x its start for good (as its event and the

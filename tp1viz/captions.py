@@ -19,8 +19,12 @@ class Cue:
 def loss_words(runs: list, step: int) -> str:
     from .draw import format_loss
 
+    run = runs[0]
+    if len(runs) == 1 and run.test is not None:  # the gap between the two is what a held-out run shows
+        train, test = format_loss(float(run.loss[step])), format_loss(float(run.test.loss[step]))
+        return f"training loss {train}, test loss {test}"
     if len(runs) == 1:
-        return f"loss {format_loss(float(runs[0].loss[step]))}"
+        return f"loss {format_loss(float(run.loss[step]))}"
     named = zip(run_names(runs), runs, strict=True)
     return "; ".join(f"{name} {format_loss(float(run.loss[step]))}" for name, run in named)
 
@@ -37,7 +41,15 @@ def told_of(event, runs: list) -> str:
     return f"{head}, {run_names(runs)[event.run]}: {rest}"
 
 
-def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=()) -> list[Cue]:
+def score_words(run, tolerance: float | None) -> str:
+    """ "; 20 of 30 test points within ±2" for a scored run, else nothing."""
+    if tolerance is None or run.test is None:
+        return ""
+    hits = round(float(run.test.within(tolerance)[-1]) * len(run.test.x))
+    return f"; {hits} of {len(run.test.x)} test points within ±{tolerance:g}"
+
+
+def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=(), tolerance=None) -> list[Cue]:
     """The start, each event and note when it appears, and the end, timed by the video's frames."""
     steps = runs[0].steps
     length = (len(plan) + hold) / fps
@@ -49,7 +61,8 @@ def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=()) -> list[
     for step, text in sorted(moments):
         at = plan.frame_of(step) / fps
         said.append(Cue(at, min(length, max(at + CUE_SECONDS, at + 1 / fps)), text))
-    said.append(Cue(last_frame, length, f"Step {steps}, the end: {loss_words(runs, steps)}."))
+    ends = f"Step {steps}, the end: {loss_words(runs, steps)}{score_words(runs[0], tolerance)}."
+    said.append(Cue(last_frame, length, ends))
     return said
 
 

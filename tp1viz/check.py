@@ -37,7 +37,9 @@ def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
     out_dir = Path(out_dir)
     scenes = [scene.with_formats_on_disk(out_dir) for scene in scenes]  # the WebM and GIF too
     committed = Runs(out_dir, reuse="any")
-    problems = [problem for video in recorded_videos(scenes) for problem in check_recording(video, committed)]
+    owned = {video.name for scene in scenes for video in scene.recordings if video is scene}  # write their runs
+    problems = [problem for video in recorded_videos(scenes)
+                for problem in check_recording(video, committed, video.name in owned)]  # fmt: skip
     entries = manifest.load(out_dir)
     with scratch_folder() as scratch:
         for report in build.build(scenes, scratch, force=True, jobs=jobs, runs=committed):
@@ -63,13 +65,16 @@ def recorded_videos(scenes: list) -> list:
     return list(videos.values())
 
 
-def check_recording(video, committed: Runs) -> list[Stale]:
-    """Whether the committed recording of `video` holds the numbers recording it now gives."""
+def check_recording(video, committed: Runs, owned: bool = True) -> list[Stale]:
+    """Whether the committed recording of `video` holds the numbers recording it now gives. A recording only a
+    still draws from (its video not checked) may be absent: rendering the still alone does not write it."""
     from .runs import record
 
     path = video.trajectory_path(committed.media_dir)
     relative = path.relative_to(committed.media_dir).as_posix()
     saved = committed.saved(video)
+    if saved is None and not owned and not path.exists():
+        return []
     if saved is None:
         return [Stale(video.name, relative, "cannot be read" if path.exists() else "missing")]
     reason = compare_runs(saved, record(video))

@@ -255,7 +255,7 @@ def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, do
     else:
         done.append(report.scene.name)
         if report.diverged_at is not None:
-            click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (the loss overflowed); "
+            click.echo(f"warning: {report.scene.name} diverged: its loss overflowed at step {report.diverged_at}; "
                        "the video shows the finite part", err=True)  # fmt: skip
         for output in report.outputs:
             if not quiet and output.kind != "trajectory":

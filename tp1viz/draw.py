@@ -252,7 +252,11 @@ class FitPanel:
         """The legend's handles and labels: the data (training and test points, when held out) and the model."""
         if self.test_points is None:
             return [self.points, self.curve], ["data", "model"]
-        return [self.points, self.test_points, self.curve], ["train", "test", "model"]
+        handles, labels = [self.points, self.test_points, self.curve], ["train", "test", "model"]
+        if any(event.kind == "early stopping" for event in self.run.events):  # the faint curve's key
+            (faint,) = self.curve.axes.plot([], [], color=MODEL_COLOR, lw=1.6, alpha=0.35, ls="--")
+            handles, labels = [*handles, faint], [*labels, "best on test"]
+        return handles, labels
 
     def early_stop_overlay(self, step: int) -> Overlay:
         """The fit at the step with the lowest test loss, faint, from that step on: what stopping there keeps."""

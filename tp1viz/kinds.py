@@ -278,7 +278,7 @@ class Video:
 
         trajectory, *videos, poster, captions, words = self.outputs(out_dir)
         animation = self.animation(runs)
-        said = cues(self.heading, runs, animation.plan, self.fps, self.hold_frames, self.notes)
+        said = cues(self.heading, runs, animation.plan, self.fps, self.hold_frames, self.notes, self.tolerance)
         with TempFiles(temp_for) as temps:
             writers = [VideoWriter(temps(video), self.size, self.fps, FORMATS[video.path.suffix[1:]])
                        for video in videos]  # fmt: skip

@@ -6,6 +6,7 @@ still)? They are built from draw.py's panels and blitting loop. Knows matplotlib
 """
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from . import draw
 from .draw import DESIGN_PX, LEFT, RIGHT, TEST_COLOR, Animation, FitPanel, LossPanel, fit_ylim, new_canvas, style_axes
@@ -28,6 +29,8 @@ class ScorePanel:
         (self.line,) = ax.plot([], [], color=TEST_COLOR, lw=1.6, animated=True)
         (self.marker,) = ax.plot([], [], "o", color=TEST_COLOR, ms=5, animated=True, clip_on=False)
         ax.set_xlim(0, max(run.steps, 1))
+        if run.steps >= 10_000:  # as the loss panel beside it reads them
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
         ax.set_ylim(0, 100)
         ax.set_yticks([0, 50, 100])
         style_axes(ax, "step", f"% within ±{tolerance:g}")
@@ -130,14 +133,21 @@ def network_still(nets: list[tuple[str, Trajectory]], title: str, size: int = DE
     (size), its biases in its nodes; dead hidden units grey. (size, size, 4) uint8."""
     fig, canvas = new_canvas(size)
     fig.text(0.5, 0.965, title, ha="center", va="center", fontsize=11, weight="bold")
-    scale = max(float(np.abs(net_weights(run)[0]).max()) for _, run in nets)
-    heights = [0.17 if run.units is None else 0.55 for _, run in nets]
+    weights = [net_weights(run)[0] for _, run in nets]
+    finite = [np.abs(w[np.isfinite(w)]) for w in weights]
+    scale = max([float(w.max()) for w in finite if w.size] + [1e-12])
+    # The nets share the room between the title and the colour bar: a hidden layer needs three times a line's,
+    # and a lone line no more than the course's two nets give it.
+    shares = np.array([1.0 if run.units is None else 3.0 for _, run in nets])
+    gap, room = 0.06, 0.91 - 0.17
+    heights = np.minimum(shares / shares.sum() * (room - gap * (len(nets) - 1)), shares * 0.2)
     top = 0.91
     for (label, run), height in zip(nets, heights, strict=True):
         ax = fig.add_axes((0.04, top - height, 0.92, height))
         draw_net(ax, label, run, scale)
-        top -= height + 0.05
-    colorbar(fig, scale)
+        top -= height + gap
+    if any(np.isfinite(w).all() for w in weights):  # a key to nothing, else
+        colorbar(fig, scale)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
 
@@ -163,6 +173,11 @@ def draw_net(ax, label: str, run: Trajectory, scale: float) -> None:
     ax.axis("off")
     ax.set_title(label, fontsize=9.5, pad=2)
     w, b, v, c = net_weights(run)[1]
+    if not np.isfinite(net_weights(run)[0]).all() or not np.isfinite(c):
+        step = next((e.step for e in run.events if e.kind == "diverged"), run.diverged_at())
+        ax.text(0.5, 0.5, f"diverged at step {step}: its weights overflowed", ha="center", va="center",
+                fontsize=10, weight="bold", color="tab:red")  # fmt: skip
+        return
 
     def edge(x0, y0, x1, y1, weight):
         ax.plot([x0, x1], [y0, y1], color=cmap(0.5 + 0.5 * weight / scale), lw=0.6 + 4.4 * abs(weight) / scale,
@@ -174,10 +189,10 @@ def draw_net(ax, label: str, run: Trajectory, scale: float) -> None:
 
     if b is None:  # 1 -> 1: y = w x + b
         edge(0.1, 0.5, 0.9, 0.5, w[0])
-        ax.text(0.5, 0.62, f"w = {w[0]:.3g}", ha="center", fontsize=8.5)
+        ax.text(0.5, 0.62, f"w = {number(w[0])}", ha="center", fontsize=8.5)
         node(0.1, 0.5, "x", INPUT_FILL)
         node(0.9, 0.5, "ŷ", OUTPUT_FILL)
-        ax.text(0.9, 0.2, f"bias {c:.3g}", ha="center", va="top", fontsize=7.5)
+        ax.text(0.9, 0.2, f"bias {number(c)}", ha="center", va="top", fontsize=7.5)
         return
     dead = run.units.dead(run.x)[-1]
     rows = np.linspace(0.97, 0.03, len(w))
@@ -186,14 +201,23 @@ def draw_net(ax, label: str, run: Trajectory, scale: float) -> None:
         edge(0.5, y, 0.92, 0.5, weight_out)
     node(0.08, 0.5, "x", INPUT_FILL)
     node(0.92, 0.5, "ŷ", OUTPUT_FILL)
-    ax.text(0.92, 0.42, f"bias {c:.3g}", ha="center", va="top", fontsize=7.5)
+    ax.text(0.92, 0.42, f"bias {number(c)}", ha="center", va="top", fontsize=7.5)
+    # Room for a labelled circle a unit (about 22 px apart at 512 px); else dots, the dead ones grey, no words.
+    labelled = len(w) * 22 <= 0.9 * ax.get_position().height * DESIGN_PX
     for y, bias, is_dead in zip(rows, b, dead, strict=True):
-        ax.scatter([0.5], [y], s=300, color="0.85" if is_dead else "white", edgecolors="0.2", linewidths=1.0,
-                   zorder=2)  # fmt: skip
-        ax.text(0.5, y, f"{bias:.2f}", ha="center", va="center", fontsize=6, zorder=3)
-        if is_dead:
-            ax.text(0.555, y, "dead", ha="left", va="center", fontsize=6.5, color="0.35", zorder=3)
-    ax.text(0.5, -0.075, "ReLU units (their biases)", ha="center", fontsize=7.5, color="0.3")
+        ax.scatter([0.5], [y], s=330 if labelled else 40, color="0.85" if is_dead else "white", edgecolors="0.2",
+                   linewidths=1.0, zorder=2)  # fmt: skip
+        if labelled:
+            ax.text(0.5, y, f"{bias:.2f}", ha="center", va="center", fontsize=6.5, zorder=3)
+        if is_dead and labelled:
+            ax.text(0.56, y, "dead", ha="left", va="center", fontsize=7, color="0.35", zorder=3)
+    about = "ReLU units (their biases; dead ones grey)" if labelled else f"{len(w)} ReLU units (dead ones grey)"
+    ax.text(0.5, -0.075, about, ha="center", fontsize=7.5, color="0.3")
+
+
+def number(value: float) -> str:
+    """A weight as the diagram prints it: three decimals, or three significant digits when large."""
+    return f"{value:.3g}" if abs(value) >= 100 else f"{value:.3f}"
 
 
 def colorbar(fig, scale: float) -> None:

@@ -127,6 +127,20 @@ def _as_column(t: torch.Tensor, name: str) -> torch.Tensor:
     raise ValueError(f"{name} must have shape (n,) or (n, 1) for a 1-D fit, got {tuple(t.shape)}")
 
 
+def held_out(test, dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """A student's `test=(x_test, y_test)` as two columns of the training data's dtype, or a clear error."""
+    if not isinstance(test, tuple | list) or len(test) != 2 or not all(isinstance(t, torch.Tensor) for t in test):
+        raise TypeError("test must be a pair of tensors, (x_test, y_test)")
+    x, y = (_as_column(t.detach(), name).to(dtype) for t, name in zip(test, ("test x", "test y"), strict=True))
+    if len(x) != len(y) or not len(x):
+        raise ValueError(
+            f"test x and test y must hold the same number of points, at least one: got {len(x)} and {len(y)}"
+        )
+    if not (torch.isfinite(x).all() and torch.isfinite(y).all()):
+        raise ValueError("test x and test y must be finite numbers (no NaN or infinity)")
+    return x, y
+
+
 def record(
     net,
     x,
@@ -166,7 +180,7 @@ def run_loop(net, x, y, optimizer, loss_fn, steps: int, batches=None, keep=None,
         raise ValueError(f"steps must be at least 1, got {steps}")
     x, y = _as_column(x, "x"), _as_column(y, "y")
     if test is not None:
-        test = (_as_column(test[0], "test x"), _as_column(test[1], "test y"), loss_fn)
+        test = (*held_out(test, x.dtype), loss_fn)
     grid = dense_grid(x if test is None else torch.cat([x, test[0]]))  # the curve spans the test points too
     recorder = Recorder(net, grid, steps, len(x), keep, test)
     train(net, x, y, optimizer, loss_fn, steps, recorder, batches)

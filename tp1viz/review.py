@@ -69,6 +69,9 @@ def step_label(runs: list, step: int) -> str:
     """ "step K · loss L", with every run's loss for a side-by-side scene."""
     from .draw import format_loss
 
+    if len(runs) == 1 and runs[0].test is not None:
+        train, test = format_loss(runs[0].loss[step], 3), format_loss(runs[0].test.loss[step], 3)
+        return f"step {step} · train {train} · test {test}"
     return f"step {step} · loss " + " / ".join(format_loss(run.loss[step], 3) for run in runs)
 
 

@@ -230,8 +230,9 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     _check_held_out(checked, n_data, where)
     models = LAYOUTS[checked["layout"]].models
     if models and checked["model"] not in models:
+        why = " (2 parameters)" if models == ("linear",) else ""
         raise SceneError(f"{where}: key 'layout': the {checked['layout']} layout needs the {' or '.join(models)} "
-                         "model (2 parameters)")  # fmt: skip
+                         f"model{why}")  # fmt: skip
     video = Video(name=name, source_file=source_file, **checked)
     try:
         check_size(video)
@@ -249,7 +250,12 @@ def _check_held_out(checked: dict, n_data: int, where: str) -> None:
     if checked["test_fraction"] and checked["batch_size"] > n_data - held:
         raise SceneError(f"{where}: key 'batch_size': {checked['batch_size']} is more than the {n_data - held} "
                          "training points")  # fmt: skip
-    if LAYOUTS[checked["layout"]].held_out:
+    layout = LAYOUTS[checked["layout"]]
+    if checked["tolerance"] is not None and not layout.held_out:
+        raise SceneError(f"{where}: key 'tolerance': only a layout that scores held-out points reads it (train_test)")
+    if checked["test_fraction"] and layout.runs[1] > 1:
+        raise SceneError(f"{where}: key 'test_fraction': the {checked['layout']} layout draws no test loss")
+    if layout.held_out:
         for key in ("test_fraction", "tolerance"):
             if not checked[key]:
                 raise SceneError(f"{where}: key '{key}': missing (the {checked['layout']} layout scores held-out "
@@ -268,10 +274,15 @@ def _still(name: str, table: dict, where: str, source_file: str) -> dict:
         raise SceneError(f"{where}: key 'dataset': missing (a data still scatters a data set)")
     if checked["layout"] == "surface" and checked["source"] is None:
         raise SceneError(f"{where}: key 'source': missing (a surface still draws a landscape video's run)")
-    if checked["layout"] == "network" and not 1 <= len(checked["sources"]) <= 4:
-        raise SceneError(f"{where}: key 'sources': a network still draws the nets of 1 to 4 video scenes")
+    for key, layout in (("source", "surface"), ("sources", "network")):
+        if checked[key] and checked["layout"] != layout:
+            raise SceneError(f"{where}: key '{key}': only a {layout} still draws other scenes' runs this way")
+    if checked["layout"] == "network" and not 1 <= len(checked["sources"]) <= 3:
+        raise SceneError(f"{where}: key 'sources': a network still draws the nets of 1 to 3 video scenes")
     for index, source in enumerate(checked["sources"]):
         _typed(source, str, f"{where}: key 'sources'[{index}]")
+        if source in checked["sources"][:index]:
+            raise SceneError(f"{where}: key 'sources'[{index}]: {source!r} is drawn already")
     if checked["dataset"]:
         checked["data"] = _params(checked["data"], DATASET_PARAMS[checked["dataset"]], f"{where}: key 'data'")
     return checked | {"name": name, "source_file": source_file}
