@@ -94,11 +94,14 @@ print("exit", code, "locks", sorted(set(calls)))
 """
 
 
-def test_rendering_works_without_fcntl_sched_getaffinity_or_fork(media):
+def test_rendering_works_without_fcntl_sched_getaffinity_or_fork(media, tmp_path):
     out = media  # the catalogue's runs, drawn again at another size: rendering, encoding, locks and commits
     args = ["render", "linear_sgd", "gd_vs_sgd", "--steps", "12", "--size", "96", "--out", out]
+    # A temporary directory of its own: its imitated locks cannot see the real flock()s of other tests' live
+    # `--check` scratch folders (on Windows every process has the same locks), so it would take them for dead.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(WITHOUT_POSIX_EXTRAS), *args], cwd=ROOT,
-                            capture_output=True, text=True)  # fmt: skip
+                            env=env, capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "exit 0 locks [0, 2]", result.stdout  # locked and unlocked
     frames, meta = decode(out / "videos" / "linear_sgd.mp4")

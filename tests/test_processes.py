@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -12,11 +13,11 @@ import pytest
 from conftest import ROOT, SMALL, cli_process, decode, digests, run, temps
 
 
-def wait_for(condition, timeout=60.0):
+def wait_for(condition, timeout=60.0, pause=0.02):
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+        time.sleep(pause)
 
 
 def start_long_render(out: Path, *more: str, size=2048, fps=120, script: str | None = None, **popen):
@@ -36,6 +37,13 @@ def tp1viz_process(*args, script: str | None = None, **popen):
     command = [sys.executable, "-c", script] if script else [sys.executable, "-m", "tp1viz"]
     streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
     return subprocess.Popen([*command, *map(str, args)], cwd=ROOT, text=True, **streams)
+
+
+def catches_sigterm(pid: int) -> bool:
+    """Whether the process has a handler of its own for SIGTERM, as /proc/PID/status says."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M)[1], 16)
+    return bool(caught >> (signal.SIGTERM - 1) & 1)
 
 
 def processes_writing(out: Path) -> list[int]:
@@ -116,7 +124,9 @@ def test_a_signal_inside_the_commit_window_leaves_the_new_scene_whole(media, tmp
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_at_start_up_is_one_line_and_130(media, signum):
     process = tp1viz_process("render", *SMALL, "--size", 96, "--out", media)
-    time.sleep(0.15)  # importing: before any work
+    # The earliest moment tp1viz can answer: its handlers are in (the kernel lists SIGTERM as caught), while
+    # it still imports. A fixed sleep sent it, on a loaded machine, before the interpreter had even started.
+    wait_for(lambda: catches_sigterm(process.pid) or process.poll() is not None, pause=0.001)
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
