@@ -7,11 +7,9 @@ import numpy as np
 import pytest
 import torch
 from conftest import ROOT, SCENES, decode, run, stream_info
-from matplotlib.colors import to_rgb
 from matplotlib.lines import Line2D
 
 from tp1viz import datasets, lessons, recorder
-from tp1viz.draw import MODEL_COLOR
 from tp1viz.trajectory import load_runs
 
 MEDIA = ROOT / "media"
@@ -41,16 +39,15 @@ def test_the_early_stopping_fit_stays_faintly_after_its_step(overfitting):
     (overlay,) = [o for o in animation.overlays if isinstance(o.artists[0], Line2D) and o.artists[0].get_ls() == "--"]
     np.testing.assert_array_equal(overlay.artists[0].get_ydata(), overfitting.grid_pred[stop])  # that step's fit
     assert overlay.first == stop and overlay.last is None  # from its step to the end, not before
-    # Drawn: the model's red at alpha 0.35 over white, where the red curve has moved on by the last step.
-    faint = 0.35 * np.array(to_rgb(MODEL_COLOR)) * 255 + 0.65 * 255
-
-    def faint_pixels():
-        frame = animation.draw_step(scene.steps)[:128, :, :3].astype(int)
-        return int((np.abs(frame - faint).max(axis=-1) < 8).sum())
-
-    shown = faint_pixels()
+    # Drawn: the frame with it and without it differ along a faint red dashed line across the fit panel.
+    shown = animation.draw_step(scene.steps)[:160, :, :3].astype(int)  # the fit panel
     overlay.first = scene.steps + 1  # the same frame without it
-    assert shown > faint_pixels() + 40
+    hidden = animation.draw_step(scene.steps)[:160, :, :3].astype(int)
+    rows, columns = np.nonzero(np.abs(shown - hidden).max(axis=-1) > 20)
+    assert len(columns) > 100 and np.ptp(columns) > 150  # a line across the panel, not a speck
+    pixels = shown[rows, columns]
+    assert (pixels[:, 0] > pixels[:, 1] + 20).mean() > 0.75  # red (its dashes are anti-aliased), and pale:
+    assert (pixels.min(axis=-1) > 120).mean() > 0.8
 
 
 def test_train_vs_test_never_trains_on_a_test_point():
@@ -140,6 +137,7 @@ def test_the_network_still_draws_the_trained_weights(tmp_path):
             'layout = "compare"\ntest_fraction = 0.3\nvariants = [{ label = "a" }, { label = "b" }]',
             "key 'test_fraction': the compare layout draws no test loss",
         ),
+        ('precision = "float16"', "key 'precision': 'float16' is not one of float32, float64"),
     ],
 )
 def test_bad_keys_of_the_new_scenes_are_one_line(tmp_path, extra, message):
@@ -257,3 +255,33 @@ def test_a_still_rendered_alone_passes_the_check(tmp_path):
     assert not (tmp_path / "trajectories").exists()  # its sources' runs were recorded, not written
     result = run("render", "neural_net", "--out", tmp_path, "--check")
     assert result.exit_code == 0, result.output
+
+
+def test_a_float64_scene_trains_in_float64_and_leaves_torchs_default_alone():
+    import dataclasses
+
+    import torch
+
+    from tp1viz import models
+
+    scene = dataclasses.replace(SCENES["overfitting"], steps=30)
+    (run,) = recorder.record_scene(scene)
+    assert torch.get_default_dtype() == torch.float32  # a student's notebook keeps its own
+    assert scene.precision == "float64" and run.x.dtype == np.float64 and run.params.dtype == np.float32
+    # The page's loop by hand, in float64 throughout: the recorded losses are its losses to float64's rounding
+    # (a float32 step anywhere would leave them 1e-7 apart).
+    torch.set_default_dtype(torch.float64)
+    try:
+        x, y, generator = recorder.scene_data(scene)
+        x, y, _, _ = recorder.split(x, y, scene.test_fraction, generator)
+        net = models.make(scene.model, generator, **scene.model_sizes)
+        optimizer, losses = torch.optim.Adam(net.parameters(), lr=scene.lr), []
+        for _ in range(scene.steps + 1):
+            loss = torch.nn.functional.mse_loss(net(x), y)
+            losses.append(loss.item())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    finally:
+        torch.set_default_dtype(torch.float32)
+    np.testing.assert_allclose(run.loss, losses, rtol=1e-12)

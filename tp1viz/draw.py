@@ -217,6 +217,9 @@ class FitPanel:
                "upper center": (0.5, 0.97, "center", "top"), "lower left": (0.03, 0.03, "left", "bottom"),
                "lower right": (0.97, 0.03, "right", "bottom")}  # fmt: skip
 
+    NEIGHBOURS = {"upper left": {"upper left", "upper center"}, "upper right": {"upper right", "upper center"},
+                  "upper center": {"upper left", "upper center", "upper right"}}  # fmt: skip
+
     def emptiest_corner(self) -> str:
         """The corner of the panel (not yet taken) that the data and the final curve leave emptiest."""
         ax = self.curve.axes
@@ -234,7 +237,7 @@ class FitPanel:
     def inner_legend(self, handles, labels) -> None:
         """The keys inside the panel, in its emptiest corner: for layouts whose status line needs the room."""
         corner = self.emptiest_corner()
-        self.taken.add(corner)
+        self.taken |= self.NEIGHBOURS.get(corner, {corner})  # a wide note centred on top would reach into it
         self.curve.axes.legend(handles, labels, loc=corner, fontsize=8.5, framealpha=0.9, handlelength=1.4,
                                borderpad=0.3, labelspacing=0.3)  # fmt: skip
 

@@ -134,6 +134,7 @@ class Video:
     data: dict = field(default_factory=dict)  # overrides of the data set's defaults
     model_sizes: dict = field(default_factory=dict)  # overrides of the model's sizes
     optimizer: str = "sgd"  # sgd | adam
+    precision: str = "float32"  # the float type the net trains in (float64: a long run's numbers on every CPU)
     batch_size: int = 0  # 0 = full batch, as on the page; else minibatches from a seeded shuffle
     seed: int = 7  # draws the data, then the initial weights, then the minibatch order
     fps: int = 30  # the page's players default to 30 fps

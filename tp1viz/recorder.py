@@ -50,6 +50,10 @@ def dense_grid(x: torch.Tensor, points: int = GRID_POINTS) -> torch.Tensor:
     return torch.linspace(low - pad, high + pad, points, dtype=x.dtype).unsqueeze(1)
 
 
+SNAPSHOT = torch.float32  # what the trajectory keeps of every step, whatever the net trains in
+PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
+
+
 class Recorder:
     """A step callback that fills preallocated buffers, so a step costs no Python-list growth.
 
@@ -68,15 +72,15 @@ class Recorder:
         rows = steps + 1 if keep is None else len(self.keep)
         self.row = 0
         self.loss = torch.empty(steps + 1, dtype=torch.float64)  # (steps+1,)
-        self.change = torch.zeros(steps + 1)  # (steps+1,) largest move of the curve at each step
-        self.pred = torch.empty(rows, n_data)  # (snapshots, n)
-        self.grid_pred = torch.empty(rows, len(grid))  # (snapshots, g)
-        self.params = torch.empty(rows, sum(p.numel() for p in self.parameters))  # (snapshots, p)
+        self.change = torch.zeros(steps + 1, dtype=SNAPSHOT)  # (steps+1,) largest move of the curve at each step
+        self.pred = torch.empty(rows, n_data, dtype=SNAPSHOT)  # (snapshots, n)
+        self.grid_pred = torch.empty(rows, len(grid), dtype=SNAPSHOT)  # (snapshots, g)
+        self.params = torch.empty(rows, sum(p.numel() for p in self.parameters), dtype=SNAPSHOT)  # (snapshots, p)
         self.layers = relu_units(net)
         hidden = self.layers[0].out_features if self.layers else 0
-        self.units = torch.empty(rows, 3 * hidden + 1)  # (snapshots, 3h + 1): w, b, v, c
+        self.units = torch.empty(rows, 3 * hidden + 1, dtype=SNAPSHOT)  # (snapshots, 3h + 1): w, b, v, c
         self.test_loss = torch.empty(steps + 1 if held else 0, dtype=torch.float64)  # (steps+1,)
-        self.test_pred = torch.empty(rows if held else 0, held)  # (snapshots, m)
+        self.test_pred = torch.empty(rows if held else 0, held, dtype=SNAPSHOT)  # (snapshots, m)
         self.previous = None
 
     @torch.no_grad()
@@ -284,6 +288,17 @@ def record_scene(scene) -> list[Trajectory]:
 
 
 def recorded_runs(scene, keep=None) -> list[Trajectory]:
+    """The scene's runs, its data, weights and training all in the scene's precision (torch's default dtype,
+    set for the call): float64 keeps a long chaotic run's numbers the same on every CPU."""
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(PRECISIONS[scene.precision])
+    try:
+        return _recorded_runs(scene, keep)
+    finally:
+        torch.set_default_dtype(default)
+
+
+def _recorded_runs(scene, keep=None) -> list[Trajectory]:
     from . import landscape, models
 
     # Scenes are tiny: threads would only fight over the cores, and one thread everywhere keeps every float

@@ -23,6 +23,7 @@ REQUIRED = object()
 DATASET_PARAMS, MODEL_PARAMS = rules.DATASETS, rules.MODELS  # each builder's keyword parameters and their rules
 MAX_SCENE_FILE = 2**20  # bytes: a scene file is a few tables of text; anything larger is not one
 OPTIMIZERS = ("sgd", "adam")
+PRECISIONS = ("float32", "float64")
 
 
 class SceneError(ValueError):
@@ -102,6 +103,7 @@ VIDEO_KEYS = {
     "model": (str, lambda v, w: _one_of(v, tuple(MODEL_PARAMS), w)),
     "model_sizes": (dict, None),
     "optimizer": (str, lambda v, w: _one_of(v, OPTIMIZERS, w)),
+    "precision": (str, lambda v, w: _one_of(v, PRECISIONS, w)),
     "batch_size": (int, _rule("batch_size")),
     "lr": (float, _rule("lr")),
     "steps": (int, _rule("steps")),
