@@ -117,3 +117,19 @@ def test_status_line_pastes_what_matplotlib_would_draw():
     assert ink.sum() > 200  # there is text there
     difference = np.abs(pasted[rows, :, :3].astype(int) - drawn[rows, :, :3].astype(int))
     assert difference.mean() < 2.0 and np.mean(difference > 64) < 0.01
+
+
+def test_a_dollar_in_a_title_or_note_is_a_dollar_not_math():
+    scene = SCENES["linear_sgd"].with_overrides(steps=3, size=256)
+    runs = record_scene(scene)
+
+    def title_ink(title: str) -> int:
+        """How many columns of the title's row hold ink."""
+        frame = draw.FitAnimation(runs, 256, title).draw_step(0)[:12, :, :3]
+        return int((frame.min(axis=-1) < 128).any(axis=0).sum())
+
+    assert title_ink("$x$") > title_ink("x") + 6  # both dollars drawn, not an italic x
+    frame = draw.FitAnimation(runs, 256, r"$\frac{a}{$", notes=[(0, "a $x^2$ note")]).draw_step(0)
+    assert frame.shape == (256, 256, 4)  # math that would not parse draws as it is written
+    still = draw.data_still(runs[0].x, runs[0].y, "costs $5 and $10", 128)
+    assert still.shape == (128, 128, 4)

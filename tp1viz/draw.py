@@ -5,11 +5,13 @@ are drawn onto a cached background (blitting): a full redraw costs 20-80 ms, a b
 Each layout is a few panels (fit, loss, landscape) arranged on one figure.
 """
 
+import functools
 import textwrap
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -34,6 +36,18 @@ LEFT, RIGHT = 0.13, 0.96  # figure-fraction margins shared by every layout
 TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
 CONTOUR_LEVELS = 14
 LOWEST_LEVEL = 1e-3  # the innermost contour sits at this fraction of the grid's loss range above the minimum
+
+
+def plain_text(function):
+    """Titles, notes and labels are people's words: a "$" in them is a dollar sign, never matplotlib's math
+    ("Costs $5 and $10" would be set in italics, "$\\frac{a}{$" would fail). Read as each text is made."""
+
+    @functools.wraps(function)
+    def with_plain_text(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return function(*args, **kwargs)
+
+    return with_plain_text
 
 
 def new_canvas(size: int) -> tuple[Figure, FigureCanvasAgg]:
@@ -443,6 +457,11 @@ class Animation:
 
     NOTE_SECONDS = 3.0  # how long an author's note stays on screen
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:  # every layout builds its texts in its constructor
+            cls.__init__ = plain_text(cls.__init__)
+
     def __init__(self, runs: list[Trajectory], size: int, title: str, plan=None, notes=(), fps: int = 30):
         from .pacing import Plan
 
@@ -630,6 +649,7 @@ ANIMATIONS = {  # by layout name (layouts.py says what each needs recorded)
 }
 
 
+@plain_text
 def data_still(x: np.ndarray, y: np.ndarray, title: str, size: int = DESIGN_PX) -> np.ndarray:
     """A scatter plot of a data set, in the videos' look, as an (size, size, 4) uint8 array."""
     fig, canvas = new_canvas(size)
@@ -643,6 +663,7 @@ def data_still(x: np.ndarray, y: np.ndarray, title: str, size: int = DESIGN_PX) 
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
+@plain_text
 def surface_still(run: Trajectory, title: str, size: int = DESIGN_PX) -> np.ndarray:
     """The loss over (w, b) as a 3-D surface with the optimizer's path on it, as (size, size, 4) uint8."""
     fig, canvas = new_canvas(size)
@@ -675,6 +696,7 @@ def sheet_tile_box(index: int, columns: int = 4, tile: int = 256) -> tuple[int, 
     return SHEET_HEADER + row * (SHEET_LABEL + tile + SHEET_PAD) + SHEET_LABEL, SHEET_PAD + column * (tile + SHEET_PAD)
 
 
+@plain_text
 def contact_sheet(tiles: list[tuple[np.ndarray, str]], title: str, columns: int = 4, tile: int = 256) -> np.ndarray:
     """Thumbnails in a grid, each under its label, as (h, w, 4) uint8: a whole video at a glance."""
     from PIL import Image

@@ -128,6 +128,7 @@ ANIMATIONS = {  # every video layout by name (layouts.py says what each needs re
 }
 
 
+@draw.plain_text
 def network_still(nets: list[tuple[str, Trajectory]], title: str, size: int = DESIGN_PX) -> np.ndarray:
     """Each net as a diagram, input to output, its trained weights as the edges' colour (sign) and width
     (size), its biases in its nodes; dead hidden units grey. (size, size, 4) uint8."""
