@@ -133,3 +133,19 @@ def test_float_noise_passes_the_recording_comparison_and_a_real_change_does_not(
     overflowed = np.array([1.0, 2.0, np.inf])
     assert relative_difference(overflowed, np.array([1.0, 2.0, np.inf])) == 0
     assert relative_difference(overflowed, np.array([1.0, 2.0, 3.0])) == np.inf
+
+
+def test_an_unreadable_manifest_is_one_line_and_a_scene_stale_throughout_is_one_line(media):
+    manifest = media / "manifest.json"
+    whole = manifest.read_bytes()
+    manifest.write_bytes(whole[:500])  # cut mid-entry: not JSON
+    result = run("render", *QUICK, "--out", media, "--check")
+    assert result.exit_code == 1
+    stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
+    assert stale == ["stale: manifest.json: cannot be read (not valid JSON): no output counts as recorded"]
+    assert f"to render them again: tp1viz render linear_sgd tp_1_linear_fit {' '.join(SMALL)}" in result.stderr
+    manifest.unlink()
+    result = run("render", *QUICK, "--out", media, "--check")
+    stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
+    assert stale == ["stale: tp_1_linear_fit.png: manifest.json has no entry for it",
+                     "stale: linear_sgd: its 5 files (mp4, jpg, npz, vtt, txt): manifest.json has no entry for it"]  # fmt: skip

@@ -40,7 +40,9 @@ def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
     owned = {video.name for scene in scenes for video in scene.recordings if video is scene}  # write their runs
     problems = [problem for video in recorded_videos(scenes)
                 for problem in check_recording(video, committed, video.name in owned)]  # fmt: skip
-    entries = manifest.load(out_dir)
+    entries, unreadable = manifest.load(out_dir), manifest.read(out_dir) is manifest.UNREADABLE
+    if unreadable:  # one line for it, not one per file it cannot describe
+        problems.append(Stale("", manifest.MANIFEST, "cannot be read (not valid JSON): no output counts as recorded"))
     with scratch_folder() as scratch:
         for report in build.build(scenes, scratch, force=True, jobs=jobs, runs=committed):
             if isinstance(report, build.Failed):
@@ -50,7 +52,8 @@ def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
             for output in report.outputs:
                 relative = output.path.relative_to(scratch).as_posix()
                 reason = None if output.kind == "trajectory" else compare(output.path, out_dir / relative)
-                reason = reason or claims_problem(entries.get(relative), fresh_entries[relative], out_dir / relative)
+                if not reason and not unreadable:
+                    reason = claims_problem(entries.get(relative), fresh_entries[relative], out_dir / relative)
                 if reason:
                     problems.append(Stale(report.scene.name, relative, reason))
     return problems

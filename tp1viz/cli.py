@@ -285,10 +285,11 @@ def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: st
     from .check import check
 
     problems = check(scenes, out, jobs)
-    for problem in problems:
-        click.echo(f"stale: {problem}", err=True)
+    for line in stale_lines(problems):
+        click.echo(f"stale: {line}", err=True)
     if problems:
-        names = " ".join(dict.fromkeys(problem.scene for problem in problems))
+        stale = [problem.scene for problem in problems]
+        names = " ".join(dict.fromkeys(stale if all(stale) else [scene.name for scene in scenes]))  # "": all
         again = f"{render_command()} {names}{files}{overrides}"
         click.echo(f"to render them again: {again}{out_option(out)}", err=True)
         new = shlex.quote(str(Path(tempfile.gettempdir()) / "tp1viz-new"))
@@ -297,6 +298,22 @@ def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: st
         sys.exit(1)
     if not quiet:
         click.echo(f"{shown(out)} is up to date: it holds what the code makes")
+
+
+def stale_lines(problems: list) -> list[str]:
+    """A line per stale output; one for a scene when three or more of its files are stale for one reason (a
+    version or a parameter changed: every file says so)."""
+    by_scene: dict[str, list] = {}
+    for problem in problems:
+        by_scene.setdefault(problem.scene, []).append(problem)
+    lines = []
+    for scene, found in by_scene.items():
+        if scene and len(found) > 2 and len({problem.reason for problem in found}) == 1:
+            kinds = ", ".join(Path(problem.path).suffix.lstrip(".") for problem in found)
+            lines.append(f"{scene}: its {len(found)} files ({kinds}): {found[0].reason}")
+        else:
+            lines += [str(problem) for problem in found]
+    return lines
 
 
 def render_command() -> str:
