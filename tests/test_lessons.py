@@ -205,9 +205,11 @@ def test_a_source_on_a_still_that_draws_none_is_refused(tmp_path):
 @pytest.mark.parametrize(
     "test, error",
     [
-        ("x_test", "test must be a pair of tensors, (x_test, y_test)"),
-        ("(x_test, y_test, y_test)", "test must be a pair of tensors, (x_test, y_test)"),
-        ("(x_test.numpy(), y_test)", "test must be a pair of tensors, (x_test, y_test)"),
+        ("x_test", "test must be a pair, (x_test, y_test)"),
+        ("(x_test, y_test, y_test)", "test must be a pair, (x_test, y_test)"),
+        ("(x_test.to(torch.complex64), y_test)", "test x must hold real numbers, got torch.complex64"),
+        ("(x_test > 0, y_test)", "test x must hold real numbers, got torch.bool"),
+        ("(x_test, 'abc')", "test y must be a tensor (or NumPy array) of numbers"),
         (
             "(x_test[:5], y_test[:4])",
             "test x and test y must hold the same number of points, at least one: got 5 and 4",
@@ -225,6 +227,49 @@ def test_a_students_bad_test_set_is_one_clear_error(test, error):
     with pytest.raises((TypeError, ValueError), match=re.escape(error)):
         tp1viz.record(net, x, x, torch.optim.SGD(net.parameters(), lr=0.1), torch.nn.MSELoss(), steps=3,
                       test=eval(test))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"x": "torch.where(x > 0, x, float('nan'))"}, "x and y must be finite numbers (no NaN or infinity)"),
+        ({"y": "x[:5]"}, "x and y must hold the same number of points, at least one: got 20 and 5"),
+        ({"x": "x[:0]", "y": "x[:0]"}, "at least one: got 0 and 0"),
+        ({"x": "x.double()"}, "x is torch.float64 but the net's weights are torch.float32: pass x.float()"),
+        ({"steps": "10**9"}, "steps: 1000000000 is not in 1..100000"),
+        ({"steps": "2.5"}, "steps must be a whole number, got 2.5"),
+        ({"steps": "True"}, "steps must be a whole number, got True"),
+        ({"loss_fn": "torch.nn.MSELoss(reduction='none')"}, "loss_fn must return one number (a mean over the points)"),
+        ({"net": "torch.nn.ReLU()"}, "net has no parameters to train"),
+        ({"net": "'a net'"}, "net must be a torch.nn.Module, got str"),
+        ({"optimizer": "0.1"}, "optimizer must have step() and zero_grad()"),
+    ],
+)
+def test_a_students_bad_run_is_one_clear_error_before_training(change, error):
+    import tp1viz
+
+    x = torch.linspace(-1, 1, 20).unsqueeze(1)
+    net = torch.nn.Linear(1, 1)
+    args = {"net": net, "x": x, "y": x, "optimizer": torch.optim.SGD(net.parameters(), lr=0.1),
+            "loss_fn": torch.nn.MSELoss(), "steps": 3}  # fmt: skip
+    args |= {name: eval(expression, globals(), {"x": x}) for name, expression in change.items()}
+    with pytest.raises((TypeError, ValueError), match=re.escape(error)):
+        tp1viz.record(**args)
+
+
+def test_a_students_numpy_data_and_a_bad_video_argument():
+    import tp1viz
+
+    net = torch.nn.Linear(1, 1)
+    x = np.linspace(-1, 1, 20)  # float64, as NumPy makes it: taken in the net's float32
+    traj = tp1viz.record(net, x, -x, torch.optim.SGD(net.parameters(), lr=0.1), torch.nn.MSELoss(), steps=3,
+                         test=(x[:4].tolist(), (-x[:4]).tolist()))  # fmt: skip
+    assert traj.x.dtype == np.float32 and np.allclose(traj.x, x) and len(traj.test.loss) == 4
+    with pytest.raises(ValueError, match="no scene named 'nope'; the course's videos: linear_sgd, "):
+        tp1viz.video("nope")
+    for wrong, got in ((None, "got NoneType"), ([traj, None], "got a list of something else"), ([], "empty list")):
+        with pytest.raises(TypeError, match=re.escape(got)):
+            tp1viz.video(wrong)
 
 
 def test_test_tensors_that_require_grad_or_are_float64_are_taken_as_they_are_meant():

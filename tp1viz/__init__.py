@@ -16,7 +16,9 @@ def record(net, x, y, optimizer, loss_fn, steps: int = 200, test=None):
     hollow, with their loss beside the training loss.
     """
     from .recorder import record as record_run
+    from .recorder import student_run
 
+    x, y, steps = student_run(net, x, y, optimizer, loss_fn, steps)
     return record_run(net, x, y, optimizer, loss_fn, steps, test=test)
 
 

@@ -94,6 +94,12 @@ class Clip:
 def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0, labels=None) -> Clip:
     """A video of a recorded run (or a list of 2 to 4 runs, side by side, named by `labels`), shown inline."""
     runs = list(traj) if isinstance(traj, list | tuple) else [traj]
+    if not runs or not all(isinstance(run, Trajectory) for run in runs):
+        got = type(traj).__name__
+        if isinstance(traj, list | tuple):
+            got = "a list of something else" if traj else "an empty list"
+        raise TypeError(f"video() takes what tp1viz.record(...) returns, a list of 2 to 4 of them, or a scene's "
+                        f"name; got {got}")  # fmt: skip
     return Clip(named(runs, labels), fps=fps, size=size, title=title, hold=hold)
 
 
@@ -102,7 +108,11 @@ def scene_video(name: str, media: Path | str = "media", scene_files=()) -> Clip:
     from .runs import Runs
     from .scenes import load_catalog
 
-    scene = load_catalog(scene_files)[name]
+    catalogue = load_catalog(scene_files)
+    if name not in catalogue:
+        videos = ", ".join(n for n, scene in catalogue.items() if scene.kind == "video")
+        raise ValueError(f"no scene named {name!r}; the course's videos: {videos}")
+    scene = catalogue[name]
     if scene.kind != "video":
         raise ValueError(f"{name} is a still, not a video")
     return Clip(Runs(media).of(scene), scene.fps, scene.size, scene.heading, scene.hold, scene.layout)

@@ -26,6 +26,9 @@ def train(net, x, y, optimizer, loss_fn, steps: int, on_step: StepCallback, batc
         with torch.set_grad_enabled(batches is None):  # a minibatch run's snapshot needs no graph
             prediction = net(x)
             loss = loss_fn(prediction, y)
+        if k == 0 and (not isinstance(loss, torch.Tensor) or loss.numel() != 1):
+            shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+            raise ValueError(f"loss_fn must return one number (a mean over the points), got {shape}")
         on_step(k, prediction, loss)
         if k == steps:
             break  # the last snapshot is recorded, not trained on
@@ -131,18 +134,65 @@ def _as_column(t: torch.Tensor, name: str) -> torch.Tensor:
     raise ValueError(f"{name} must have shape (n,) or (n, 1) for a 1-D fit, got {tuple(t.shape)}")
 
 
-def held_out(test, dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """A student's `test=(x_test, y_test)` as two columns of the training data's dtype, or a clear error."""
-    if not isinstance(test, tuple | list) or len(test) != 2 or not all(isinstance(t, torch.Tensor) for t in test):
-        raise TypeError("test must be a pair of tensors, (x_test, y_test)")
-    x, y = (_as_column(t.detach(), name).to(dtype) for t, name in zip(test, ("test x", "test y"), strict=True))
+def _as_tensor(values, name: str, dtype: torch.dtype) -> torch.Tensor:
+    """A tensor as it is, or NumPy data and lists as a tensor of `dtype`; numbers only, real ones."""
+    if not isinstance(values, torch.Tensor):
+        try:
+            values = torch.as_tensor(np.asarray(values, dtype=np.float64), dtype=dtype)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a tensor (or NumPy array) of numbers") from None
+    if values.is_complex() or values.dtype == torch.bool:
+        raise TypeError(f"{name} must hold real numbers, got {values.dtype}")
+    return values
+
+
+def _points(x, y, names: tuple[str, str], dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two columns of as many finite points, or a clear error naming them."""
+    x, y = (_as_column(_as_tensor(v, name, dtype).detach(), name) for v, name in zip((x, y), names, strict=True))
     if len(x) != len(y) or not len(x):
         raise ValueError(
-            f"test x and test y must hold the same number of points, at least one: got {len(x)} and {len(y)}"
+            f"{names[0]} and {names[1]} must hold the same number of points, at least one: got {len(x)} and {len(y)}"
         )
     if not (torch.isfinite(x).all() and torch.isfinite(y).all()):
-        raise ValueError("test x and test y must be finite numbers (no NaN or infinity)")
+        raise ValueError(f"{names[0]} and {names[1]} must be finite numbers (no NaN or infinity)")
     return x, y
+
+
+def held_out(test, dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """A student's `test=(x_test, y_test)` as two columns of the training data's dtype, or a clear error."""
+    if not isinstance(test, tuple | list) or len(test) != 2:
+        raise TypeError("test must be a pair, (x_test, y_test)")
+    x, y = _points(*test, ("test x", "test y"), dtype)
+    return x.to(dtype), y.to(dtype)
+
+
+def student_run(net, x, y, optimizer, loss_fn, steps) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """A student's arguments to tp1viz.record, checked before any training: (x, y, steps), or a one-line
+    error that says what to change, instead of one from deep inside torch or the drawing."""
+    from . import rules
+
+    if not isinstance(net, torch.nn.Module):
+        raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    weights = [p for p in net.parameters() if p.requires_grad]
+    if not weights:
+        raise ValueError("net has no parameters to train")
+    if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(f"optimizer must have step() and zero_grad(), as torch.optim's do: {type(optimizer).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, as torch.nn.MSELoss() is; got {type(loss_fn).__name__}")
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+        raise TypeError(f"steps must be a whole number, got {steps!r}")
+    try:
+        steps = rules.check("steps", int(steps))
+    except rules.RuleError as error:
+        raise ValueError(f"steps: {error}") from None
+    dtype = weights[0].dtype
+    x, y = _points(x, y, ("x", "y"), dtype)
+    for name, values in (("x", x), ("y", y)):
+        if values.dtype != dtype:
+            cast = "float()" if dtype == torch.float32 else "double()" if dtype == torch.float64 else f"to({dtype})"
+            raise TypeError(f"{name} is {values.dtype} but the net's weights are {dtype}: pass {name}.{cast}")
+    return x, y, steps
 
 
 def record(
