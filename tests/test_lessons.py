@@ -330,3 +330,31 @@ def test_a_float64_scene_trains_in_float64_and_leaves_torchs_default_alone():
     finally:
         torch.set_default_dtype(torch.float32)
     np.testing.assert_allclose(run.loss, losses, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ('kind = "still"\ntitle = "N"\nlayout = "network"\nsources = ["linear_sgd"]\ndataset = "pow"',
+         "key 'dataset': a network still draws the runs of other scenes, with their data and seed"),
+        ('kind = "still"\ntitle = "S"\nlayout = "surface"\nsource = "loss_landscape"\nseed = 3',
+         "key 'seed': a surface still draws the runs of other scenes"),
+        ('kind = "video"\ntitle = "C"\nlayout = "compare"\ndataset = "linear"\nmodel = "linear"\nlr = 0.01\n'
+         'steps = 5\nvariants = [{ label = "a" }, { label = "a", lr = 0.1 }]',
+         "key 'variants'[1]: label 'a' names variant 0 already; each panel needs its own"),
+    ],
+)  # fmt: skip
+def test_keys_a_scene_would_ignore_or_that_make_panels_alike_are_refused(tmp_path, table, message):
+    path = tmp_path / "mine.toml"
+    path.write_text(f"[mine]\n{table}\n")
+    result = run("render", "mine", "--scenes", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_a_course_video_replaced_by_a_still_is_named_where_it_was_replaced(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('[linear_sgd]\nkind = "still"\ntitle = "x"\ndataset = "linear"\n')
+    result = run("render", "linear_sgd", "--scenes", path, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: tp1viz/scenes.toml: scene 'neural_net': key 'sources'[0]: 'linear_sgd' is a "
+                             f"still ({path}), not a video scene\n")  # fmt: skip

@@ -196,6 +196,10 @@ def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
             raise SceneError(f"{at}[{index}]: give lr or limit_fraction, not both")
         if checked["limit_fraction"] is not None and scene["model"] != "linear":
             raise SceneError(f"{at}[{index}]: limit_fraction needs the linear model (its limit is 1 / mean(x²))")
+        taken = [variant.label for variant in variants]
+        if checked["label"] in taken:
+            raise SceneError(f"{at}[{index}]: label {checked['label']!r} names variant {taken.index(checked['label'])} "
+                             "already; each panel needs its own")  # fmt: skip
         variants.append(Variant(**checked))
     return tuple(variants)
 
@@ -285,6 +289,11 @@ def _still(name: str, table: dict, where: str, source_file: str) -> dict:
         _typed(source, str, f"{where}: key 'sources'[{index}]")
         if source in checked["sources"][:index]:
             raise SceneError(f"{where}: key 'sources'[{index}]: {source!r} is drawn already")
+    if checked["layout"] in ("surface", "network"):
+        for key in ("dataset", "data", "seed"):
+            if key in table:
+                raise SceneError(f"{where}: key '{key}': a {checked['layout']} still draws the runs of other scenes, "
+                                 "with their data and seed; it has none of its own")  # fmt: skip
     if checked["dataset"]:
         checked["data"] = _params(checked["data"], DATASET_PARAMS[checked["dataset"]], f"{where}: key 'data'")
     return checked | {"name": name, "source_file": source_file}
@@ -313,14 +322,21 @@ def parse(text: str, source_file: str) -> tuple[dict[str, Video], dict[str, dict
     return videos, stills
 
 
-def _resolve(still: dict, videos: dict[str, Video]) -> Still:
+def _not_a_video(name: str, stills: dict) -> str:
+    """Why a scene named as a source is no video: there is none, or it is a still (say where it became one)."""
+    if name in stills:
+        return f"{name!r} is a still ({stills[name]['source_file']}), not a video scene"
+    return f"no video scene named {name!r}"
+
+
+def _resolve(still: dict, videos: dict[str, Video], stills: dict) -> Still:
     """A Still whose surface source names a landscape video of the catalog."""
     source = None
     if still["source"] is not None:
         source = videos.get(still["source"])
         where = f"{still['source_file']}: scene '{still['name']}': key 'source'"
         if source is None:
-            raise SceneError(f"{where}: no video scene named {still['source']!r}")
+            raise SceneError(f"{where}: {_not_a_video(still['source'], stills)}")
         if source.landscape != "exact":
             raise SceneError(f"{where}: {still['source']!r} is not a landscape video")
     sources = []
@@ -328,7 +344,7 @@ def _resolve(still: dict, videos: dict[str, Video]) -> Still:
         video = videos.get(name)
         where = f"{still['source_file']}: scene '{still['name']}': key 'sources'[{index}]"
         if video is None:
-            raise SceneError(f"{where}: no video scene named {name!r}")
+            raise SceneError(f"{where}: {_not_a_video(name, stills)}")
         if video.variants:
             raise SceneError(f"{where}: {name!r} trains {len(video.variants)} nets; a diagram draws one")
         sources.append(video)
@@ -373,6 +389,6 @@ def load_catalog(extra_files=()) -> dict:
         videos.update(new_videos)
         stills.update(new_stills)
     catalog = dict(videos)
-    catalog.update({name: _resolve(still, videos) for name, still in stills.items()})
+    catalog.update({name: _resolve(still, videos, stills) for name, still in stills.items()})
     check_unique_files(catalog)
     return catalog
