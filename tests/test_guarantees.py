@@ -79,7 +79,7 @@ def test_out_must_be_a_folder_we_can_write(tmp_path):
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     cases = {
-        "": "is empty; name a folder",
+        "": "'--out': an empty name; name a folder",
         "/proc/tp1viz": "/proc/tp1viz is not writable",
         str(tmp_path / "dangling"): "dangling is a symbolic link to nowhere",
         str(tmp_path / "loop" / "media"): "loop is a symbolic link to nowhere",

@@ -358,3 +358,15 @@ def test_a_course_video_replaced_by_a_still_is_named_where_it_was_replaced(tmp_p
     assert result.exit_code == 2
     assert result.stderr == (f"Error: tp1viz/scenes.toml: scene 'neural_net': key 'sources'[0]: 'linear_sgd' is a "
                              f"still ({path}), not a video scene\n")  # fmt: skip
+
+
+def test_the_moving_curve_passes_under_an_inner_legend():
+    scene = SCENES["train_vs_test"].with_overrides(steps=20, size=256)
+    animation = scene.animation(recorder.record_scene(scene))
+    (legend,) = animation.fit.kept_on_top
+    box = legend.get_window_extent(animation.canvas.get_renderer())
+    rows = slice(256 - int(box.y1) + 1, 256 - int(box.y0) - 1)  # inside its frame; image rows run top-down
+    columns = slice(int(box.x0) + 1, int(box.x1) - 1)
+    frames = [animation.draw_step(step)[rows, columns].copy() for step in range(0, 21, 4)]
+    for frame in frames[1:]:  # the initial line crosses the legend's corner; later lines elsewhere
+        np.testing.assert_array_equal(frame, frames[0])

@@ -41,7 +41,7 @@ def rule_option(name: str, kind: type, what: str):
 def writable_dir(ctx, param, value):
     """A folder we can write into, or one we can create: refused here, before anything is written."""
     if not str(value).strip():
-        raise click.BadParameter("is empty; name a folder ('.' for this one)")
+        raise click.BadParameter("an empty name; name a folder ('.' for this one)")
     path = Path(value)
     lineage = (path, *path.parents)
     dangling = next((p for p in lineage if p.is_symlink() and not p.exists()), None)

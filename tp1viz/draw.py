@@ -252,8 +252,9 @@ class FitPanel:
         """The keys inside the panel, in its emptiest corner: for layouts whose status line needs the room."""
         corner = self.emptiest_corner()
         self.taken |= self.NEIGHBOURS.get(corner, {corner})  # a wide note centred on top would reach into it
-        self.curve.axes.legend(handles, labels, loc=corner, fontsize=8.5, framealpha=0.9, handlelength=1.4,
-                               borderpad=0.3, labelspacing=0.3)  # fmt: skip
+        legend = self.curve.axes.legend(handles, labels, loc=corner, fontsize=8.5, framealpha=0.9, handlelength=1.4,
+                                        borderpad=0.3, labelspacing=0.3)  # fmt: skip
+        self.kept_on_top = [legend]  # the moving curve passes under it, never through its words
 
     def note_overlay(self, step: int, text: str, last: int) -> Overlay:
         """An author's note in the corner of the panel the data and the curve leave emptiest."""
@@ -487,8 +488,11 @@ class Animation:
         artists = [artist for panel in self.panels for artist in panel.artists]
         self.foremost = [artist for panel in self.panels for artist in getattr(panel, "foremost", ())]
         self.animated = [artist for artist in artists if artist not in self.foremost]
+        # Static keys the moving curves pass under (an inner legend): their pixels go back on top of each frame.
+        self.kept_on_top = [artist for panel in self.panels for artist in getattr(panel, "kept_on_top", ())]
         self.canvas.draw()  # animated artists are left out of this draw
         self.backgrounds[()] = self.canvas.copy_from_bbox(self.fig.bbox)
+        self.tops[()] = self.top_patches(())
 
     def note_end(self, step: int, following: int | None = None) -> int:
         """The last step a note from `step` is shown at: NOTE_SECONDS of video later, or just before the next
@@ -510,12 +514,16 @@ class Animation:
                 for artist in self.overlays[index].artists:
                     self.fig.draw_artist(artist)
             self.backgrounds[shown] = self.canvas.copy_from_bbox(self.fig.bbox)
-            # The pixels of each overlay that stays on top, put back after the curves: a bitmap, not text again.
-            renderer = self.canvas.get_renderer()
-            self.tops[shown] = [self.canvas.copy_from_bbox(artist.get_window_extent(renderer).expanded(1.02, 1.1))
-                                for index in shown if self.overlays[index].on_top
-                                for artist in self.overlays[index].artists]  # fmt: skip
+            self.tops[shown] = self.top_patches(shown)
         return self.backgrounds[shown]
+
+    def top_patches(self, shown: tuple[int, ...]) -> list:
+        """The pixels of what stays on top of the curves (an inner legend, each note), as the canvas now holds
+        them, to put back after the curves of every frame: a bitmap, not text drawn again."""
+        renderer = self.canvas.get_renderer()
+        on_top = [*self.kept_on_top, *(artist for index in shown if self.overlays[index].on_top
+                                       for artist in self.overlays[index].artists)]  # fmt: skip
+        return [self.canvas.copy_from_bbox(artist.get_window_extent(renderer).expanded(1.02, 1.1)) for artist in on_top]
 
     def legend(self, handles, labels) -> None:
         """Data and model keys on the status line's right, where no data can ever be hidden by them; inside the
