@@ -142,10 +142,15 @@ def test_an_unreadable_manifest_is_one_line_and_a_scene_stale_throughout_is_one_
     result = run("render", *QUICK, "--out", media, "--check")
     assert result.exit_code == 1
     stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
-    assert stale == ["stale: manifest.json: cannot be read (not valid JSON): no output counts as recorded"]
+    assert stale == ["stale: manifest.json: cannot be read (not UTF-8 JSON): no output counts as recorded"]
     assert f"to render them again: tp1viz render linear_sgd tp_1_linear_fit {' '.join(SMALL)}" in result.stderr
+    for text in ("[]", "{}"):
+        manifest.write_text(text)
+        result = run("render", *QUICK, "--out", media, "--check")
+        stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
+        assert stale == ['stale: manifest.json: is not a manifest (no "outputs" object): no output counts as recorded']
     manifest.unlink()
     result = run("render", *QUICK, "--out", media, "--check")
     stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
     whole_scene = "stale: linear_sgd: its 5 files (mp4, jpg, npz, vtt, txt): manifest.json has no entry for it"
-    assert stale == ["stale: tp_1_linear_fit.png: manifest.json has no entry for it", whole_scene]
+    assert stale == [whole_scene, "stale: tp_1_linear_fit.png: manifest.json has no entry for it"]  # in scene order

@@ -239,7 +239,19 @@ def test_a_students_bad_test_set_is_one_clear_error(test, error):
         ({"steps": "10**9"}, "steps: 1000000000 is not in 1..100000"),
         ({"steps": "2.5"}, "steps must be a whole number, got 2.5"),
         ({"steps": "True"}, "steps must be a whole number, got True"),
-        ({"loss_fn": "torch.nn.MSELoss(reduction='none')"}, "loss_fn must return one number (a mean over the points)"),
+        ({"loss_fn": "torch.nn.MSELoss(reduction='none')"}, "loss_fn must return a tensor of one number (a mean"),
+        ({"loss_fn": "lambda p, t: ((p - t) ** 2).mean().item()"}, "loss_fn must return a tensor of one number"),
+        ({"loss_fn": "lambda p, t: ((p - t) ** 2).mean().detach()"}, "loss_fn's result carries no gradient"),
+        ({"net": "torch.nn.Linear(1, 3)"}, "net(x) gives shape (20, 3) for y of shape (20, 1): the net must give one"),
+        ({"net": "torch.nn.Linear(2, 1)"}, "net(x) fails for x of shape (20, 1), torch.float32: mat1 and mat2 shapes"),
+        ({"optimizer": "torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)"}, "updates none of net's"),
+        ({"optimizer": "torch.optim.LBFGS(net.parameters())"}, "LBFGS.step() needs a closure"),
+        ({"x": "np.linspace(-1, 1, 20) * 1e300"}, "x holds values too large for the net's torch.float32"),
+        ({"x": "['1'] * 20"}, "x must be a tensor (or NumPy array) of numbers"),
+        (
+            {"x": "torch.linspace(-1, 1, 10**6)", "y": "torch.linspace(-1, 1, 10**6)", "steps": "1000"},
+            "recording 1000 steps of 1000000 points would take 3.7 GiB; at most 1 GiB",
+        ),
         ({"net": "torch.nn.ReLU()"}, "net has no parameters to train"),
         ({"net": "'a net'"}, "net must be a torch.nn.Module, got str"),
         ({"optimizer": "0.1"}, "optimizer must have step() and zero_grad()"),
@@ -252,7 +264,9 @@ def test_a_students_bad_run_is_one_clear_error_before_training(change, error):
     net = torch.nn.Linear(1, 1)
     args = {"net": net, "x": x, "y": x, "optimizer": torch.optim.SGD(net.parameters(), lr=0.1),
             "loss_fn": torch.nn.MSELoss(), "steps": 3}  # fmt: skip
-    args |= {name: eval(expression, globals(), {"x": x}) for name, expression in change.items()}
+    args |= {name: eval(expression, globals(), {"x": x, "net": net}) for name, expression in change.items()}
+    if "net" in change and isinstance(args["net"], torch.nn.Module) and list(args["net"].parameters()):
+        args["optimizer"] = torch.optim.SGD(args["net"].parameters(), lr=0.1)  # the other net's own
     with pytest.raises((TypeError, ValueError), match=re.escape(error)):
         tp1viz.record(**args)
 
@@ -265,8 +279,13 @@ def test_a_students_numpy_data_and_a_bad_video_argument():
     traj = tp1viz.record(net, x, -x, torch.optim.SGD(net.parameters(), lr=0.1), torch.nn.MSELoss(), steps=3,
                          test=(x[:4].tolist(), (-x[:4]).tolist()))  # fmt: skip
     assert traj.x.dtype == np.float32 and np.allclose(traj.x, x) and len(traj.test.loss) == 4
+    half = torch.nn.Linear(1, 1).to(torch.bfloat16)  # a float type NumPy has no twin of
+    traj = tp1viz.record(half, x, -x, torch.optim.SGD(half.parameters(), lr=0.1), torch.nn.MSELoss(), steps=3)
+    assert traj.x.dtype == np.float32 and np.allclose(traj.x, x, atol=1e-2) and np.isfinite(traj.loss).all()
     with pytest.raises(ValueError, match="no scene named 'nope'; the course's videos: linear_sgd, "):
         tp1viz.video("nope")
+    with pytest.raises(ValueError, match="two read the same; each panel needs its own"):
+        tp1viz.video([traj, traj], labels=["slow", "Slow"])
     for wrong, got in ((None, "got NoneType"), ([traj, None], "got a list of something else"), ([], "empty list")):
         with pytest.raises(TypeError, match=re.escape(got)):
             tp1viz.video(wrong)
@@ -340,8 +359,8 @@ def test_a_float64_scene_trains_in_float64_and_leaves_torchs_default_alone():
         ('kind = "still"\ntitle = "S"\nlayout = "surface"\nsource = "loss_landscape"\nseed = 3',
          "key 'seed': a surface still draws the runs of other scenes"),
         ('kind = "video"\ntitle = "C"\nlayout = "compare"\ndataset = "linear"\nmodel = "linear"\nlr = 0.01\n'
-         'steps = 5\nvariants = [{ label = "a" }, { label = "a", lr = 0.1 }]',
-         "key 'variants'[1]: label 'a' names variant 0 already; each panel needs its own"),
+         'steps = 5\nvariants = [{ label = "a" }, { label = "A ", lr = 0.1 }]',
+         "key 'variants'[1]: label 'A ' reads as variant 0's; each panel needs its own"),
     ],
 )  # fmt: skip
 def test_keys_a_scene_would_ignore_or_that_make_panels_alike_are_refused(tmp_path, table, message):

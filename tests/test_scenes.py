@@ -100,7 +100,7 @@ def test_schema_errors_name_the_file_the_scene_and_the_key(tmp_path, change, mes
         ("[s]\nkind = 'still'\ntitle = 'x'\ndataset = 'pow'\nfile = '../x.png'", "key 'file': '../x.png' is not"),
         (
             "[s]\nkind = 'still'\ntitle = 'x'\nlayout = 'surface'\nsource = 'linear_sgd'",
-            "scene 's': key 'source': 'linear_sgd' is not a landscape video",
+            "scene 's': key 'source': 'linear_sgd' (tp1viz/scenes.toml) is not a landscape video",
         ),
         (
             "[s]\nkind = 'still'\ntitle = 'x'\nlayout = 'surface'\nsource = 'nothing'",

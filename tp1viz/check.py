@@ -40,9 +40,10 @@ def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
     owned = {video.name for scene in scenes for video in scene.recordings if video is scene}  # write their runs
     problems = [problem for video in recorded_videos(scenes)
                 for problem in check_recording(video, committed, video.name in owned)]  # fmt: skip
-    entries, unreadable = manifest.load(out_dir), manifest.read(out_dir) is manifest.UNREADABLE
+    entries, why = manifest.load(out_dir), unusable(manifest.read(out_dir))
+    unreadable = why is not None
     if unreadable:  # one line for it, not one per file it cannot describe
-        problems.append(Stale("", manifest.MANIFEST, "cannot be read (not valid JSON): no output counts as recorded"))
+        problems.append(Stale("", manifest.MANIFEST, f"{why}: no output counts as recorded"))
     with scratch_folder() as scratch:
         for report in build.build(scenes, scratch, force=True, jobs=jobs, runs=committed):
             if isinstance(report, build.Failed):
@@ -56,7 +57,17 @@ def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
                     reason = claims_problem(entries.get(relative), fresh_entries[relative], out_dir / relative)
                 if reason:
                     problems.append(Stale(report.scene.name, relative, reason))
-    return problems
+    order = {scene.name: index for index, scene in enumerate(scenes)}  # scenes finish in any order; lines do not
+    return sorted(problems, key=lambda problem: order.get(problem.scene, -1))
+
+
+def unusable(data) -> str | None:
+    """Why a manifest's content cannot describe any output, or None (absent is not unusable: each file says)."""
+    if data is manifest.UNREADABLE:
+        return "cannot be read (not UTF-8 JSON)"
+    if data is not None and not (isinstance(data, dict) and isinstance(data.get("outputs"), dict)):
+        return 'is not a manifest (no "outputs" object)'
+    return None
 
 
 def recorded_videos(scenes: list) -> list:

@@ -28,6 +28,9 @@ def named(runs: list[Trajectory], labels) -> list[Trajectory]:
         return runs
     if len(labels) != len(runs):
         raise ValueError(f"{len(labels)} labels for {len(runs)} runs")
+    keys = [rules.label_key(label) for label in labels]
+    if len(set(keys)) < len(keys):
+        raise ValueError(f"labels {list(labels)!r}: two read the same; each panel needs its own")
     return [dataclasses.replace(run, meta={**run.meta, "run": {**run.meta.get("run", {}), "label": str(label)}})
             for run, label in zip(runs, labels, strict=True)]  # fmt: skip
 

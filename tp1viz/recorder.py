@@ -1,6 +1,7 @@
 """Training with a snapshot of the model at every step. Knows torch; knows nothing about plotting."""
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -24,11 +25,10 @@ def train(net, x, y, optimizer, loss_fn, steps: int, on_step: StepCallback, batc
     for k in range(steps + 1):
         signals.checkpoint()  # Ctrl-C stops a long recording between steps (a no-op unless the CLI listens)
         with torch.set_grad_enabled(batches is None):  # a minibatch run's snapshot needs no graph
-            prediction = net(x)
+            prediction = first_forward(net, x, y) if k == 0 else net(x)
             loss = loss_fn(prediction, y)
-        if k == 0 and (not isinstance(loss, torch.Tensor) or loss.numel() != 1):
-            shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
-            raise ValueError(f"loss_fn must return one number (a mean over the points), got {shape}")
+        if k == 0:
+            check_first_step(prediction, y, loss, graph=batches is None)
         on_step(k, prediction, loss)
         if k == steps:
             break  # the last snapshot is recorded, not trained on
@@ -38,6 +38,28 @@ def train(net, x, y, optimizer, loss_fn, steps: int, on_step: StepCallback, batc
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+
+
+def first_forward(net, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """net(x) with one output per point, or one line saying why not (with torch's reason)."""
+    try:
+        prediction = net(x)
+    except RuntimeError as error:
+        reason = str(error).splitlines()[0]
+        raise ValueError(f"net(x) fails for x of shape {tuple(x.shape)}, {x.dtype}: {reason}") from None
+    if isinstance(prediction, torch.Tensor) and prediction.shape != y.shape:
+        raise ValueError(f"net(x) gives shape {tuple(prediction.shape)} for y of shape {tuple(y.shape)}: the net "
+                         "must give one output per point")  # fmt: skip
+    return prediction
+
+
+def check_first_step(prediction, y: torch.Tensor, loss, graph: bool) -> None:
+    """The first loss is what the loop needs: one number, with a gradient to lower it by."""
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ValueError(f"loss_fn must return a tensor of one number (a mean over the points), got {got}")
+    if graph and not loss.requires_grad:
+        raise ValueError("loss_fn's result carries no gradient (detached, or computed outside torch)")
 
 
 def minibatches(n_data: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
@@ -115,7 +137,7 @@ class Recorder:
         if self.test is None:
             return None
         x, y, _ = self.test
-        flat = (x.reshape(-1).numpy().copy(), y.reshape(-1).numpy().copy())
+        flat = (flat_numpy(x), flat_numpy(y))
         return Held(*flat, loss=self.test_loss.numpy(), pred=self.test_pred.numpy())
 
     def unit_arrays(self) -> Units | None:
@@ -124,6 +146,11 @@ class Recorder:
         h = self.layers[0].out_features
         units = self.units.numpy()
         return Units(w=units[:, :h], b=units[:, h : 2 * h], v=units[:, 2 * h : 3 * h], c=units[:, 3 * h])
+
+
+def flat_numpy(t: torch.Tensor) -> np.ndarray:
+    """A tensor as a flat NumPy copy: float64 stays, any other float type (bfloat16 has no NumPy twin) is float32."""
+    return t.detach().reshape(-1).to(torch.float64 if t.dtype == torch.float64 else SNAPSHOT).numpy().copy()
 
 
 def _as_column(t: torch.Tensor, name: str) -> torch.Tensor:
@@ -138,9 +165,15 @@ def _as_tensor(values, name: str, dtype: torch.dtype) -> torch.Tensor:
     """A tensor as it is, or NumPy data and lists as a tensor of `dtype`; numbers only, real ones."""
     if not isinstance(values, torch.Tensor):
         try:
-            values = torch.as_tensor(np.asarray(values, dtype=np.float64), dtype=dtype)
+            array = np.asarray(values)
+            if array.dtype.kind not in "biuf":
+                raise TypeError
+            array = array.astype(np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be a tensor (or NumPy array) of numbers") from None
+        values = torch.as_tensor(array, dtype=dtype)
+        if np.isfinite(array).all() and not torch.isfinite(values).all():
+            raise ValueError(f"{name} holds values too large for the net's {dtype}")
     if values.is_complex() or values.dtype == torch.bool:
         raise TypeError(f"{name} must hold real numbers, got {values.dtype}")
     return values
@@ -166,6 +199,15 @@ def held_out(test, dtype) -> tuple[torch.Tensor, torch.Tensor]:
     return x.to(dtype), y.to(dtype)
 
 
+def _needs_closure(step) -> bool:
+    """Whether an optimizer's step() has an argument it cannot do without (LBFGS's closure)."""
+    try:
+        parameters = inspect.signature(step).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
+
+
 def student_run(net, x, y, optimizer, loss_fn, steps) -> tuple[torch.Tensor, torch.Tensor, int]:
     """A student's arguments to tp1viz.record, checked before any training: (x, y, steps), or a one-line
     error that says what to change, instead of one from deep inside torch or the drawing."""
@@ -178,6 +220,14 @@ def student_run(net, x, y, optimizer, loss_fn, steps) -> tuple[torch.Tensor, tor
         raise ValueError("net has no parameters to train")
     if not (callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "zero_grad", None))):
         raise TypeError(f"optimizer must have step() and zero_grad(), as torch.optim's do: {type(optimizer).__name__}")
+    groups = getattr(optimizer, "param_groups", None)
+    if groups is not None:
+        updated = {id(p) for group in groups for p in group.get("params", ())}
+        if not any(id(p) in updated for p in weights):
+            raise ValueError("optimizer updates none of net's parameters: make it with net.parameters()")
+    if _needs_closure(optimizer.step):
+        raise TypeError(f"{type(optimizer).__name__}.step() needs a closure; tp1viz runs the page's loop, which "
+                        "calls step() alone (use SGD, Adam, ...)")  # fmt: skip
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable, as torch.nn.MSELoss() is; got {type(loss_fn).__name__}")
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
@@ -188,6 +238,10 @@ def student_run(net, x, y, optimizer, loss_fn, steps) -> tuple[torch.Tensor, tor
         raise ValueError(f"steps: {error}") from None
     dtype = weights[0].dtype
     x, y = _points(x, y, ("x", "y"), dtype)
+    need = 4 * (steps + 1) * (len(x) + GRID_POINTS + sum(p.numel() for p in weights))
+    if need > rules.MAX_RECORDING_BYTES:
+        raise ValueError(f"recording {steps} steps of {len(x)} points would take {need / 2**30:.1f} GiB; at most "
+                         f"{rules.MAX_RECORDING_BYTES / 2**30:.0f} GiB (every step is kept in memory)")  # fmt: skip
     for name, values in (("x", x), ("y", y)):
         if values.dtype != dtype:
             cast = "float()" if dtype == torch.float32 else "double()" if dtype == torch.float64 else f"to({dtype})"
@@ -212,9 +266,9 @@ def record(
     recorder = run_loop(net, x, y, optimizer, loss_fn, steps, batches, keep, test)
     x, y = _as_column(x, "x"), _as_column(y, "y")
     traj = Trajectory(
-        x=x.detach().reshape(-1).numpy().copy(),
-        y=y.detach().reshape(-1).numpy().copy(),
-        grid_x=recorder.grid.reshape(-1).numpy().copy(),
+        x=flat_numpy(x),
+        y=flat_numpy(y),
+        grid_x=flat_numpy(recorder.grid),
         loss=recorder.loss.numpy(),
         change=recorder.change.numpy(),
         pred=recorder.pred.numpy(),

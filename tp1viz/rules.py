@@ -112,3 +112,8 @@ def check_recording_size(steps: int, n_data: int, model: str, sizes: dict, runs:
 def check(name: str, value):
     """`value` checked against the rule called `name`."""
     return RULES[name].check(value)
+
+
+def label_key(label: str) -> str:
+    """What a run's label reads as on screen: two labels that read the same name one panel twice."""
+    return " ".join(str(label).split()).casefold()

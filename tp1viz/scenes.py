@@ -196,10 +196,10 @@ def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
             raise SceneError(f"{at}[{index}]: give lr or limit_fraction, not both")
         if checked["limit_fraction"] is not None and scene["model"] != "linear":
             raise SceneError(f"{at}[{index}]: limit_fraction needs the linear model (its limit is 1 / mean(x²))")
-        taken = [variant.label for variant in variants]
-        if checked["label"] in taken:
-            raise SceneError(f"{at}[{index}]: label {checked['label']!r} names variant {taken.index(checked['label'])} "
-                             "already; each panel needs its own")  # fmt: skip
+        taken, key = [rules.label_key(variant.label) for variant in variants], rules.label_key(checked["label"])
+        if key in taken:
+            raise SceneError(f"{at}[{index}]: label {checked['label']!r} reads as variant {taken.index(key)}'s; "
+                             "each panel needs its own")  # fmt: skip
         variants.append(Variant(**checked))
     return tuple(variants)
 
@@ -338,7 +338,7 @@ def _resolve(still: dict, videos: dict[str, Video], stills: dict) -> Still:
         if source is None:
             raise SceneError(f"{where}: {_not_a_video(still['source'], stills)}")
         if source.landscape != "exact":
-            raise SceneError(f"{where}: {still['source']!r} is not a landscape video")
+            raise SceneError(f"{where}: {still['source']!r} ({source.source_file}) is not a landscape video")
     sources = []
     for index, name in enumerate(still["sources"]):
         video = videos.get(name)
