@@ -56,9 +56,10 @@ def test_another_learning_rate_fails_naming_the_scene(media):
     lines = result.output.splitlines()
     assert ("stale: trajectories/linear_sgd.npz: the recorded numbers changed: recorded with lr 0.005, "
             "the scene now says lr 0.0052") in lines  # fmt: skip
-    again = f"tp1viz render linear_sgd --steps 12 --lr 0.0052 --size 128 --out {media}"  # the same overrides
+    # The same overrides, and the still that draws linear_sgd's net, which they change too.
+    again = f"tp1viz render linear_sgd neural_net --steps 12 --lr 0.0052 --size 128 --out {media}"
     assert lines[-2] == f"to render them again: {again}"
-    assert lines[-1].endswith(f"&& tp1viz review linear_sgd --media /tmp/tp1viz-new --against {media}")
+    assert lines[-1].endswith(f"&& tp1viz review linear_sgd neural_net --media /tmp/tp1viz-new --against {media}")
     assert run(*again.split()[1:], "--jobs", 1, "-q").exit_code == 0  # and it does what it says:
     assert run("render", *QUICK, "--lr", "0.0052", "--out", media, "--check").exit_code == 0  # now current
 
@@ -92,6 +93,9 @@ def test_one_character_of_a_title_fails(media, tmp_path):
     assert "stale: videos/linear_sgd.mp4: frame 0: " in result.output
     assert ("made with other parameters: title 'Linear net on a noisy line' (now 'Linear net on a noisy lime')"
             in result.output)  # fmt: skip
+    # The command it suggests renders the still that draws linear_sgd's net too: the title is in its picture.
+    again = f"to render them again: tp1viz render linear_sgd neural_net --scenes {scenes} {' '.join(SMALL)} --out"
+    assert again in result.output, result.output
 
 
 def test_the_manifests_claims_are_checked(media):
@@ -143,7 +147,8 @@ def test_an_unreadable_manifest_is_one_line_and_a_scene_stale_throughout_is_one_
     assert result.exit_code == 1
     stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
     assert stale == ["stale: manifest.json: cannot be read (not UTF-8 JSON): no output counts as recorded"]
-    assert f"to render them again: tp1viz render linear_sgd tp_1_linear_fit {' '.join(SMALL)}" in result.stderr
+    again = f"to render them again: tp1viz render linear_sgd tp_1_linear_fit neural_net {' '.join(SMALL)}"
+    assert again in result.stderr
     for text in ("[]", "{}"):
         manifest.write_text(text)
         result = run("render", *QUICK, "--out", media, "--check")

@@ -284,6 +284,8 @@ def test_a_students_numpy_data_and_a_bad_video_argument():
     assert traj.x.dtype == np.float32 and np.allclose(traj.x, x, atol=1e-2) and np.isfinite(traj.loss).all()
     with pytest.raises(ValueError, match="no scene named 'nope'; the course's videos: linear_sgd, "):
         tp1viz.video("nope")
+    with pytest.raises(ValueError, match="title must be one line"):
+        tp1viz.video(traj, title="line one\nline two")
     with pytest.raises(ValueError, match="two read the same; each panel needs its own"):
         tp1viz.video([traj, traj], labels=["slow", "Slow"])
     for wrong, got in ((None, "got NoneType"), ([traj, None], "got a list of something else"), ([], "empty list")):

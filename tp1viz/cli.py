@@ -187,7 +187,8 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_secon
     signals.checkpoint()  # a Ctrl-C while the program was loading: stop before anything is touched
     overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, pace=pace, max_seconds=max_seconds,
                      formats=formats)  # fmt: skip
-    chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog_from(scene_files))]
+    catalog = catalog_from(scene_files)
+    chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog)]
     for video in (video for scene in chosen for video in scene.recordings):
         try:
             check_size(video)
@@ -195,7 +196,7 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_secon
             raise click.BadParameter(f"{video.name}: {error}", param_hint="'--steps'") from None
     if check:
         with friendly_errors():
-            check_outputs(chosen, out, quiet, jobs, files_again(scene_files), overrides_again(overrides))
+            check_outputs(chosen, out, quiet, jobs, files_again(scene_files), overrides_again(overrides), catalog)
     else:
         render_outputs(chosen, out, force, quiet, jobs)
 
@@ -279,9 +280,11 @@ def overrides_again(overrides: dict) -> str:
     return "".join(options)
 
 
-def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: str = "", overrides: str = "") -> None:
+def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: str = "", overrides: str = "",
+                  catalog: dict | None = None) -> None:  # fmt: skip
     """Print a line per stale output and what to run about it (with this command's scene files and overrides,
-    so it means the same scenes); exit 1 if any."""
+    so it means the same scenes, and the stills that draw them, which a change to them may change too);
+    exit 1 if any."""
     from .check import check
 
     problems = check(scenes, out, jobs)
@@ -289,7 +292,10 @@ def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: st
         click.echo(f"stale: {line}", err=True)
     if problems:
         stale = [problem.scene for problem in problems]
-        names = " ".join(dict.fromkeys(stale if all(stale) else [scene.name for scene in scenes]))  # "": all
+        stale = stale if all(stale) else [scene.name for scene in scenes]  # a scene of "": all of them
+        drawing = [name for name, scene in (catalog or {}).items()
+                   if any(video.name in stale for video in scene.recordings if video is not scene)]  # fmt: skip
+        names = " ".join(dict.fromkeys(stale + drawing))
         again = f"{render_command()} {names}{files}{overrides}"
         click.echo(f"to render them again: {again}{out_option(out)}", err=True)
         new = shlex.quote(str(Path(tempfile.gettempdir()) / "tp1viz-new"))

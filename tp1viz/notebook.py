@@ -49,6 +49,8 @@ class Clip:
     def __init__(self, runs: list[Trajectory], fps: int = 30, size: int = 512, title: str = "", hold: float = 1.0,
                  layout: str | None = None):  # fmt: skip
         values = checked(fps=fps, size=size, hold=hold)
+        if "\n" in str(title) or "\r" in str(title):
+            raise ValueError("title must be one line: it sits above the step counter")
         low, high = LAYOUTS["compare"].runs
         if not 1 <= len(runs) <= high:
             raise ValueError(f"a video shows 1 run, or {low} to {high} side by side; got {len(runs)}")
