@@ -28,7 +28,7 @@ def train(net, x, y, optimizer, loss_fn, steps: int, on_step: StepCallback, batc
             prediction = first_forward(net, x, y) if k == 0 else net(x)
             loss = loss_fn(prediction, y)
         if k == 0:
-            check_first_step(prediction, y, loss, graph=batches is None)
+            check_first_loss(loss, graph=batches is None)
         on_step(k, prediction, loss)
         if k == steps:
             break  # the last snapshot is recorded, not trained on
@@ -53,7 +53,7 @@ def first_forward(net, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return prediction
 
 
-def check_first_step(prediction, y: torch.Tensor, loss, graph: bool) -> None:
+def check_first_loss(loss, graph: bool) -> None:
     """The first loss is what the loop needs: one number, with a gradient to lower it by."""
     if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
         got = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
