@@ -53,6 +53,16 @@ def made_once(tmp_path_factory, name: str, make) -> Path:
     return folder
 
 
+def scene_file_rendered(tmp_path_factory, text: str, *render_args) -> tuple[Path, Path]:
+    """A scene file holding `text` in a new folder, rendered (`render RENDER_ARGS`) into its media: (file, media)."""
+    folder = tmp_path_factory.mktemp("scenes")
+    scenes, media = folder / "scenes.toml", folder / "media"
+    scenes.write_text(text)
+    result = run("render", *render_args, "--scenes", scenes, "--out", media, "-q")
+    assert result.exit_code == 0, result.output
+    return scenes, media
+
+
 def render_catalogue(folder: Path) -> None:
     result = run("render", *SMALL, "--jobs", 1, "--out", folder, "-q")
     assert result.exit_code == 0, result.output

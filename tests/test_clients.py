@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, decode, run
+from conftest import ROOT, decode, run, scene_file_rendered
 
 from tp1viz import draw
 
@@ -64,11 +64,7 @@ def browser():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The two scenes rendered (tiny in every format) and their review page: (scene file, media, page)."""
-    folder = tmp_path_factory.mktemp("site")
-    scenes = folder / "scenes.toml"
-    scenes.write_text(SCENES)
-    media = folder / "media"
-    assert run("render", "tiny", "--scenes", scenes, "--out", media, "--format", "webm,gif", "-q").exit_code == 0
+    scenes, media = scene_file_rendered(tmp_path_factory, SCENES, "tiny", "--format", "webm,gif")
     result = run("review", "tiny", "tiny_compare", "--scenes", scenes, "--media", media)
     assert result.exit_code == 0, result.output
     return scenes, media, media / "review" / "index.html"
@@ -277,11 +273,7 @@ def paced(tmp_path_factory):
     from tp1viz.review import recorded_runs
     from tp1viz.scenes import load_catalog
 
-    folder = tmp_path_factory.mktemp("paced")
-    scenes = folder / "scenes.toml"
-    scenes.write_text(PACED)
-    media = folder / "media"
-    assert run("render", "paced", "--scenes", scenes, "--out", media, "-q").exit_code == 0
+    scenes, media = scene_file_rendered(tmp_path_factory, PACED, "paced")
     assert run("review", "paced", "--scenes", scenes, "--media", media).exit_code == 0
     (media / "page.html").write_text(run("embed", "paced", "--scenes", scenes, "--media", media).stdout)
     scene = load_catalog([scenes])["paced"]

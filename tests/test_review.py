@@ -7,7 +7,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import decode, stream_info
+from conftest import decode, scene_file_rendered, stream_info
 
 from tp1viz import draw, review
 from tp1viz.cli import main
@@ -41,12 +41,7 @@ def cli(*args):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """The tiny scene rendered in every format: (scene file, media folder, scene)."""
-    folder = tmp_path_factory.mktemp("review")
-    scenes = folder / "tiny.toml"
-    scenes.write_text(TINY)
-    media = folder / "media"
-    result = cli("render", "tiny", "--scenes", scenes, "--out", media, "--format", "mp4,webm,gif")
-    assert result.exit_code == 0, result.output
+    scenes, media = scene_file_rendered(tmp_path_factory, TINY, "tiny", "--format", "mp4,webm,gif")
     return scenes, media, load_catalog([scenes])["tiny"]
 
 

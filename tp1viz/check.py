@@ -40,7 +40,8 @@ def check(scenes: list, out_dir: Path, jobs: int = 1) -> list[Stale]:
     owned = {video.name for scene in scenes for video in scene.recordings if video is scene}  # write their runs
     problems = [problem for video in recorded_videos(scenes)
                 for problem in check_recording(video, committed, video.name in owned)]  # fmt: skip
-    entries, why = manifest.load(out_dir), unusable(manifest.read(out_dir))
+    data = manifest.read(out_dir)
+    entries, why = manifest.valid_entries(data), unusable(data)
     unreadable = why is not None
     if unreadable:  # one line for it, not one per file it cannot describe
         problems.append(Stale("", manifest.MANIFEST, f"{why}: no output counts as recorded"))

@@ -137,7 +137,11 @@ def is_valid(relative: str, entry) -> bool:
 
 def load(out_dir: Path) -> dict:
     """The manifest's valid entries by path (relative to out_dir); empty if there is none or none is valid."""
-    data = read(out_dir)
+    return valid_entries(read(out_dir))
+
+
+def valid_entries(data) -> dict:
+    """The valid entries of a manifest's parsed content (as read() gives it), by relative path."""
     outputs = data.get("outputs") if isinstance(data, dict) else None
     if not isinstance(outputs, dict):
         return {}
