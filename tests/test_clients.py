@@ -70,16 +70,24 @@ def site(tmp_path_factory):
     return scenes, media, media / "review" / "index.html"
 
 
-# The band of the frame that holds the status line ("step  7/20  loss 3.142"): it names the step exactly.
-BAND = """([selector, top, height]) => {
-  const video = document.querySelector(selector);
+# The band of the frame that holds the status line ("step  7/20  loss 3.142"): it names the step exactly. The
+# pixels come back as base64 text: Playwright checks a returned array number by number, which cost 12 s of CPU.
+READ_BAND = """const readBand = (video, top, height) => {
   const canvas = document.createElement("canvas");
   canvas.width = video.videoWidth; canvas.height = video.videoHeight;
   const context = canvas.getContext("2d");
   context.drawImage(video, 0, 0);
-  return Array.from(context.getImageData(0, top, canvas.width, height).data);
-}"""
+  const pixels = context.getImageData(0, top, canvas.width, height).data;
+  let text = "";
+  for (let i = 0; i < pixels.length; i += 8192) text += String.fromCharCode(...pixels.subarray(i, i + 8192));
+  return btoa(text);
+};"""
+BAND = """([selector, top, height]) => {
+  READ_BAND
+  return readBand(document.querySelector(selector), top, height);
+}""".replace("READ_BAND", READ_BAND)
 SCRUB = """async ([scene, steps, top, height]) => {
+  READ_BAND
   const section = document.getElementById(scene);
   const scrubber = section.querySelector("input[type=range]");
   const videos = [...section.querySelectorAll("video")];
@@ -92,16 +100,10 @@ SCRUB = """async ([scene, steps, top, height]) => {
     scrubber.dispatchEvent(new Event("input"));  // as a drag does
     await Promise.all(seeked);
     await painted();
-    bands.push(videos.map((video) => {
-      const canvas = document.createElement("canvas");
-      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-      const context = canvas.getContext("2d");
-      context.drawImage(video, 0, 0);
-      return Array.from(context.getImageData(0, top, canvas.width, height).data);
-    }));
+    bands.push(videos.map((video) => readBand(video, top, height)));
   }
   return bands;
-}"""
+}""".replace("READ_BAND", READ_BAND)
 
 
 def status_band(size: int) -> tuple[int, int]:
@@ -111,9 +113,9 @@ def status_band(size: int) -> tuple[int, int]:
     return status.row, status.cell_height
 
 
-def nearest_step(band: np.ndarray, frames: np.ndarray, top: int, height: int) -> int:
-    """The step whose decoded frame's status band the browser's pixels are closest to."""
-    wanted = band.reshape(height, -1, 4)[..., :3].astype(int)
+def nearest_step(band: str, frames: np.ndarray, top: int, height: int) -> int:
+    """The step whose decoded frame's status band the browser's pixels (RGBA, base64) are closest to."""
+    wanted = np.frombuffer(base64.b64decode(band), np.uint8).reshape(height, -1, 4)[..., :3].astype(int)
     distances = [np.abs(frame[top : top + height].astype(int) - wanted).mean() for frame in frames]
     return int(np.argmin(distances))
 
@@ -164,7 +166,7 @@ def test_the_review_page_shows_exactly_step_k_for_every_k(browser, site):
         for scene, steps in (("tiny", list(range(21))), ("tiny_compare", [*range(9), 20])):
             frames, _ = decode(media / "videos" / f"{scene}.mp4")
             bands = page.evaluate(SCRUB, [scene, steps, top, height])
-            shown = [nearest_step(np.array(band[0]), frames[:21], top, height) for band in bands]
+            shown = [nearest_step(band[0], frames[:21], top, height) for band in bands]
             assert shown == steps, (scene, shown)  # not the previous frame for one step in three
     finally:
         page.close()
@@ -193,7 +195,7 @@ def test_keys_move_a_step_and_the_address_keeps_it(browser, site):
     try:
         page.wait_for_function("document.querySelector('#tiny output').textContent.startsWith('step 7 ')")
         page.wait_for_function("!document.querySelector('#tiny video').seeking")
-        assert nearest_step(np.array(page.evaluate(BAND, ["#tiny video", top, height])), frames[:21], top, height) == 7
+        assert nearest_step(page.evaluate(BAND, ["#tiny video", top, height]), frames[:21], top, height) == 7
         page.click("#tiny video")
         page.evaluate("document.activeElement.blur()")
         for key, step in [("ArrowRight", 8), ("ArrowLeft", 7), ("ArrowLeft", 6), ("End", 20), ("Home", 0)]:
@@ -224,8 +226,8 @@ def test_a_change_is_reviewed_side_by_side_under_one_scrubber(browser, site, tmp
         steps = [0, 1, 7, 19, 20]
         bands = page.evaluate(SCRUB, ["tiny", steps, top, height])
         for k, (old, new) in zip(steps, bands, strict=True):  # both videos at step k, each its own frame k
-            assert nearest_step(np.array(old), before[:21], top, height) == k
-            assert nearest_step(np.array(new), now[:21], top, height) == k
+            assert nearest_step(old, before[:21], top, height) == k
+            assert nearest_step(new, now[:21], top, height) == k
         times = page.eval_on_selector_all("#tiny video", "vs => vs.map((v) => v.currentTime)")
         assert times == [pytest.approx(20.5 / 30)] * 2
     finally:
@@ -290,7 +292,7 @@ def test_the_review_page_follows_a_paced_videos_frame_to_step_map(browser, paced
     try:
         steps = list(range(scene.steps + 1))
         bands = page.evaluate(SCRUB, ["paced", steps, top, height])
-        shown = [int(plan.shown[nearest_step(np.array(band[0]), frames, top, height)]) for band in bands]
+        shown = [int(plan.shown[nearest_step(band[0], frames, top, height)]) for band in bands]
         expected = [int(plan.shown[plan.frame_of(k)]) for k in steps]
         assert shown == expected  # step k where it has a frame, else the last step before it shown
         assert shown[:10] == list(range(10))  # the steps before convergence, each one
