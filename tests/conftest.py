@@ -2,7 +2,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -23,12 +22,6 @@ SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue 
 def run(*args):
     """`tp1viz ARGS` in this process, as click's test runner calls it."""
     return CliRunner().invoke(main, [str(arg) for arg in args])
-
-
-def cli_process(*args, **popen):
-    """`tp1viz ARGS` in its own interpreter, as a user's shell would start it."""
-    return subprocess.Popen([sys.executable, "-m", "tp1viz", *map(str, args)], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)  # fmt: skip
 
 
 def temps(folder: Path) -> list[Path]:

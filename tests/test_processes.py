@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SMALL, cli_process, decode, digests, run, temps
+from conftest import ROOT, SMALL, decode, digests, run, temps
+from warm import Process, group_alive
 
 
 def wait_for(condition, timeout=60.0, pause=0.02):
@@ -20,23 +21,22 @@ def wait_for(condition, timeout=60.0, pause=0.02):
         time.sleep(pause)
 
 
-def start_long_render(out: Path, *more: str, size=2048, fps=120, script: str | None = None, **popen):
+def start_long_render(out: Path, *more: str, size=2048, fps=120, before: str | None = None, **popen):
     """A render of linear_sgd long enough to be caught mid-video; returns the process once encoding began.
 
     Only the size and frame rate change, so it draws the saved runs: no torch, a quick start.
     """
     args = ["render", "linear_sgd", *more, "--steps", "12", "--size", size, "--fps", fps, "--out", out]
-    process = tp1viz_process(*args, script=script, **popen)
+    process = Process(*args, before=before, **popen)
     wait_for(lambda: temps(out / "videos") or process.poll() is not None)
     assert process.poll() is None, process.communicate()
     return process
 
 
-def tp1viz_process(*args, script: str | None = None, **popen):
-    """`tp1viz ARGS` as the console script starts it (signals first), or a script run with those arguments."""
-    command = [sys.executable, "-c", script] if script else [sys.executable, "-m", "tp1viz"]
+def new_interpreter(*args, **popen):
+    """`python -m tp1viz ARGS` in an interpreter of its own: where its start-up is the point."""
     streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
-    return subprocess.Popen([*command, *map(str, args)], cwd=ROOT, text=True, **streams)
+    return subprocess.Popen([sys.executable, "-m", "tp1viz", *map(str, args)], cwd=ROOT, text=True, **streams)
 
 
 def catches_sigterm(pid: int) -> bool:
@@ -44,18 +44,6 @@ def catches_sigterm(pid: int) -> bool:
     status = Path(f"/proc/{pid}/status").read_text()
     caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M)[1], 16)
     return bool(caught >> (signal.SIGTERM - 1) & 1)
-
-
-def processes_writing(out: Path) -> list[int]:
-    """The pids of live processes whose command line names `out` (a render and its forked workers)."""
-    pids = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if str(out).encode() in cmdline.read_bytes():
-                pids.append(int(cmdline.parent.name))
-        except OSError:
-            continue
-    return pids
 
 
 @pytest.mark.parametrize("how, jobs", [("SIGKILL", 1), ("SIGTERM", 1), ("SIGINT", 1), ("SIGKILL", 2), ("SIGTERM", 2)])
@@ -66,7 +54,7 @@ def test_a_killed_render_keeps_the_old_scene_whole(media, how, jobs):
     time.sleep(0.1)  # well inside the 133 large frames
     process.send_signal(getattr(signal, how))
     _, stderr = process.communicate(timeout=60)
-    wait_for(lambda: not processes_writing(out), timeout=10)  # the workers died with their parent
+    wait_for(lambda: not group_alive(process.pid), timeout=10)  # the workers died with their parent
     if how == "SIGKILL":
         assert process.returncode == -signal.SIGKILL
         assert temps(out), "a SIGKILLed writer cannot clean up; the next run must, at once"
@@ -80,17 +68,13 @@ def test_a_killed_render_keeps_the_old_scene_whole(media, how, jobs):
 
 # Widens the commit window the way a slow disk would: a pause after every rename of a scene's files.
 SLOW_COMMIT = """
-import sys, time
-from tp1viz import signals
-signals.install()
+import time
 from tp1viz import commit
 rename = commit.replace
 def slowly(temp, target):
     rename(temp, target)
     time.sleep(0.3)
 commit.replace = slowly
-from tp1viz.cli import run
-run()
 """
 
 
@@ -103,7 +87,7 @@ def test_a_signal_inside_the_commit_window_leaves_the_new_scene_whole(media, tmp
     args = ["linear_sgd", "--steps", 12, "--size", 96]  # a new size: every file of the scene changes
     assert run("render", *args, "--out", tmp_path / "expected", "-q").exit_code == 0
     expected, old = scene_files(tmp_path / "expected"), scene_files(media)
-    process = tp1viz_process("render", *args, "--out", media, script=SLOW_COMMIT)
+    process = Process("render", *args, "--out", media, before=SLOW_COMMIT)
     records = media / ".tp1viz" / "commits"
     wait_for(lambda: any(records.glob("*.json")) or process.poll() is not None)
     time.sleep(0.15)  # the first of three renames is done, the others are not
@@ -123,7 +107,7 @@ def test_a_signal_inside_the_commit_window_leaves_the_new_scene_whole(media, tmp
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_at_start_up_is_one_line_and_130(media, signum):
-    process = tp1viz_process("render", *SMALL, "--size", 96, "--out", media)
+    process = new_interpreter("render", *SMALL, "--size", 96, "--out", media)
     # The earliest moment tp1viz can answer: its handlers are in (the kernel lists SIGTERM as caught), while
     # it still imports. A fixed sleep sent it, on a loaded machine, before the interpreter had even started.
     wait_for(lambda: catches_sigterm(process.pid) or process.poll() is not None, pause=0.001)
@@ -157,8 +141,7 @@ def test_a_closed_or_full_standard_output(media):
     closed = subprocess.run(f"{sys.executable} -m tp1viz render linear_sgd --steps 12 --size 96 --out {media} >&-",
                             shell=True, cwd=ROOT, capture_output=True, text=True)  # fmt: skip
     assert closed.returncode == 0 and closed.stderr == "", closed.stderr
-    full = tp1viz_process("render", "linear_sgd", "--steps", 12, "--size", 112, "--out", media,
-                          stdout=open("/dev/full", "w"))  # fmt: skip
+    full = Process("render", "linear_sgd", "--steps", 12, "--size", 112, "--out", media, stdout="/dev/full")
     _, stderr = full.communicate(timeout=60)
     assert full.returncode == 1
     assert stderr == "Error: cannot write to standard output: No space left on device\n"
@@ -194,7 +177,7 @@ def test_a_killed_checks_scratch_folder_is_removed_by_the_next_run(media, tmp_pa
 def test_two_renders_at_once_both_finish(media):
     # A new size: both draw the saved runs again (no torch to load), into the same folder at the same time.
     args = ("render", "linear_sgd", "pow_fn_w_linear_model", "--steps", 12, "--size", 96, "--out", media)
-    first, second = cli_process(*args), cli_process(*args)
+    first, second = Process(*args), Process(*args)
     assert first.wait(timeout=120) == 0, first.communicate()
     assert second.wait(timeout=120) == 0, second.communicate()
     entries = json.loads((media / "manifest.json").read_text())["outputs"]

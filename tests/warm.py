@@ -1,0 +1,93 @@
+"""`tp1viz ARGS` as a process forked from a warmed interpreter: a real process, with its own pid, signal
+handlers, exit status and process group, without the half second of imports each new interpreter pays.
+
+The fork server (multiprocessing's "forkserver") imports what a drawing render imports, once per test process,
+and never torch: a render that trains imports it itself, as a real one does. Where the interpreter's own start
+is the point (a signal during start-up, a stream the shell closed, the console script), tests start a new one.
+"""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PRELOAD = ["warm", "tp1viz.signals", "tp1viz.cli", "tp1viz.build", "tp1viz.draw", "tp1viz.kinds", "tp1viz.lessons"]
+_context = None
+
+
+def _forkserver():
+    global _context
+    if _context is None:
+        _context = multiprocessing.get_context("forkserver")
+        _context.set_forkserver_preload(PRELOAD)
+    return _context
+
+
+def _run(args: list[str], cwd: str, env: dict, stdout: str, stderr: str, before: str | None) -> None:
+    """In the forked process: become `tp1viz ARGS` started by a shell, then run as the console script does."""
+    os.setpgid(0, 0)  # a job of its own, as a shell makes it: the render's workers are found by its group
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    for fd, path in ((1, stdout), (2, stderr)):
+        opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(opened, fd)
+        os.close(opened)
+    from tp1viz import signals
+
+    signals.install()  # first, as tp1viz/__main__.py does
+    if before:
+        exec(before, {})  # a test's change to the program (a slower disk), made before it runs
+    sys.argv = ["tp1viz", *args]
+    from tp1viz.cli import run
+
+    run()
+
+
+class Process:
+    """The parts of subprocess.Popen the tests use, for a forked `tp1viz ARGS`; its streams are files."""
+
+    def __init__(self, *args, stdout: str | None = None, before: str | None = None, env: dict | None = None):
+        self._streams = tempfile.TemporaryDirectory(prefix="tp1viz-warm-")
+        self._out = os.path.join(self._streams.name, "stdout")
+        self._err = os.path.join(self._streams.name, "stderr")
+        run = (list(map(str, args)), str(ROOT), dict(env or os.environ), stdout or self._out, self._err, before)
+        self._process = _forkserver().Process(target=_run, args=run)
+        self._process.start()
+        self.pid = self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self._process.exitcode
+
+    def poll(self) -> int | None:
+        return self._process.exitcode
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        if self._process.exitcode is None:
+            raise subprocess.TimeoutExpired(f"tp1viz (pid {self.pid})", timeout)
+        return self._process.exitcode
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        self.wait(timeout)
+        return tuple(Path(path).read_text() if os.path.exists(path) else "" for path in (self._out, self._err))
+
+
+def group_alive(pgid: int) -> list[int]:
+    """The pids of live (not zombie) processes in the process group `pgid`."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            pids.append(int(stat.parent.name))
+    return pids
