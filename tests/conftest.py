@@ -19,9 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue renders in about a second
 
 
+# One job unless a test asks for more. Workers forked from a test process would start with torch loaded, which
+# a render's never do (they fork before it loads); the pool is tested where it runs, in a process of its own.
+IN_PROCESS = {"render": {"jobs": 1}}
+
+
 def run(*args):
     """`tp1viz ARGS` in this process, as click's test runner calls it."""
-    return CliRunner().invoke(main, [str(arg) for arg in args])
+    return CliRunner().invoke(main, [str(arg) for arg in args], default_map=IN_PROCESS)
 
 
 def temps(folder: Path) -> list[Path]:

@@ -35,7 +35,7 @@ print("same numbers:", (committed.params == here.params).all())
 def test_media_from_one_cpu_capability_pass_the_check_under_another(catalogue):
     # The catalogue was recorded in this process, with the best kernels this CPU has (AVX2 or AVX-512 here);
     # PyTorch's portable kernels round otherwise in the last bits, as another machine's would.
-    scenes = ["pow_fn_w_non_linear_model", "loss_landscape_mlp", "tp_1_non_linear_noise", *SMALL]
+    scenes = ["pow_fn_w_non_linear_model", "loss_landscape_mlp", "tp_1_non_linear_noise", *SMALL, "--jobs", "1"]
     checked = subprocess.run([sys.executable, "-c", CHECK_ELSEWHERE, "render", *scenes, "--check", "--out", catalogue],
                              cwd=ROOT, capture_output=True, text=True,
                              env={**os.environ, "ATEN_CPU_CAPABILITY": "default"})  # fmt: skip

@@ -72,7 +72,7 @@ def test_any_cpu_count_is_a_valid_default(tmp_path, monkeypatch):
     import os
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(96)), raising=False)  # a big machine
-    result = run("render", "linear_sgd", "tp_1_linear_fit", *SMALL, "--out", tmp_path)
+    result = CliRunner().invoke(main, ["render", "linear_sgd", "tp_1_linear_fit", *SMALL, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "[default: (CPUs)" in CliRunner().invoke(main, ["render", "--help"]).output
 
