@@ -112,3 +112,9 @@ def rendered(small_scene, tmp_path_factory):
     out = tmp_path_factory.mktemp("media")
     (report,) = build.build([small_scene], out)
     return small_scene, out, next(output for output in report.outputs if output.kind == "video")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need the shared catalogue first: the first of them renders it while the other workers run tests
+    that do not need it (the suite is split in order; a worker that starts on the catalogue would only wait)."""
+    items.sort(key=lambda item: "catalogue" not in getattr(item, "fixturenames", ()))
