@@ -62,6 +62,29 @@ def browser():
 
 
 @pytest.fixture(scope="module")
+def tab(browser):
+    """One tab for every page of the module (a new tab costs Chromium a renderer process of its own): the page,
+    and the URLs it requested since its last visit."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    yield page, requested
+    page.close()
+
+
+def visit(tab, root: Path, path: str = "", index: str = ""):
+    """A new document in the tab, served from `root` as `serve` says: http://local.test/PATH (about:blank first,
+    so a visit that differs from the last one only in its #fragment still loads afresh)."""
+    page, requested = tab
+    page.goto("about:blank")
+    page.unroute_all()
+    serve(page, root, index)
+    requested.clear()
+    page.goto(f"http://local.test/{path}")
+    return page, requested
+
+
+@pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The two scenes rendered (tiny in every format) and their review page: (scene file, media, page)."""
     scenes, media = scene_file_rendered(tmp_path_factory, SCENES, "tiny", "--format", "webm,gif")
@@ -145,68 +168,55 @@ def serve(page, root: Path, index: str = "") -> None:
     page.route("http://local.test/**", answer)
 
 
-def open_page(browser, index: Path, fragment: str = ""):
+def open_page(tab, index: Path, fragment: str = ""):
     """The review page at `index`, served from the folder above its media, once every video can show a frame."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
     root = index.parents[2]
-    serve(page, root)
-    page.goto(f"http://local.test/{index.relative_to(root).as_posix()}{fragment}")
+    page, requests = visit(tab, root, f"{index.relative_to(root).as_posix()}{fragment}")
     page.wait_for_function("[...document.querySelectorAll('video')].every((v) => v.readyState >= 2)", timeout=30_000)
     return page, requests
 
 
-def test_the_review_page_shows_exactly_step_k_for_every_k(browser, site):
+def test_the_review_page_shows_exactly_step_k_for_every_k(tab, site):
     _, media, index = site
     top, height = status_band(256)
-    page, requests = open_page(browser, index)
-    try:
-        # Every step of one scene; of the other, nine in a row (the old seek failed one step in three) and the last.
-        for scene, steps in (("tiny", list(range(21))), ("tiny_compare", [*range(9), 20])):
-            frames, _ = decode(media / "videos" / f"{scene}.mp4")
-            bands = page.evaluate(SCRUB, [scene, steps, top, height])
-            shown = [nearest_step(band[0], frames[:21], top, height) for band in bands]
-            assert shown == steps, (scene, shown)  # not the previous frame for one step in three
-    finally:
-        page.close()
+    page, requests = open_page(tab, index)
+    # Every step of one scene; of the other, nine in a row (the old seek failed one step in three) and the last.
+    for scene, steps in (("tiny", list(range(21))), ("tiny_compare", [*range(9), 20])):
+        frames, _ = decode(media / "videos" / f"{scene}.mp4")
+        bands = page.evaluate(SCRUB, [scene, steps, top, height])
+        shown = [nearest_step(band[0], frames[:21], top, height) for band in bands]
+        assert shown == steps, (scene, shown)  # not the previous frame for one step in three
     assert requests and all(url.startswith("http://local.test/") for url in requests), requests  # nothing else
 
 
-def test_readout_poster_and_scrubber_agree_from_the_first_paint(browser, site):
+def test_readout_poster_and_scrubber_agree_from_the_first_paint(tab, site):
     _, media, index = site
-    page, _ = open_page(browser, index)
-    try:
-        page.wait_for_function("document.querySelector('#tiny video').seeking === false")
-        assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == "20"
-        assert page.eval_on_selector("#tiny output", "o => o.textContent").startswith("step 20 / 20 · loss ")
-        assert page.eval_on_selector("#tiny video", "v => v.hasAttribute('controls')") is False  # none over the axis
-        readout = page.eval_on_selector("#tiny_compare output", "o => o.textContent")
-        assert re.fullmatch(r"step 20 / 20 · slow \S+ · fast \S+", readout), readout  # each run named
-    finally:
-        page.close()
+    page, _ = open_page(tab, index)
+    page.wait_for_function("document.querySelector('#tiny video').seeking === false")
+    assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == "20"
+    assert page.eval_on_selector("#tiny output", "o => o.textContent").startswith("step 20 / 20 · loss ")
+    assert page.eval_on_selector("#tiny video", "v => v.hasAttribute('controls')") is False  # none over the axis
+    readout = page.eval_on_selector("#tiny_compare output", "o => o.textContent")
+    assert re.fullmatch(r"step 20 / 20 · slow \S+ · fast \S+", readout), readout  # each run named
 
 
-def test_keys_move_a_step_and_the_address_keeps_it(browser, site):
+def test_keys_move_a_step_and_the_address_keeps_it(tab, site):
     _, media, index = site
     top, height = status_band(256)
     frames, _ = decode(media / "videos" / "tiny.mp4")
-    page, _ = open_page(browser, index, "#tiny@7")
-    try:
-        page.wait_for_function("document.querySelector('#tiny output').textContent.startsWith('step 7 ')")
-        page.wait_for_function("!document.querySelector('#tiny video').seeking")
-        assert nearest_step(page.evaluate(BAND, ["#tiny video", top, height]), frames[:21], top, height) == 7
-        page.click("#tiny video")
-        page.evaluate("document.activeElement.blur()")
-        for key, step in [("ArrowRight", 8), ("ArrowLeft", 7), ("ArrowLeft", 6), ("End", 20), ("Home", 0)]:
-            page.keyboard.press(key)
-            page.wait_for_function(f"location.hash === '#tiny@{step}'")
-            assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == str(step)
-    finally:
-        page.close()
+    page, _ = open_page(tab, index, "#tiny@7")
+    page.wait_for_function("document.querySelector('#tiny output').textContent.startsWith('step 7 ')")
+    page.wait_for_function("!document.querySelector('#tiny video').seeking")
+    assert nearest_step(page.evaluate(BAND, ["#tiny video", top, height]), frames[:21], top, height) == 7
+    page.click("#tiny video")
+    page.evaluate("document.activeElement.blur()")
+    for key, step in [("ArrowRight", 8), ("ArrowLeft", 7), ("ArrowLeft", 6), ("End", 20), ("Home", 0)]:
+        page.keyboard.press(key)
+        page.wait_for_function(f"location.hash === '#tiny@{step}'")
+        assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == str(step)
 
 
-def test_a_change_is_reviewed_side_by_side_under_one_scrubber(browser, site, tmp_path):
+def test_a_change_is_reviewed_side_by_side_under_one_scrubber(tab, site, tmp_path):
     scenes, media, _ = site
     changed = tmp_path / "changed.toml"
     changed.write_text(SCENES.replace("lr = 0.02\nsteps = 20", "lr = 0.03\nsteps = 20", 1))
@@ -221,33 +231,23 @@ def test_a_change_is_reviewed_side_by_side_under_one_scrubber(browser, site, tmp
     top, height = status_band(256)
     before, _ = decode(media / "videos" / "tiny.mp4")
     now, _ = decode(after / "videos" / "tiny.mp4")
-    page, _ = open_page(browser, tmp_path / "page" / "index.html")
-    try:
-        steps = [0, 1, 7, 19, 20]
-        bands = page.evaluate(SCRUB, ["tiny", steps, top, height])
-        for k, (old, new) in zip(steps, bands, strict=True):  # both videos at step k, each its own frame k
-            assert nearest_step(old, before[:21], top, height) == k
-            assert nearest_step(new, now[:21], top, height) == k
-        times = page.eval_on_selector_all("#tiny video", "vs => vs.map((v) => v.currentTime)")
-        assert times == [pytest.approx(20.5 / 30)] * 2
-    finally:
-        page.close()
+    page, _ = open_page(tab, tmp_path / "page" / "index.html")
+    steps = [0, 1, 7, 19, 20]
+    bands = page.evaluate(SCRUB, ["tiny", steps, top, height])
+    for k, (old, new) in zip(steps, bands, strict=True):  # both videos at step k, each its own frame k
+        assert nearest_step(old, before[:21], top, height) == k
+        assert nearest_step(new, now[:21], top, height) == k
+    times = page.eval_on_selector_all("#tiny video", "vs => vs.map((v) => v.currentTime)")
+    assert times == [pytest.approx(20.5 / 30)] * 2
 
 
-def test_the_site_snippet_plays_without_fetching_its_gif(browser, site):
+def test_the_site_snippet_plays_without_fetching_its_gif(tab, site):
     scenes, media, _ = site
     snippet = run("embed", "tiny", "--scenes", scenes, "--media", media).stdout
-    page = browser.new_page()
-    requests = []
-    page.on("request", lambda request: requests.append(request.url))
-    try:
-        serve(page, media, index=snippet)  # the site: its own paths (/videos/...) under one host
-        page.goto("http://local.test/page.html")
-        page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
-        assert page.eval_on_selector("video", "v => v.currentSrc") == "http://local.test/videos/tiny.mp4"
-        page.wait_for_timeout(300)
-    finally:
-        page.close()
+    page, requests = visit(tab, media, "page.html", index=snippet)  # the site: its own paths (/videos/...)
+    page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
+    assert page.eval_on_selector("video", "v => v.currentSrc") == "http://local.test/videos/tiny.mp4"
+    page.wait_for_timeout(300)
     assert not [url for url in requests if url.endswith(".gif")], requests
     assert any(url.endswith("/videos/tiny.jpg") for url in requests)  # the poster, yes
 
@@ -282,22 +282,19 @@ def paced(tmp_path_factory):
     return scene, recorded_runs(scene, media), media
 
 
-def test_the_review_page_follows_a_paced_videos_frame_to_step_map(browser, paced):
+def test_the_review_page_follows_a_paced_videos_frame_to_step_map(tab, paced):
     scene, runs, media = paced
     plan = scene.plan(runs)
     assert len(plan) < scene.steps + 1 and len(set(plan.shown)) < scene.steps + 1  # some steps have no frame
     frames, _ = decode(media / "videos" / "paced.mp4")
     top, height = status_band(256)
-    page, _ = open_page(browser, media / "review" / "index.html")
-    try:
-        steps = list(range(scene.steps + 1))
-        bands = page.evaluate(SCRUB, ["paced", steps, top, height])
-        shown = [int(plan.shown[nearest_step(band[0], frames, top, height)]) for band in bands]
-        expected = [int(plan.shown[plan.frame_of(k)]) for k in steps]
-        assert shown == expected  # step k where it has a frame, else the last step before it shown
-        assert shown[:10] == list(range(10))  # the steps before convergence, each one
-    finally:
-        page.close()
+    page, _ = open_page(tab, media / "review" / "index.html")
+    steps = list(range(scene.steps + 1))
+    bands = page.evaluate(SCRUB, ["paced", steps, top, height])
+    shown = [int(plan.shown[nearest_step(band[0], frames, top, height)]) for band in bands]
+    expected = [int(plan.shown[plan.frame_of(k)]) for k in steps]
+    assert shown == expected  # step k where it has a frame, else the last step before it shown
+    assert shown[:10] == list(range(10))  # the steps before convergence, each one
 
 
 CUES = """async (times) => {
@@ -317,19 +314,14 @@ CUES = """async (times) => {
 }"""
 
 
-def test_the_snippets_captions_load_and_show_at_their_times(browser, paced):
+def test_the_snippets_captions_load_and_show_at_their_times(tab, paced):
     scene, runs, media = paced
     said = [block.split("\n") for block in (media / "videos" / "paced.vtt").read_text().split("\n\n")[1:]]
     starts = [sum(float(part) * 60**i for i, part in enumerate(reversed(b[1].split(" --> ")[0].split(":"))))
               for b in said]  # fmt: skip
-    page = browser.new_page()
-    try:
-        serve(page, media, index=(media / "page.html").read_text())
-        page.goto("http://local.test/page.html")
-        page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
-        result = page.evaluate(CUES, [start + 0.02 for start in starts])
-    finally:
-        page.close()
+    page, _ = visit(tab, media, "page.html", index=(media / "page.html").read_text())
+    page.wait_for_function("document.querySelector('video').readyState >= 1", timeout=30_000)
+    result = page.evaluate(CUES, [start + 0.02 for start in starts])
     assert result["state"] == 2 and result["count"] == len(said)  # loaded, every cue parsed
     for block, active in zip(said, result["active"], strict=True):
         assert block[2] in active, (block, active)
@@ -397,7 +389,7 @@ def sanitised(markup: str) -> str:
     return "".join(parser.out)
 
 
-def test_the_example_notebook_runs_and_its_videos_survive_sanitising(browser, tmp_path):
+def test_the_example_notebook_runs_and_its_videos_survive_sanitising(tab, tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
@@ -411,17 +403,16 @@ def test_the_example_notebook_runs_and_its_videos_survive_sanitising(browser, tm
     assert re.search(r"loss: [\d.]+ at the start, [\d.]+ after 20 steps", printed), printed
     videos = [output.data["text/html"] for output in outputs if "text/html" in output.get("data", {})]
     assert len(videos) == 2
-    page = browser.new_page()
-    try:
-        for markup in videos:
-            kept = sanitised(markup)
-            pattern = r'<video controls width="512" height="512" src="data:video/mp4;base64,([^"]+)"></video>'
-            match = re.fullmatch(pattern, kept)
-            assert match, kept[:200]  # the player keeps its video: the data are on <video src>
-            (tmp_path / "clip.mp4").write_bytes(base64.b64decode(match.group(1)))
-            frames, meta = decode(tmp_path / "clip.mp4")
-            assert len(frames) == 20 + 1 + 30 and meta["codec"] == "h264"
-            page.set_content(kept)  # and a browser plays what is left
-            page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
-    finally:
-        page.close()
+    page, _ = tab
+    page.goto("about:blank")
+    page.unroute_all()
+    for markup in videos:
+        kept = sanitised(markup)
+        pattern = r'<video controls width="512" height="512" src="data:video/mp4;base64,([^"]+)"></video>'
+        match = re.fullmatch(pattern, kept)
+        assert match, kept[:200]  # the player keeps its video: the data are on <video src>
+        (tmp_path / "clip.mp4").write_bytes(base64.b64decode(match.group(1)))
+        frames, meta = decode(tmp_path / "clip.mp4")
+        assert len(frames) == 20 + 1 + 30 and meta["codec"] == "h264"
+        page.set_content(kept)  # and a browser plays what is left
+        page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
