@@ -238,16 +238,16 @@ def test_a_plan_shows_real_steps_in_order_and_every_step_to_convergence(change, 
 def test_a_long_run_is_bounded_by_max_seconds(tmp_path, monkeypatch):
     from tp1viz import recorder
 
-    monkeypatch.setattr(recorder, "SPARSE_FROM", 1000)  # the long-run path at a fifth of its steps (and time)
-    result = run("render", "linear_sgd", "--steps", 6000, "--max-seconds", 2, "--size", 128, "--out", tmp_path, "-q")
+    monkeypatch.setattr(recorder, "SPARSE_FROM", 500)  # the long-run path at a sixth of its steps (and time)
+    result = run("render", "linear_sgd", "--steps", 3000, "--max-seconds", 2, "--size", 128, "--out", tmp_path, "-q")
     assert result.exit_code == 0, result.output
     frames, meta = decode(tmp_path / "videos" / "linear_sgd.mp4")
     assert len(frames) == 2 * 30 + SCENES["linear_sgd"].hold_frames
     (run_,) = load_runs(tmp_path / "trajectories" / "linear_sgd.npz")
-    assert len(run_.loss) == 6001 and len(run_.kept) <= 2 * 30 + 2  # the loss at every step; snapshots only shown
-    assert run_.kept[0] == 0 and run_.kept[-1] == 6000
+    assert len(run_.loss) == 3001 and len(run_.kept) <= 2 * 30 + 2  # the loss at every step; snapshots only shown
+    assert run_.kept[0] == 0 and run_.kept[-1] == 3000
     said = cues(tmp_path / "videos" / "linear_sgd.vtt")
-    assert said[-1][2].startswith("Step 6000, the end: ")
+    assert said[-1][2].startswith("Step 3000, the end: ")
     assert set(range(15)) <= set(run_.kept)  # every step to convergence (14) kept exactly
 
 
