@@ -201,9 +201,10 @@ def test_a_drawing_change_reuses_the_recorded_runs_without_torch(media, monkeypa
     )
     # A new size changes the video, not the numbers: the saved runs are drawn again, nothing is trained.
     args = ["render", "linear_sgd", "--steps", "12", "--size", "160", "--out", str(out)]
-    result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "wrote" in result.stdout and "torch loaded: False" in result.stdout
+    drawn = Process(*args, script=probe)  # forked from an interpreter that has never loaded torch
+    stdout, stderr = drawn.communicate(timeout=60)
+    assert drawn.returncode == 0, stderr
+    assert "wrote" in stdout and "torch loaded: False" in stdout
     frames, meta = decode(out / "videos" / "linear_sgd.mp4")
     assert meta["size"] == (160, 160) and len(frames) == 43
     entry = json.loads((out / "manifest.json").read_text())["outputs"]["trajectories/linear_sgd.npz"]

@@ -26,8 +26,9 @@ def _forkserver():
     return _context
 
 
-def _run(args: list[str], cwd: str, env: dict, stdout: str, stderr: str, before: str | None) -> None:
-    """In the forked process: become `tp1viz ARGS` started by a shell, then run as the console script does."""
+def _run(args: list[str], cwd: str, env: dict, stdout: str, stderr: str, before: str | None, script: str | None):
+    """In the forked process: become `tp1viz ARGS` started by a shell, then run as the console script does (or
+    run `script` with those arguments, as `python -c SCRIPT ARGS` would)."""
     os.setpgid(0, 0)  # a job of its own, as a shell makes it: the render's workers are found by its group
     os.chdir(cwd)
     os.environ.clear()
@@ -41,6 +42,11 @@ def _run(args: list[str], cwd: str, env: dict, stdout: str, stderr: str, before:
     signals.install()  # first, as tp1viz/__main__.py does
     if before:
         exec(before, {})  # a test's change to the program (a slower disk), made before it runs
+    if script:
+        sys.argv = ["-c", *args]
+        exec(script, {"__name__": "__main__"})
+        sys.stdout.flush()
+        os._exit(0)
     sys.argv = ["tp1viz", *args]
     from tp1viz.cli import run
 
@@ -50,11 +56,13 @@ def _run(args: list[str], cwd: str, env: dict, stdout: str, stderr: str, before:
 class Process:
     """The parts of subprocess.Popen the tests use, for a forked `tp1viz ARGS`; its streams are files."""
 
-    def __init__(self, *args, stdout: str | None = None, before: str | None = None, env: dict | None = None):
+    def __init__(self, *args, stdout: str | None = None, before: str | None = None, script: str | None = None,
+                 env: dict | None = None):  # fmt: skip
         self._streams = tempfile.TemporaryDirectory(prefix="tp1viz-warm-")
         self._out = os.path.join(self._streams.name, "stdout")
         self._err = os.path.join(self._streams.name, "stderr")
-        run = (list(map(str, args)), str(ROOT), dict(env or os.environ), stdout or self._out, self._err, before)
+        streams = (stdout or self._out, self._err)
+        run = (list(map(str, args)), str(ROOT), dict(env or os.environ), *streams, before, script)
         self._process = _forkserver().Process(target=_run, args=run)
         self._process.start()
         self.pid = self._process.pid
