@@ -15,10 +15,8 @@ Ratios compare ways measured in the same run, so a noisy machine moves them less
 """
 
 import argparse
-import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -91,7 +89,7 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cold_render(jobs: int | None, repeat: int, env: dict | None = None) -> tuple[float, float]:
+def cold_render(jobs: int | None, repeat: int) -> tuple[float, float]:
     """Best wall time, and its CPU time, of `tp1viz render --force` of every scene in a new process."""
     best = (float("inf"), 0.0)
     for _ in range(repeat):
@@ -99,39 +97,16 @@ def cold_render(jobs: int | None, repeat: int, env: dict | None = None) -> tuple
             command = [sys.executable, "-m", "tp1viz", "render", "--force", "-q", "--out", out]
             command += ["--jobs", str(jobs)] if jobs else []
             cpu, start = children_cpu(), time.perf_counter()
-            subprocess.run(command, check=True, cwd=ROOT, env=env)
+            subprocess.run(command, check=True, cwd=ROOT)
             best = min(best, (time.perf_counter() - start, children_cpu() - cpu))
     return best
 
 
-# Python's own default: compiled modules are cached. A shell that sets PYTHONDONTWRITEBYTECODE (this machine's
-# does) makes pytest parse and rewrite every test module and its plugins (hypothesis: a hundred modules) again
-# in each of its processes on every run, about 5 s of the suite here; the render pays nearly nothing for it.
-DEFAULT_CACHING = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-
-
-def test_suite(env: dict | None = None) -> float:
+def test_suite() -> float:
     """Wall time of the README's test command, `pytest`, in a new process."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q"], check=True, cwd=ROOT, capture_output=True, env=env)
+    subprocess.run([sys.executable, "-m", "pytest", "-q"], check=True, cwd=ROOT, capture_output=True)
     return time.perf_counter() - start
-
-
-def test_suite_uncached() -> float:
-    """The suite as this shell runs it, with no compiled module of the tests or of pytest's plugins cached."""
-    for cache in [*ROOT.rglob("__pycache__"), *Path(pytest_plugins_root()).rglob("__pycache__")]:
-        for rewritten in cache.glob("*-pytest-*.pyc"):  # pytest's rewritten modules: tests, conftest, plugins
-            rewritten.unlink()
-    for cache in ROOT.rglob("__pycache__"):
-        if ".venv" not in cache.parts:
-            shutil.rmtree(cache)
-    return test_suite()
-
-
-def pytest_plugins_root() -> str:
-    import hypothesis
-
-    return str(Path(hypothesis.__file__).parents[1])  # site-packages
 
 
 def suite_against_cold(pairs: int) -> list[tuple[float, float]]:
@@ -140,7 +115,7 @@ def suite_against_cold(pairs: int) -> list[tuple[float, float]]:
     On a shared machine either can take a third longer from one minute to the next; a pair sees the same
     machine, and the median of the pairs' ratios is what is reported.
     """
-    return [(test_suite(DEFAULT_CACHING), cold_render(1, 1, DEFAULT_CACHING)[0]) for _ in range(pairs)]
+    return [(test_suite(), cold_render(1, 1)[0]) for _ in range(pairs)]
 
 
 def startup(*args: str, repeat: int = 5) -> float:
@@ -217,7 +192,6 @@ def main() -> None:
     help_time, list_time = startup("--help"), startup("list")
     overhead = recording_overhead()
     pairs = suite_against_cold(options.suite_pairs) if options.suite else []
-    uncached = test_suite_uncached() if options.suite and os.environ.get("PYTHONDONTWRITEBYTECODE") else None
 
     print(f"machine: {platform.machine()}, {cores} cores, {platform.python_implementation()} "
           f"{platform.python_version()}, matplotlib {matplotlib.__version__}")  # fmt: skip
@@ -251,9 +225,6 @@ def main() -> None:
         spread = f"{ratios[0]:.2f}x to {ratios[-1]:.2f}x"
         print(f"| ... pytest / cold render, median of the pairs | {ratio:.2f}x ({spread}) | "
               f"<= 3x {'met' if ratio <= 3 else 'MISSED'} |")  # fmt: skip
-        if uncached is not None:
-            print(f"| `pytest` with PYTHONDONTWRITEBYTECODE=1 and nothing cached (this shell; CI) | {uncached:.1f} s "
-                  f"({uncached / statistics.median(colds):.2f}x the median cold render) | |")  # fmt: skip
 
 
 if __name__ == "__main__":
