@@ -39,6 +39,18 @@ def new_interpreter(*args, **popen):
     return subprocess.Popen([sys.executable, "-m", "tp1viz", *map(str, args)], cwd=ROOT, text=True, **streams)
 
 
+def processes_naming(out: Path) -> list[int]:
+    """The pids of live processes whose command line names `out` (ffmpeg writing into it)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if str(out).encode() in cmdline.read_bytes():
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
 def catches_sigterm(pid: int) -> bool:
     """Whether the process has a handler of its own for SIGTERM, as /proc/PID/status says."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -54,7 +66,9 @@ def test_a_killed_render_keeps_the_old_scene_whole(media, how, jobs):
     time.sleep(0.1)  # well inside the 133 large frames
     process.send_signal(getattr(signal, how))
     _, stderr = process.communicate(timeout=60)
-    wait_for(lambda: not group_alive(process.pid), timeout=10)  # the workers died with their parent
+    # The workers died with their parent (its process group), and so did their encoders (a group of their own
+    # each, found by the folder on their command line).
+    wait_for(lambda: not group_alive(process.pid) and not processes_naming(out), timeout=10)
     if how == "SIGKILL":
         assert process.returncode == -signal.SIGKILL
         assert temps(out), "a SIGKILLed writer cannot clean up; the next run must, at once"
