@@ -16,7 +16,7 @@ from tp1viz.scenes import load_catalog
 
 SCENES = load_catalog()
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue renders in about a second
+SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue renders in about three seconds
 
 
 # One job unless a test asks for more. Workers forked from a test process would start with torch loaded, which
