@@ -21,13 +21,13 @@ def wait_for(condition, timeout=60.0, pause=0.02):
         time.sleep(pause)
 
 
-def start_long_render(out: Path, *more: str, size=2048, fps=120, before: str | None = None, **popen):
+def start_long_render(out: Path, *more: str, size=2048, fps=120):
     """A render of linear_sgd long enough to be caught mid-video; returns the process once encoding began.
 
     Only the size and frame rate change, so it draws the saved runs: no torch, a quick start.
     """
     args = ["render", "linear_sgd", *more, "--steps", "12", "--size", size, "--fps", fps, "--out", out]
-    process = Process(*args, before=before, **popen)
+    process = Process(*args)
     wait_for(lambda: temps(out / "videos") or process.poll() is not None)
     assert process.poll() is None, process.communicate()
     return process
