@@ -105,28 +105,60 @@ READ_BAND = """const readBand = (video, top, height) => {
   for (let i = 0; i < pixels.length; i += 8192) text += String.fromCharCode(...pixels.subarray(i, i + 8192));
   return btoa(text);
 };"""
-BAND = """([selector, top, height]) => {
+# `seeked` can come before the new frame reaches the compositor, and a canvas drawn then gets the frame before it
+# (measured here: 0 to 11 ms later, more on a busy machine). requestVideoFrameCallback tells each frame that comes,
+# by its time; a seek within the frame on show brings none, so nothing is awaited then.
+ON_SHOW = """const onShow = (video, fps) => {
+  const shown = { frame: null, waiting: [] };
+  const seen = (now, metadata) => {
+    shown.frame = Math.round(metadata.mediaTime * fps);
+    for (const [frame, done] of shown.waiting) if (frame === shown.frame) done();
+    shown.waiting = shown.waiting.filter(([frame]) => frame !== shown.frame);
+    video.requestVideoFrameCallback(seen);
+  };
+  video.requestVideoFrameCallback(seen);
+  // Given up after two seconds: the pixels read then say what is on show, and the test says whether it is wrong.
+  shown.until = (frame) => frame === shown.frame ? null
+    : new Promise((done) => { shown.waiting.push([frame, done]); setTimeout(done, 2000); });
+  return shown;
+};"""
+BAND = """async ([selector, top, height]) => {
   READ_BAND
-  return readBand(document.querySelector(selector), top, height);
+  const video = document.querySelector(selector);
+  // The frame on show may have reached the compositor before this ran: then no callback comes.
+  await new Promise((done) => { video.requestVideoFrameCallback(done); setTimeout(done, 300); });
+  return readBand(video, top, height);
 }""".replace("READ_BAND", READ_BAND)
-SCRUB = """async ([scene, steps, top, height]) => {
+SCRUB = """async ([scene, steps, top, height, fps]) => {
   READ_BAND
+  ON_SHOW
   const section = document.getElementById(scene);
   const scrubber = section.querySelector("input[type=range]");
   const videos = [...section.querySelectorAll("video")];
+  const shown = videos.map((video) => onShow(video, fps));
+  const frameAt = (video) => Math.floor(video.currentTime * fps);  // the page seeks to the middle of a frame
+  const seeked = (video) => new Promise((done) => video.addEventListener("seeked", done, { once: true }));
+  const seeks = () => Promise.all(videos.map(seeked));
+  const painted = () => Promise.all(videos.map((video, i) => shown[i].until(frameAt(video))));
+  // The frame on show as the page opened need not come through the callback: after seeks to two frames, the
+  // second is on show, and known.
+  for (const frame of [0, 1]) {
+    const seeked = seeks();
+    for (const video of videos) video.currentTime = (frame + 0.5) / fps;
+    await seeked;
+  }
+  await painted();
   const bands = [];
-  // `seeked` can come a moment before the new frame reaches a canvas: two animation frames later, it has.
-  const painted = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   for (const k of steps) {
-    const seeked = videos.map((video) => new Promise((done) => video.addEventListener("seeked", done, { once: true })));
+    const seeked = seeks();
     scrubber.value = k;
     scrubber.dispatchEvent(new Event("input"));  // as a drag does
-    await Promise.all(seeked);
+    await seeked;
     await painted();
     bands.push(videos.map((video) => readBand(video, top, height)));
   }
   return bands;
-}""".replace("READ_BAND", READ_BAND)
+}""".replace("READ_BAND", READ_BAND).replace("ON_SHOW", ON_SHOW)
 
 
 def status_band(size: int) -> tuple[int, int]:
@@ -182,8 +214,8 @@ def test_the_review_page_shows_exactly_step_k_for_every_k(tab, site):
     page, requests = open_page(tab, index)
     # Every step of one scene; of the other, nine in a row (the old seek failed one step in three) and the last.
     for scene, steps in (("tiny", list(range(21))), ("tiny_compare", [*range(9), 20])):
-        frames, _ = decode(media / "videos" / f"{scene}.mp4")
-        bands = page.evaluate(SCRUB, [scene, steps, top, height])
+        frames, meta = decode(media / "videos" / f"{scene}.mp4")
+        bands = page.evaluate(SCRUB, [scene, steps, top, height, meta["fps"]])
         shown = [nearest_step(band[0], frames[:21], top, height) for band in bands]
         assert shown == steps, (scene, shown)  # not the previous frame for one step in three
     assert requests and all(url.startswith("http://local.test/") for url in requests), requests  # nothing else
@@ -229,11 +261,11 @@ def test_a_change_is_reviewed_side_by_side_under_one_scrubber(tab, site, tmp_pat
     assert '<section class="unchanged"><h2>Unchanged</h2><p>tiny_compare</p></section>' in text
     assert re.search(r"They part at step 1; the largest difference is [\d.]+ levels", text)
     top, height = status_band(256)
-    before, _ = decode(media / "videos" / "tiny.mp4")
+    before, meta = decode(media / "videos" / "tiny.mp4")
     now, _ = decode(after / "videos" / "tiny.mp4")
     page, _ = open_page(tab, tmp_path / "page" / "index.html")
     steps = [0, 1, 7, 19, 20]
-    bands = page.evaluate(SCRUB, ["tiny", steps, top, height])
+    bands = page.evaluate(SCRUB, ["tiny", steps, top, height, meta["fps"]])
     for k, (old, new) in zip(steps, bands, strict=True):  # both videos at step k, each its own frame k
         assert nearest_step(old, before[:21], top, height) == k
         assert nearest_step(new, now[:21], top, height) == k
@@ -286,11 +318,11 @@ def test_the_review_page_follows_a_paced_videos_frame_to_step_map(tab, paced):
     scene, runs, media = paced
     plan = scene.plan(runs)
     assert len(plan) < scene.steps + 1 and len(set(plan.shown)) < scene.steps + 1  # some steps have no frame
-    frames, _ = decode(media / "videos" / "paced.mp4")
+    frames, meta = decode(media / "videos" / "paced.mp4")
     top, height = status_band(256)
     page, _ = open_page(tab, media / "review" / "index.html")
     steps = list(range(scene.steps + 1))
-    bands = page.evaluate(SCRUB, ["paced", steps, top, height])
+    bands = page.evaluate(SCRUB, ["paced", steps, top, height, meta["fps"]])
     shown = [int(plan.shown[nearest_step(band[0], frames, top, height)]) for band in bands]
     expected = [int(plan.shown[plan.frame_of(k)]) for k in steps]
     assert shown == expected  # step k where it has a frame, else the last step before it shown
