@@ -1,3 +1,4 @@
+import gc
 import hashlib
 import os
 import shutil
@@ -115,6 +116,26 @@ def rendered(small_scene, tmp_path_factory):
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that need the shared catalogue first: the first of them renders it while the other workers run tests
-    that do not need it (the suite is split in order; a worker that starts on the catalogue would only wait)."""
-    items.sort(key=lambda item: "catalogue" not in getattr(item, "fixturenames", ()))
+    """Tests that share a costly start go together, at the head of a share. xdist's worksteal deals the list out
+    in contiguous shares, one per worker, and an idle worker takes the back half of a busy one's share: so the
+    catalogue's tests lead the first share (the first of them renders it while the other workers run tests that
+    do not need it), the browser's module leads the second (one Chromium and one set of its module's fixtures, not
+    one per worker), and the rest follow."""
+    catalogue = [item for item in items if "catalogue" in getattr(item, "fixturenames", ())]
+    browser_modules = {item.module for item in items if "tab" in getattr(item, "fixturenames", ())}
+    browser = [item for item in items if item.module in browser_modules and item not in catalogue]
+    rest = [item for item in items if item not in catalogue and item not in browser]
+    first_share = max(0, len(items) // 2 - len(catalogue))
+    items[:] = catalogue + rest[:first_share] + browser + rest[first_share:]
+
+
+def pytest_collection_finish(session):
+    """What a test process has loaded by now (torch, matplotlib, every test module) stays to its end: frozen, it
+    is no longer walked by each full collection of Python's garbage collector, nor once more at exit."""
+    gc.freeze()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """And so is what the run made: Python's collection at exit would only walk it to free it as the process ends."""
+    gc.freeze()
