@@ -3,6 +3,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -28,6 +29,13 @@ IN_PROCESS = {"render": {"jobs": 1}}
 def run(*args):
     """`tp1viz ARGS` in this process, as click's test runner calls it."""
     return CliRunner().invoke(main, [str(arg) for arg in args], default_map=IN_PROCESS)
+
+
+def wait_for(condition, timeout=60.0, pause=0.02):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(pause)
 
 
 def temps(folder: Path) -> list[Path]:

@@ -1,13 +1,17 @@
 """Parallel rendering: same bytes as serial, failures isolated, and a start-up that loads nothing heavy."""
 
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SMALL, digests, run
+from conftest import ROOT, SMALL, digests, run, wait_for
 
-from tp1viz import kinds, runs
+from tp1viz import encode, executor, kinds, runs
 from tp1viz.cli import main
 
 
@@ -101,3 +105,35 @@ def test_a_worker_that_dies_fails_only_its_scene(tmp_path, monkeypatch, dies):
     else:  # drawn again, alone, in a new worker
         assert result.exit_code == 0, result.output
         assert (out / "videos" / "linear_sgd.mp4").is_file()
+
+
+def start_an_encoder_and_wait(path: Path, on_frame=None) -> None:
+    """A job that starts ffmpeg for `path` and sends it no frame yet, as a worker does as it begins a video."""
+    writer = encode.VideoWriter(path, 64, 10)
+    writer.setup()
+    path.with_suffix(".pids").write_text(f"{os.getpid()} {writer.process.pid}")
+    time.sleep(60)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_worker_the_pool_stops_takes_its_encoder_with_it(tmp_path):
+    # When a worker dies, concurrent.futures stops the others with SIGTERM. An ffmpeg outliving its worker sees
+    # its input end and writes its file: after the render has cleaned up, a stray file in the user's folder.
+    clip = tmp_path / "clip.mp4"
+    pool = executor.Forked(1, None)
+    try:
+        pool.submit("clip", start_an_encoder_and_wait, clip)
+        wait_for(lambda: clip.with_suffix(".pids").exists(), timeout=30)
+        worker, ffmpeg = map(int, clip.with_suffix(".pids").read_text().split())
+        os.kill(worker, signal.SIGTERM)
+        wait_for(lambda: gone(worker) and gone(ffmpeg), timeout=10)
+        time.sleep(0.2)  # an ffmpeg finishing its file would have written it by now
+        assert not clip.exists(), f"ffmpeg wrote {clip.stat().st_size} bytes after its worker was stopped"
+    finally:
+        pool.close(graceful=False)

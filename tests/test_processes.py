@@ -10,15 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SMALL, decode, digests, run, temps
+from conftest import ROOT, SMALL, decode, digests, run, temps, wait_for
 from warm import Process, group_alive
-
-
-def wait_for(condition, timeout=60.0, pause=0.02):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(pause)
 
 
 def start_long_render(out: Path, *more: str, size=2048, fps=120):

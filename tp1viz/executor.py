@@ -74,7 +74,7 @@ def _start_worker(progress, alive_read: int, alive_write: int) -> None:
     global _progress
     _progress = progress
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     os.close(alive_write)  # only the parent may hold it, or its end would never be seen
     threading.Thread(target=_exit_with_parent, args=(alive_read,), daemon=True).start()
     os.nice(5)  # the recorder in the parent feeds every worker: when the cores are contended, it goes first
@@ -89,6 +89,19 @@ def _exit_with_parent(alive_read: int) -> None:
     """Block until the parent's end of the pipe closes (it exited, was killed, or gave up), then stop at once."""
     while os.read(alive_read, 1):
         pass
+    _stop_now()
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    """concurrent.futures stops the other workers with SIGTERM when one dies: stop as when the parent dies.
+    Dying at once instead would orphan this worker's ffmpeg, which, seeing its input end, would write its file
+    after the parent had cleaned up (an ffmpeg that got no frame yet creates it only then). From a thread: the
+    main one may be inside a spawn that stop_all waits for."""
+    threading.Thread(target=_stop_now, daemon=True).start()
+
+
+def _stop_now() -> None:
+    """Kill this worker's ffmpeg processes, and end."""
     from . import encode
 
     encode.stop_all()
