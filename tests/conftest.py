@@ -139,8 +139,11 @@ def pytest_collection_modifyitems(items):
 
 def pytest_collection_finish(session):
     """What a test process has loaded by now (torch, matplotlib, every test module) stays to its end: frozen, it
-    is no longer walked by each full collection of Python's garbage collector, nor once more at exit."""
+    is no longer walked by each full collection of Python's garbage collector, nor once more at exit. What the
+    tests make is collected less often than the default (every 700 allocations): 2.9 s -> 1.9 s of collector CPU
+    a run over both workers, the figures' cycles still freed."""
     gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 @pytest.hookimpl(trylast=True)
