@@ -132,8 +132,7 @@ def test_a_worker_the_pool_stops_takes_its_encoder_with_it(tmp_path):
         wait_for(lambda: clip.with_suffix(".pids").exists(), timeout=30)
         worker, ffmpeg = map(int, clip.with_suffix(".pids").read_text().split())
         os.kill(worker, signal.SIGTERM)
-        wait_for(lambda: gone(worker) and gone(ffmpeg), timeout=10)
-        time.sleep(0.2)  # an ffmpeg finishing its file would have written it by now
+        wait_for(lambda: gone(worker) and gone(ffmpeg), timeout=10)  # an ffmpeg gone has written all it will
         assert not clip.exists(), f"ffmpeg wrote {clip.stat().st_size} bytes after its worker was stopped"
     finally:
         pool.close(graceful=False)
