@@ -101,11 +101,13 @@ def _stop_on_sigterm(signum, frame) -> None:
 
 
 def _stop_now() -> None:
-    """Kill this worker's ffmpeg processes, and end."""
-    from . import encode
+    """Kill this worker's ffmpeg processes, and end (whatever happens: the pool waits for this process)."""
+    try:
+        from . import encode
 
-    encode.stop_all()
-    os._exit(1)
+        encode.stop_all()
+    finally:
+        os._exit(1)
 
 
 def _run(job: Callable, args: tuple):
