@@ -137,20 +137,24 @@ SCRUB = """async ([scene, steps, top, height, fps]) => {
   const videos = [...section.querySelectorAll("video")];
   const shown = videos.map((video) => onShow(video, fps));
   const frameAt = (video) => Math.floor(video.currentTime * fps);  // the page seeks to the middle of a frame
-  const seeked = (video) => new Promise((done) => video.addEventListener("seeked", done, { once: true }));
-  const seeks = () => Promise.all(videos.map(seeked));
+  // A page that never seeks fails here in seconds, not at the run's timeout.
+  const seeked = (video, what) => new Promise((done, fail) => {
+    video.addEventListener("seeked", done, { once: true });
+    setTimeout(() => fail(new Error(`${video.currentSrc} did not seek in 5 s (${what})`)), 5000);
+  });
+  const seeks = (what) => Promise.all(videos.map((video) => seeked(video, what)));
   const painted = () => Promise.all(videos.map((video, i) => shown[i].until(frameAt(video))));
   // The frame on show as the page opened need not come through the callback: after seeks to two frames, the
   // second is on show, and known.
   for (const frame of [0, 1]) {
-    const seeked = seeks();
+    const seeked = seeks(`frame ${frame}, set by the test`);
     for (const video of videos) video.currentTime = (frame + 0.5) / fps;
     await seeked;
   }
   await painted();
   const bands = [];
   for (const k of steps) {
-    const seeked = seeks();
+    const seeked = seeks(`scrubber at step ${k}`);
     scrubber.value = k;
     scrubber.dispatchEvent(new Event("input"));  // as a drag does
     await seeked;
