@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SMALL, digests, run, wait_for
+from warm import alive
 
 from tp1viz import encode, executor, kinds, runs
 from tp1viz.cli import main
@@ -115,13 +116,6 @@ def start_an_encoder_and_wait(path: Path, on_frame=None) -> None:
     time.sleep(60)
 
 
-def gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="tells a process gone from /proc")
 def test_a_worker_the_pool_stops_takes_its_encoder_with_it(tmp_path):
     # When a worker dies, concurrent.futures stops the others with SIGTERM. An ffmpeg outliving its worker sees
@@ -133,7 +127,7 @@ def test_a_worker_the_pool_stops_takes_its_encoder_with_it(tmp_path):
         wait_for(lambda: pids.exists() and len(pids.read_text().split()) == 2, timeout=30)  # written whole
         worker, ffmpeg = map(int, pids.read_text().split())
         os.kill(worker, signal.SIGTERM)
-        wait_for(lambda: gone(worker) and gone(ffmpeg), timeout=10)  # an ffmpeg gone has written all it will
+        wait_for(lambda: not alive(worker) and not alive(ffmpeg), timeout=10)  # an ffmpeg gone has written all it will
         assert not clip.exists(), f"ffmpeg wrote {clip.stat().st_size} bytes after its worker was stopped"
     finally:
         pool.close(graceful=False)

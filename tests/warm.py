@@ -88,14 +88,21 @@ class Process:
         return tuple(Path(path).read_text() if os.path.exists(path) else "" for path in (self._out, self._err))
 
 
+def _stat(path: Path) -> list[str] | None:
+    """A process's fields after its name in /proc/PID/stat (state, ppid, process group, ...); None once gone."""
+    try:
+        return path.read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def alive(pid: int) -> bool:
+    """Whether the process `pid` runs (it is neither gone nor a zombie)."""
+    fields = _stat(Path(f"/proc/{pid}/stat"))
+    return fields is not None and fields[0] != "Z"
+
+
 def group_alive(pgid: int) -> list[int]:
     """The pids of live (not zombie) processes in the process group `pgid`."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            pids.append(int(stat.parent.name))
-    return pids
+    stats = ((int(path.parent.name), _stat(path)) for path in Path("/proc").glob("[0-9]*/stat"))
+    return [pid for pid, fields in stats if fields and fields[0] != "Z" and int(fields[2]) == pgid]
