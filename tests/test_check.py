@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from conftest import ROOT, SMALL, run
+from conftest import ROOT, SMALL, run, scene_file_rendered
 from warm import Process
 
 from tp1viz import draw, recorder
@@ -56,10 +56,14 @@ def test_another_learning_rate_fails_naming_the_scene(media):
     lines = result.output.splitlines()
     assert ("stale: trajectories/linear_sgd.npz: the recorded numbers changed: recorded with lr 0.005, "
             "the scene now says lr 0.0052") in lines  # fmt: skip
-    # The same overrides, and the still that draws linear_sgd's net, which they change too.
-    again = f"tp1viz render linear_sgd neural_net --steps 12 --lr 0.0052 --size 128 --out {media}"
-    assert lines[-2] == f"to render them again: {again}"
-    assert lines[-1].endswith(f"&& tp1viz review linear_sgd neural_net --media /tmp/tp1viz-new --against {media}")
+    # The same overrides, for the scenes they were given for: not for the still that draws linear_sgd's net,
+    # which would pass them on to its other net too (and draws the catalogue's linear_sgd, unchanged).
+    again = "tp1viz render linear_sgd --steps 12 --lr 0.0052 --size 128"
+    assert lines[-3] == f"to render them again: {again} --out {media}"
+    assert lines[-2] == f"to see the change first, render it aside: {again} --out /tmp/tp1viz-new"
+    review = f"tp1viz review linear_sgd --media /tmp/tp1viz-new --against {media}"
+    assert lines[-1] == f"and review it side by side: {review}"
+    again = f"{again} --out {media}"
     assert run(*again.split()[1:], "--jobs", 1, "-q").exit_code == 0  # and it does what it says:
     assert run("render", *QUICK, "--lr", "0.0052", "--out", media, "--check").exit_code == 0  # now current
 
@@ -93,9 +97,34 @@ def test_one_character_of_a_title_fails(media, tmp_path):
     assert "stale: videos/linear_sgd.mp4: frame 0: " in result.output
     assert ("made with other parameters: title 'Linear net on a noisy line' (now 'Linear net on a noisy lime')"
             in result.output)  # fmt: skip
-    # The command it suggests renders the still that draws linear_sgd's net too: the title is in its picture.
-    again = f"to render them again: tp1viz render linear_sgd neural_net --scenes {scenes} {' '.join(SMALL)} --out"
+    again = f"to render them again: tp1viz render linear_sgd --scenes {scenes} {' '.join(SMALL)} --out"
     assert again in result.output, result.output
+
+
+def test_a_changed_scene_names_the_stills_that_draw_it(tmp_path_factory):
+    table = """
+[tiny]
+kind = "video"
+title = "A line"
+dataset = "linear"
+model = "linear"
+lr = 0.005
+steps = 6
+size = 128
+[tiny_net]
+kind = "still"
+title = "Its net"
+layout = "network"
+sources = ["tiny"]
+size = 128
+"""
+    scenes, media = scene_file_rendered(tmp_path_factory, table, "tiny", "tiny_net", "--jobs", 1)
+    scenes.write_text(table.replace("A line", "A lime"))
+    result = run("render", "tiny", "--scenes", scenes, "--out", media, "--check", "--jobs", 1)
+    assert result.exit_code == 1
+    # No override: the still is drawn from the changed scene, and shows its title: it must be rendered too.
+    assert f"to render them again: tp1viz render tiny tiny_net --scenes {scenes} --out {media}" in result.stderr
+    assert f"review tiny tiny_net --scenes {scenes} --media" in result.stderr
 
 
 def test_the_manifests_claims_are_checked(media):
@@ -147,7 +176,7 @@ def test_an_unreadable_manifest_is_one_line_and_a_scene_stale_throughout_is_one_
     assert result.exit_code == 1
     stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
     assert stale == ["stale: manifest.json: cannot be read (not UTF-8 JSON): no output counts as recorded"]
-    again = f"to render them again: tp1viz render linear_sgd tp_1_linear_fit neural_net {' '.join(SMALL)}"
+    again = f"to render them again: tp1viz render linear_sgd tp_1_linear_fit {' '.join(SMALL)}"
     assert again in result.stderr
     for text in ("[]", "{}"):
         manifest.write_text(text)

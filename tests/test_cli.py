@@ -58,3 +58,36 @@ def test_render_script_works_from_another_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Usage: tp1viz render" in result.stdout
     assert "TP1VIZ_OUT" in result.stdout
+
+
+def test_the_command_alone_prints_its_help_and_version_says_which():
+    tp1viz = Path(sys.executable).parent / "tp1viz"  # the console script, as a user starts it
+    alone = subprocess.run([tp1viz], capture_output=True, text=True)
+    assert alone.returncode == 0, alone.stderr
+    assert alone.stdout.startswith("Usage: tp1viz [OPTIONS] COMMAND") and "render" in alone.stdout
+    from tp1viz import __version__
+
+    version = subprocess.run([tp1viz, "--version"], capture_output=True, text=True)
+    assert (version.returncode, version.stdout) == (0, f"tp1viz {__version__}\n")
+    missing = subprocess.run([tp1viz, "frames"], capture_output=True, text=True)
+    assert (missing.returncode, missing.stderr) == (2, "Error: Missing argument 'SCENE'.\n")
+
+
+def test_the_progress_bar_counts_frames_and_estimates_only_once_drawing_has_a_pace():
+    import io
+
+    from tp1viz import progress
+
+    clock = iter([40.0, 40.5, 41.0, 43.0, 43.5])  # the first frame comes 40 s in: torch loaded, runs trained
+    stream = io.StringIO()
+    bar = progress.Bar("3 scenes", 200, stream, clock=lambda: next(clock))
+    bar.advance(10)  # 40.0: the drawing starts
+    assert stream.getvalue().endswith("3 scenes [#                       ] 10/200 frames")  # no estimate yet
+    bar.advance(30)  # 40.5: a fifth done, but after half a second: still none
+    assert stream.getvalue().endswith("] 40/200 frames")
+    bar.advance(10)  # 41.0
+    bar.advance(50)  # 43.0: half done in 3 s of drawing: as long again
+    assert stream.getvalue().endswith("3 scenes [############            ] 100/200 frames, about 3 s left")
+    bar.advance(100)  # 43.5: done, no estimate
+    assert stream.getvalue().endswith("] 200/200 frames") and stream.getvalue().count("\r\033[K") == 5
+    assert progress.duration(65.2) == "1 min 05 s"

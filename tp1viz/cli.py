@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import build, rules, signals
+from . import build, progress, rules, signals
+from ._version import __version__
 from .executor import available_cpus
 from .kinds import VIDEO_FORMATS
 from .layouts import PACES
@@ -103,9 +104,9 @@ class OneLineErrors(click.Group):
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.NoArgsIsHelpError as error:
-            click.echo(error.ctx.get_help(), err=True)
-            sys.exit(error.exit_code)
+        except click.exceptions.NoArgsIsHelpError as error:  # `tp1viz` alone, or a command without its argument
+            click.echo(error.ctx.get_help(), err=error.ctx.parent is not None)
+            sys.exit(0 if error.ctx.parent is None else error.exit_code)
         except click.ClickException as error:  # UsageError and BadParameter included: exit code 2
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
@@ -152,6 +153,7 @@ class OutputError(Exception):
 
 
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="tp1viz", message="%(prog)s %(version)s")
 def main():
     """Record small PyTorch training runs and render them as teaching videos and stills."""
 
@@ -236,7 +238,7 @@ def render_outputs(scenes: list, out: Path, force: bool, quiet: bool, jobs: int 
     show_bars = not quiet and sys.stderr.isatty()
     failed, done = [], []
     with friendly_errors(done):
-        for report in build.build(scenes, out, force=force, progress=progress_bar if show_bars else None, jobs=jobs):
+        for report in build.build(scenes, out, force=force, progress=progress.bar if show_bars else None, jobs=jobs):
             report_one(report, out, quiet, show_bars, failed, done)
         signals.checkpoint()  # a signal held back by the last commit is answered here, naming what it wrote
     if failed:
@@ -283,8 +285,7 @@ def overrides_again(overrides: dict) -> str:
 def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: str = "", overrides: str = "",
                   catalog: dict | None = None) -> None:  # fmt: skip
     """Print a line per stale output and what to run about it (with this command's scene files and overrides,
-    so it means the same scenes, and the stills that draw them, which a change to them may change too);
-    exit 1 if any."""
+    so it means the same scenes); exit 1 if any."""
     from .check import check
 
     problems = check(scenes, out, jobs)
@@ -293,17 +294,26 @@ def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: st
     if problems:
         stale = [problem.scene for problem in problems]
         stale = stale if all(stale) else [scene.name for scene in scenes]  # a scene of "": all of them
-        drawing = [name for name, scene in (catalog or {}).items()
-                   if any(video.name in stale for video in scene.recordings if video is not scene)]  # fmt: skip
-        names = " ".join(dict.fromkeys(stale + drawing))
+        names = " ".join(dict.fromkeys(stale + stills_drawing(stale, catalog or {}, overrides)))
         again = f"{render_command()} {names}{files}{overrides}"
         click.echo(f"to render them again: {again}{out_option(out)}", err=True)
         new = shlex.quote(str(Path(tempfile.gettempdir()) / "tp1viz-new"))
-        review = f"tp1viz review {names}{files} --media {new} --against {shlex.quote(shown(out))}"
-        click.echo(f"to see the change first, side by side: {again} --out {new} && {review}", err=True)
+        click.echo(f"to see the change first, render it aside: {again} --out {new}", err=True)
+        review = f"{tool_command()} review {names}{files} --media {new} --against {shlex.quote(shown(out))}"
+        click.echo(f"and review it side by side: {review}", err=True)
         sys.exit(1)
     if not quiet:
         click.echo(f"{shown(out)} is up to date: it holds what the code makes")
+
+
+def stills_drawing(names: list[str], catalog: dict, overrides: str) -> list[str]:
+    """The stills that draw these scenes' runs, which a change to a scene changes too. Not when the check had
+    overrides: they apply to the scenes named, and a still given them would pass them on to every scene it
+    draws (a network still would retrain its other net too); the catalogue's scenes it draws are unchanged."""
+    if overrides:
+        return []
+    return [name for name, scene in catalog.items()
+            if any(video.name in names for video in scene.recordings if video is not scene)]  # fmt: skip
 
 
 def stale_lines(problems: list) -> list[str]:
@@ -327,16 +337,16 @@ def render_command() -> str:
     return os.environ.get("TP1VIZ_PROG", "tp1viz render")
 
 
+def tool_command() -> str:
+    """How to run the `tp1viz` command from here: `./render` names its environment's (TP1VIZ_TOOL)."""
+    tool = os.environ.get("TP1VIZ_TOOL", "tp1viz")
+    return shlex.quote(shown(tool) if os.sep in tool else tool)
+
+
 def out_option(out: Path) -> str:
     """` --out DIR`, unless DIR is what the command uses anyway."""
     default = os.environ.get("TP1VIZ_OUT", DEFAULT_OUT)
     return "" if Path(out).resolve() == Path(default).resolve() else f" --out {shlex.quote(shown(out))}"
-
-
-@contextmanager
-def progress_bar(label: str, total: int):
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
-        yield bar.update
 
 
 def describe(output, size: int) -> str:

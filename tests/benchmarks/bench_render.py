@@ -1,6 +1,7 @@
 """tp1viz's speed, measured against what users would otherwise use, in one run.
 
-A script, not a test: `python tests/benchmarks/bench_render.py`. It prints one table:
+A script, not a test: `.venv/bin/python tests/benchmarks/bench_render.py` (about 5 minutes; a line on stderr as
+each stage starts). It prints one table:
 
 1. Rendering linear_sgd at 512x512 three ways: tp1viz (the blitting renderer piped to ffmpeg), the textbook
    `FuncAnimation(...).save(...)` with FFMpegWriter drawing the same picture, and the encoder-only bound
@@ -24,8 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import imageio_ffmpeg
-import matplotlib
+try:
+    import imageio_ffmpeg
+    import matplotlib
+except ImportError as missing:  # run by a Python without tp1viz's dependencies
+    sys.exit(f"{missing}: run this with the environment tp1viz is installed in: .venv/bin/python {sys.argv[0]}")
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -36,6 +40,13 @@ from tp1viz.executor import available_cpus  # noqa: E402
 from tp1viz.kinds import encode_video  # noqa: E402
 from tp1viz.recorder import record_scene  # noqa: E402
 from tp1viz.scenes import load_catalog  # noqa: E402
+
+STARTED = time.perf_counter()
+
+
+def stage(text: str) -> None:
+    """Say what is measured now: the whole run takes minutes."""
+    print(f"[{time.perf_counter() - STARTED:5.0f} s] {text}", file=sys.stderr, flush=True)
 
 
 def timed(function) -> float:
@@ -171,6 +182,7 @@ def main() -> None:
     repeat = options.repeat
 
     # A frame a step, 231 frames, as in every round: the ratios stay comparable.
+    stage("rendering linear_sgd three ways: tp1viz, FuncAnimation.save, the encoder alone")
     scene = load_catalog()["linear_sgd"].with_overrides(pace="steps", max_seconds=3600)
     runs = record_scene(scene)
     traj = runs[0]
@@ -189,10 +201,15 @@ def main() -> None:
 
     fps = {name: frames / seconds for name, seconds in best.items()}
     cores = available_cpus()
+    stage(f"a cold `render --force` of every scene, one job then {cores} (best of {options.cold_repeat} each)")
     serial_wall, serial_cpu = cold_render(1, options.cold_repeat)
     parallel_wall, _ = cold_render(None, options.cold_repeat)
+    stage("the start-up of `tp1viz --help` and `tp1viz list`")
     help_time, list_time = startup("--help"), startup("list")
+    stage("recording every step against the page's bare loop")
     overhead = recording_overhead()
+    if options.suite:
+        stage(f"the test suite against a cold serial render, {options.suite_pairs} pairs")
     pairs = suite_against_cold(options.suite_pairs) if options.suite else []
 
     print(f"machine: {platform.machine()}, {cores} cores, {platform.python_implementation()} "
