@@ -93,6 +93,14 @@ def digests(folder: Path) -> dict:
             for p in sorted(Path(folder).rglob("*")) if p.is_file() and ".tp1viz" not in p.parts}  # fmt: skip
 
 
+def plan_of(scene, media):
+    """The frame-to-step map of a scene's video in `media`, from the runs it was drawn from: which step each frame
+    shows, with the pauses where its captions are read and the held end."""
+    from tp1viz.trajectory import load_runs
+
+    return scene.plan(load_runs(scene.trajectory_path(media)))
+
+
 def decode(path):
     """All frames of a video as (count, h, w, 3) uint8, and the reader's metadata."""
     reader = imageio_ffmpeg.read_frames(str(path))

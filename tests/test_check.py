@@ -131,7 +131,7 @@ def test_the_manifests_claims_are_checked(media):
     path = media / "manifest.json"
     manifest = json.loads(path.read_text())
     lies = {  # an entry of each file claims something the file and a render now do not bear out
-        "videos/linear_sgd.mp4": ("frames", 999, "manifest.json says frames 999, a render now gives 43"),
+        "videos/linear_sgd.mp4": ("frames", 999, "manifest.json says frames 999, a render now gives "),
         "videos/linear_sgd.jpg": ("fingerprint", "0" * 64, "manifest.json: its fingerprint matches no render"),
         "trajectories/linear_sgd.npz": ("final_loss", 123.0, "manifest.json says final_loss 123.0, a render now"),
         "tp_1_linear_fit.png": ("sha256", "0" * 64, "its manifest.json entry does not describe the file on disk"),

@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import decode
+from conftest import SCENES, decode
 
 from tp1viz.cli import main
+from tp1viz.trajectory import load_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,11 +23,13 @@ def test_render_one_small_scene(tmp_path):
     assert result.exit_code == 0, result.output
     video = tmp_path / "videos" / "pow_fn_w_linear_model.mp4"
     frames, meta = decode(video)
-    assert len(frames) == 8 + 1 + 10 and meta["size"] == (128, 128)
-    assert (tmp_path / "trajectories" / "pow_fn_w_linear_model.npz").is_file()
+    scene = SCENES["pow_fn_w_linear_model"].with_overrides(steps=8, size=128, fps=10)
+    plan = scene.plan(load_runs(tmp_path / "trajectories" / "pow_fn_w_linear_model.npz"))
+    assert len(frames) == len(plan) and meta["size"] == (128, 128)  # every step, held where words come
+    assert set(plan.shown) == set(range(9)) and len(plan) - plan.frame_of(8) >= 10  # the end, a second at least
     lines = result.output.splitlines()  # one line per finished file, no progress bar off a terminal
     assert len(lines) == 4
-    assert re.fullmatch(r"wrote .*/videos/pow_fn_w_linear_model\.mp4 \(19 frames, \d+ KB\)", lines[0])
+    assert re.fullmatch(rf"wrote .*/videos/pow_fn_w_linear_model\.mp4 \({len(plan)} frames, \d+ KB\)", lines[0])
     assert lines[1].startswith("wrote ") and "pow_fn_w_linear_model.jpg (" in lines[1]  # the poster
     assert lines[2].endswith(".vtt (1 KB)") and lines[3].endswith(".txt (1 KB)")  # the captions, the transcript
 

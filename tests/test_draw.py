@@ -27,10 +27,12 @@ def is_blue(rgb):
     return rgb[2] > 150 and rgb[0] < 120
 
 
-def test_frames_are_one_per_snapshot_plus_the_hold(small_scene, animation):
+def test_frames_are_one_per_snapshot_plus_the_pauses_and_the_hold(small_scene, animation):
     writer = NullWriter()
-    last = encode_video(animation, small_scene.hold_frames, writer)
-    assert writer.frames == small_scene.frame_count == small_scene.steps + 1 + 30
+    last = encode_video(animation, writer)
+    plan = animation.plan
+    assert writer.frames == len(plan) and set(plan.shown) == set(range(small_scene.steps + 1))  # every step
+    assert len(plan) - plan.frame_of(small_scene.steps) >= 30  # the last one held a second at least
     assert writer.last.shape == (256, 256, 4) and writer.last.dtype == np.uint8
     np.testing.assert_array_equal(last, animation.draw_step(small_scene.steps))  # the poster's frame
 
@@ -129,7 +131,7 @@ def test_a_dollar_in_a_title_or_note_is_a_dollar_not_math():
         return int((frame.min(axis=-1) < 128).any(axis=0).sum())
 
     assert title_ink("$x$") > title_ink("x") + 6  # both dollars drawn, not an italic x
-    frame = draw.FitAnimation(runs, 256, r"$\frac{a}{$", notes=[(0, "a $x^2$ note")]).draw_step(0)
+    frame = draw.FitAnimation(runs, 256, r"$\frac{a}{$", notes=[(0, 0, "a $x^2$ note", None, "fit")]).draw_step(0)
     assert frame.shape == (256, 256, 4)  # math that would not parse draws as it is written
     still = draw.data_still(runs[0].x, runs[0].y, "costs $5 and $10", 128)
     assert still.shape == (128, 128, 4)

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from conftest import decode
+from conftest import SCENES, decode, plan_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,8 @@ def test_a_wheel_installed_elsewhere_has_its_catalogue_and_renders(tmp_path):
                                "--jobs", "1"], cwd=elsewhere, env=env, capture_output=True, text=True)  # fmt: skip
     assert rendered.returncode == 0, rendered.stderr
     frames, meta = decode(elsewhere / "media" / "videos" / "linear_sgd.mp4")
-    assert len(frames) == 6 + 1 + 30 and meta["size"] == (96, 96)
+    scene = SCENES["linear_sgd"].with_overrides(steps=6, size=96)
+    assert len(frames) == len(plan_of(scene, elsewhere / "media")) and meta["size"] == (96, 96)
 
 
 WITHOUT_POSIX_EXTRAS = """
@@ -105,6 +106,7 @@ def test_rendering_works_without_fcntl_sched_getaffinity_or_fork(media, tmp_path
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "exit 0 locks [0, 2]", result.stdout  # locked and unlocked
     frames, meta = decode(out / "videos" / "linear_sgd.mp4")
-    assert len(frames) == 43 and meta["size"] == (96, 96)
+    scene = SCENES["linear_sgd"].with_overrides(steps=12, size=96)
+    assert len(frames) == len(plan_of(scene, out)) and meta["size"] == (96, 96)
     assert "wrote" in result.stdout and "gd_vs_sgd.mp4" in result.stdout
     assert "--jobs" not in result.stderr

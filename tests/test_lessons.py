@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, SCENES, decode, run, stream_info
+from conftest import ROOT, SCENES, decode, plan_of, run, stream_info
 from matplotlib.lines import Line2D
 
 from tp1viz import datasets, lessons, recorder
@@ -174,7 +174,7 @@ def test_the_committed_lesson_videos_are_h264_at_512_px_in_their_frame_budget():
         info = stream_info(MEDIA / "videos" / f"{name}.mp4")
         assert "h264" in info and "yuv420p" in info and "512x512" in info, info
         frames, scene = entries[f"videos/{name}.mp4"]["frames"], SCENES[name]  # --check holds the count true
-        assert scene.hold_frames + 30 < frames <= scene.frame_count
+        assert frames == len(plan_of(scene, MEDIA)) and frames <= 30 * scene.fps  # every course video: 30 s at most
 
 
 def test_a_students_held_out_points_are_measured_and_drawn(tmp_path):
@@ -309,10 +309,14 @@ def test_the_held_out_captions_and_labels_give_both_losses_and_the_score(tmp_pat
     result = run("render", "train_vs_test", "--size", 128, "--out", tmp_path, "-q")
     assert result.exit_code == 0, result.output
     (traj,) = load_runs(tmp_path / "trajectories" / "train_vs_test.npz")
-    end = (tmp_path / "videos" / "train_vs_test.vtt").read_text().strip().splitlines()[-1]
+    last_cue = (tmp_path / "videos" / "train_vs_test.vtt").read_text().strip().split("\n\n")[-1]
+    end = " ".join(last_cue.splitlines()[2:])  # its two lines, as one sentence
     hits = int(round(traj.test.within(2.0)[-1] * 30))
-    assert end == (f"Step 200, the end: training loss {traj.loss[-1]:#.4g}, test loss {traj.test.loss[-1]:#.4g}; "
-                   f"{hits} of 30 test points within ±2.")  # fmt: skip
+    losses = f"training loss {traj.loss[-1]:.3g}, test loss {traj.test.loss[-1]:.3g}"
+    assert end == f"The end: {losses}; {hits} of 30 within ±2."
+    told = (tmp_path / "videos" / "train_vs_test.txt").read_text().strip().splitlines()[-1]
+    assert told.endswith(f"] Step 200, the end: training loss {traj.loss[-1]:.4g}, test loss {traj.test.loss[-1]:.4g}; "
+                         f"{hits} of 30 test points within ±2.")  # fmt: skip
     assert step_label([traj], 200) == f"step 200 · train {traj.loss[-1]:#.3g} · test {traj.test.loss[-1]:#.3g}"
 
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SMALL, decode, digests, run, temps, wait_for
+from conftest import ROOT, SCENES, SMALL, decode, digests, plan_of, run, temps, wait_for
 from warm import Process, group_alive
 
 
@@ -139,7 +139,8 @@ def test_a_render_paused_in_mid_air_cannot_make_the_manifest_lie(media):
         assert entries[name]["sha256"] == hashlib.sha256((media / name).read_bytes()).hexdigest(), name
     frames, meta = decode(media / "videos/linear_sgd.mp4")
     assert meta["size"] == (1024, 1024) and entries["videos/linear_sgd.mp4"]["width"] == 1024  # the last commit's
-    assert len(frames) == entries["videos/linear_sgd.mp4"]["frames"] == 12 + 1 + 30
+    scene = SCENES["linear_sgd"].with_overrides(steps=12, size=1024)
+    assert len(frames) == entries["videos/linear_sgd.mp4"]["frames"] == len(plan_of(scene, media))
     again = run("render", "linear_sgd", "--steps", 12, "--size", 1024, "--fps", 30, "--out", media)
     assert again.output.startswith("up to date")
 
@@ -192,7 +193,8 @@ def test_two_renders_at_once_both_finish(media):
     for path, entry in entries.items():
         assert hashlib.sha256((media / path).read_bytes()).hexdigest() == entry["sha256"]
     frames, meta = decode(media / "videos/linear_sgd.mp4")
-    assert len(frames) == 12 + 1 + 30 and meta["size"] == (96, 96)
+    scene = SCENES["linear_sgd"].with_overrides(steps=12, size=96)
+    assert len(frames) == len(plan_of(scene, media)) and meta["size"] == (96, 96)
     assert temps(media) == []
 
 
@@ -213,7 +215,8 @@ def test_a_drawing_change_reuses_the_recorded_runs_without_torch(media, monkeypa
     assert drawn.returncode == 0, stderr
     assert "wrote" in stdout and "torch loaded: False" in stdout
     frames, meta = decode(out / "videos" / "linear_sgd.mp4")
-    assert meta["size"] == (160, 160) and len(frames) == 43
+    scene = SCENES["linear_sgd"].with_overrides(steps=12, size=160)
+    assert meta["size"] == (160, 160) and len(frames) == len(plan_of(scene, out))
     entry = json.loads((out / "manifest.json").read_text())["outputs"]["trajectories/linear_sgd.npz"]
     assert entry["scene"]["size"] == 160
     assert digests(out)["trajectories/linear_sgd.npz"] != recorded  # the same numbers, with the new size in meta

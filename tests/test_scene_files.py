@@ -2,9 +2,11 @@
 
 import math
 
-from conftest import decode, run
+from conftest import decode, plan_of, run
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+
+from tp1viz.scenes import load_catalog
 
 HOSTILE = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
@@ -113,4 +115,7 @@ def test_a_generated_scene_is_refused_in_one_line_or_renders(tmp_path, table, na
     rendered = run("render", name, "--scenes", path, "--steps", 3, "--size", 64, "--fps", 5, "--out", out, "-q")
     assert rendered.exit_code == 0, (toml(name, table), rendered.output, rendered.exception)
     frames, meta = decode(out / "videos" / f"{name}.mp4")
-    assert meta["size"] == (64, 64) and len(frames) == 3 + 1 + round(5 * table.get("hold", 1.0))
+    scene = load_catalog([path])[name].with_overrides(steps=3, size=64, fps=5)
+    plan = plan_of(scene, out)
+    assert meta["size"] == (64, 64) and len(frames) == len(plan) and set(plan.shown) == {0, 1, 2, 3}
+    assert len(plan) - plan.frame_of(3) >= round(5 * table.get("hold", 1.0))  # the end held `hold` at least

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import SCENES, decode
+from conftest import SCENES, decode, plan_of
 
-from tp1viz import datasets, draw, landscape, models
+from tp1viz import datasets, draw, events, landscape, models
 from tp1viz.cli import main
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import DATASET_PARAMS, MODEL_PARAMS, SceneError, load_catalog
@@ -144,7 +144,9 @@ def test_a_scene_from_a_user_file_renders_and_lists(tmp_path):
     result = CliRunner().invoke(main, ["render", "my_scene", "--scenes", str(path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     frames, meta = decode(out / "videos" / "my_scene.mp4")
-    assert len(frames) == 6 + 1 + 5 and meta["size"] == (128, 128) and meta["fps"] == 10
+    plan = plan_of(load_catalog([path])["my_scene"], out)
+    assert len(frames) == len(plan) and meta["size"] == (128, 128) and meta["fps"] == 10
+    assert set(plan.shown) == set(range(7))  # a frame for every step, a frame a step as its pace says
     entry = json.loads((out / "manifest.json").read_text())["outputs"]["videos/my_scene.mp4"]
     assert entry["scene"]["model_sizes"] == {"n_hidden": 4}
     listed = CliRunner().invoke(main, ["list", "--scenes", str(path)]).output
@@ -223,13 +225,17 @@ def test_lr_sweep_labels_match_the_trajectories():
     assert limit == pytest.approx(1 / np.mean(runs[0].x.astype(np.float64) ** 2))
     lrs = [run.meta["run"]["lr"] for run in runs]
     assert lrs == pytest.approx([0.0002, 0.005, 0.9 * limit, 1.1 * limit])
-    assert [run.state() for run in runs] == ["slow", "converged", "oscillating", "diverged"]
+    assert [events.outcome(run) for run in runs] == ["still moving", "converged", "converged", "diverged"]
+    assert [event.kind for event in runs[2].events][:2] == ["oscillating", "converged"]  # it swings, then settles
     assert runs[3].loss[-1] > runs[3].loss[0]  # the diverging run really climbs
     assert runs[0].loss[-1] > 1.5 * runs[1].loss[-1]  # the slow one really is not there yet
     animation = scene.animation(runs)
     titles = [fit.curve.axes.get_title() for fit in animation.fits]
-    assert titles[3] == "above the limit\nlr 0.068: diverged"
-    assert [title.rsplit(": ", 1)[1] for title in titles] == ["slow", "converged", "oscillating", "diverged"]
+    assert titles[3] == "above the limit\nlr 0.068"  # what happens is said when it happens, by an overlay
+    said = {(overlay.first, overlay.artists[0].get_text()) for overlay in animation.overlays
+            if overlay.artists[0] in animation.fits[3].curve.axes.texts}  # fmt: skip
+    diverged = next(event.step for event in runs[3].events if event.kind == "diverged")
+    assert (diverged, "lr 0.068: diverged") in said
 
 
 def test_gd_and_sgd_start_alike_and_part_ways():
@@ -240,7 +246,7 @@ def test_gd_and_sgd_start_alike_and_part_ways():
     assert (gd.meta["run"]["batch_size"], sgd.meta["run"]["batch_size"]) == (0, 10)
     assert not np.array_equal(gd.params[1], sgd.params[1])  # one minibatch is not the whole data set
     assert np.std(np.diff(sgd.loss[-50:])) > 10 * np.std(np.diff(gd.loss[-50:]))  # SGD keeps jittering
-    assert gd.state() == "converged" and sgd.state() == "noisy"
+    assert events.outcome(gd) == "converged" and events.outcome(sgd) == "noisy"
     again = record_scene(SCENES["gd_vs_sgd"])[1]
     np.testing.assert_array_equal(again.params, sgd.params)  # the minibatch order is seeded
 
@@ -249,7 +255,8 @@ def test_every_new_scene_renders_at_small_size(catalogue):
     names = ["loss_landscape", "loss_landscape_mlp", "lr_sweep", "gd_vs_sgd"]
     for name in names:
         frames, meta = decode(catalogue / "videos" / f"{name}.mp4")
-        assert len(frames) == 12 + 1 + 30 and meta["size"] == (128, 128)
+        scene = SCENES[name].with_overrides(steps=12, size=128)
+        assert len(frames) == len(plan_of(scene, catalogue)) and meta["size"] == (128, 128)
     import imageio.v3 as iio
 
     surface = iio.imread(catalogue / "loss_landscape.jpeg")

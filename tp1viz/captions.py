@@ -1,69 +1,154 @@
-"""What a video says in words: WebVTT captions, and the same text as a transcript.
+"""What a video says in words: its story (the start, each event and note, the end), one caption at a time.
 
-A video without sound still needs a text alternative (WCAG 2.2, success criterion 1.2.1): the captions tell
-the start, every event and author's note at the moment it appears on screen, and the end, with the loss.
+A video without sound still needs a text alternative (WCAG 2.2, success criterion 1.2.1). Each caption is
+plain words a student reads in a few seconds (at most two lines of 42 characters, read at no more than 17
+characters a second, as subtitles are); the video holds its frame while it is read, so no two captions ever
+overlap. The transcript keeps the whole story with exact numbers.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-CUE_SECONDS = 3.0  # how long an event's caption stays, at least
+from .words import fits, sig, wrapped
+
+READING_CPS = 15.0  # characters a second a caption is given: under the 17 a second subtitles allow
+SHORTEST = 2.5  # seconds: every caption, and so every note and event, stays at least this long
+
+
+@dataclass(frozen=True)
+class Line:
+    """One thing the video says, at a step: a caption, and the transcript's fuller sentence."""
+
+    step: int
+    said: str  # the caption: fits LINES lines of LINE characters
+    told: str  # the transcript's sentence, with the exact numbers
+    kind: str  # "start", "note", "end", or an event's kind
+    run: int | None = None  # the run it is about, in a scene of several
+    panel: str = "fit"  # a note's: the panel it talks about
 
 
 @dataclass(frozen=True)
 class Cue:
     start: float  # seconds
     end: float
-    text: str
+    line: Line
+
+    @property
+    def text(self) -> str:
+        return self.line.said
 
 
-def loss_words(runs: list, step: int) -> str:
-    from .draw import format_loss
-
-    run = runs[0]
-    if len(runs) == 1 and run.test is not None:  # the gap between the two is what a held-out run shows
-        train, test = format_loss(float(run.loss[step])), format_loss(float(run.test.loss[step]))
-        return f"training loss {train}, test loss {test}"
-    if len(runs) == 1:
-        return f"loss {format_loss(float(run.loss[step]))}"
-    named = zip(run_names(runs), runs, strict=True)
-    return "; ".join(f"{name} {format_loss(float(run.loss[step]))}" for name, run in named)
+def reading(text: str) -> float:
+    """Seconds a caption needs on screen: SHORTEST, or longer for a long one."""
+    return max(SHORTEST, len(text) / READING_CPS)
 
 
 def run_names(runs: list) -> list[str]:
     return [run.meta.get("run", {}).get("label") or f"run {index + 1}" for index, run in enumerate(runs)]
 
 
-def told_of(event, runs: list) -> str:
-    """An event's sentence, naming its run when the video has several: "Step 7, above the limit: diverged; ..."."""
+def loss_words(runs: list, step: int, digits: int = 3) -> str:
+    """The loss at a step as a caption says it: "loss 3.46"; each run's, in a scene of several."""
+    run = runs[0]
+    if len(runs) == 1 and run.test is not None:  # the gap between the two is what a held-out run shows
+        return f"training loss {sig(run.loss[step], digits)}, test loss {sig(run.test.loss[step], digits)}"
     if len(runs) == 1:
-        return event.detail
-    head, rest = event.detail.split(": ", 1)
-    return f"{head}, {run_names(runs)[event.run]}: {rest}"
+        return f"loss {sig(run.loss[step], digits)}"
+    named = zip(run_names(runs), runs, strict=True)
+    return ", ".join(f"{name} {sig(run.loss[step], digits)}" for name, run in named)
 
 
-def score_words(run, tolerance: float | None) -> str:
-    """ "; 20 of 30 test points within ±2" for a scored run, else nothing."""
+def score_words(run, tolerance: float | None, short: bool = False) -> str:
+    """ "; 20 of 30 test points within ±2" for a scored run (shorter for a caption), else nothing."""
     if tolerance is None or run.test is None:
         return ""
     hits = round(float(run.test.within(tolerance)[-1]) * len(run.test.x))
-    return f"; {hits} of {len(run.test.x)} test points within ±{tolerance:g}"
+    return f"; {hits} of {len(run.test.x)}{'' if short else ' test points'} within ±{tolerance:g}"
 
 
-def cues(heading: str, runs: list, plan, fps: int, hold: int, notes=(), tolerance=None) -> list[Cue]:
-    """The start, each event and note when it appears, and the end, timed by the video's frames."""
+def first_fitting(*texts: str) -> str:
+    """The first text that fits a caption (the last, shortest one, whatever)."""
+    return next((text for text in texts if fits(text)), texts[-1])
+
+
+def event_line(event, runs: list) -> Line:
+    """An event as the captions say it, naming its run when the video has several."""
+    if len(runs) == 1:
+        return Line(event.step, event.said, event.detail, event.kind)
+    name = run_names(runs)[event.run]
+    head, rest = event.detail.split(": ", 1)
+    return Line(event.step, first_fitting(f"{name}: {event.said}", event.said), f"{head}, {name}: {rest}",
+                event.kind, event.run)  # fmt: skip
+
+
+def story(heading: str, runs: list, notes=(), tolerance: float | None = None) -> list[Line]:
+    """Everything the video says, in order: the start, each event and note at its step, the end.
+
+    A note is told at its step or its event's, and left out where the run has no such event (or has one the
+    note must not be told beside). A note anchored to an event is the teacher's words for it, told in its place
+    (the event's own sentence joins the note's in the transcript); a note at step 0 speaks over the start (the
+    title and the loss are on screen)."""
     steps = runs[0].steps
-    length = (len(plan) + hold) / fps
-    last_frame = (len(plan) - 1) / fps
     begins = "the model starts from its initial weights" if len(runs) == 1 else "every run starts from the same weights"
-    said = [Cue(0.0, min(CUE_SECONDS, last_frame or length), f"{heading}. Step 0: {begins}; {loss_words(runs, 0)}.")]
-    moments = [(event.step, told_of(event, runs)) for run in runs for event in run.events]
-    moments += [(step, f"Note at step {step}: {text}") for step, text in notes]
-    for step, text in sorted(moments):
-        at = plan.frame_of(step) / fps
-        said.append(Cue(at, min(length, max(at + CUE_SECONDS, at + 1 / fps)), text))
-    ends = f"Step {steps}, the end: {loss_words(runs, steps)}{score_words(runs[0], tolerance)}."
-    said.append(Cue(last_frame, length, ends))
-    return said
+    start = Line(0, first_fitting(f"Step 0: {loss_words(runs, 0)}.", "Step 0: the start."),
+                 f"{heading}. Step 0: {begins}; {loss_words(runs, 0, 4)}.", "start")  # fmt: skip
+    said, anchored = [], {}
+    for note in notes:
+        anchor = note.anchored(runs)
+        if anchor is None:
+            continue
+        step, run = anchor
+        said.append(Line(step, note.text, f"Note at step {step}: {note.text}", "note", run, note.panel))
+        if note.at:
+            anchored[(note.at, step, run)] = len(said) - 1
+    for event in (event for run in runs for event in run.events):
+        line = event_line(event, runs)
+        key = (event.kind, event.step, event.run if len(runs) > 1 else None)
+        if key in anchored:
+            index = anchored.pop(key)
+            said[index] = replace(said[index], told=f"{line.told} {said[index].told}")
+        else:
+            said.append(line)
+    said.sort(key=lambda line: (line.step, line.kind != "note"))  # a note first: it says why, the event what
+    if said and said[0].step == 0 and said[0].kind == "note":
+        said[0] = replace(said[0], told=f"{start.told} {said[0].told}")
+    else:
+        said.insert(0, start)
+    score, short = score_words(runs[0], tolerance), score_words(runs[0], tolerance, short=True)
+    end = Line(steps, first_fitting(f"The end, step {steps}: {loss_words(runs, steps)}{score}.",
+                                    f"The end: {loss_words(runs, steps)}{short}.",
+                                    f"The end, step {steps}: {loss_words(runs, steps, 2)}.", f"The end: step {steps}."),
+               f"Step {steps}, the end: {loss_words(runs, steps, 4)}{score}.", "end")  # fmt: skip
+    return [*said, end]
+
+
+def readings(lines: list[Line], hold: float) -> dict[int, list[tuple[float, bool]]]:
+    """Each step's captions as (seconds to read, held over the step's frame): a note is (the video stops on
+    it); an event's may ride on the motion after it. The end is read over the final frame, `hold` at least."""
+    found: dict[int, list[tuple[float, bool]]] = {}
+    for line in lines:
+        found.setdefault(line.step, []).append((reading(line.said), line.kind == "note"))
+    last = found[lines[-1].step]
+    before = sum(seconds for seconds, _ in last[:-1])
+    last[-1] = (max(last[-1][0], hold - before), True)
+    return found
+
+
+def phases(lines: list[Line]) -> list[tuple[int, int]]:
+    """The stretch after each note, to the next thing said: what the note talks about, given time to show."""
+    return [(line.step, after.step) for line, after in zip(lines, lines[1:], strict=False)
+            if line.kind == "note" and after.step > line.step + 1]  # fmt: skip
+
+
+def timed(lines: list[Line], plan, fps: int) -> list[Cue]:
+    """Each line as a cue: from its step's first frame (after the lines before it at that step) until the next
+    one begins, so exactly one is on screen at any time; the last until the video ends."""
+    starts, offsets = [], {}
+    for line in lines:
+        first = plan.frame_of(line.step) / fps
+        starts.append(first + offsets.get(line.step, 0.0))
+        offsets[line.step] = offsets.get(line.step, 0.0) + round(reading(line.said) * fps) / fps  # as pacing holds
+    ends = [*starts[1:], len(plan) / fps]
+    return [Cue(start, end, line) for start, end, line in zip(starts, ends, lines, strict=True)]
 
 
 def timestamp(seconds: float) -> str:
@@ -76,8 +161,9 @@ def timestamp(seconds: float) -> str:
 
 
 def cue_text(text: str) -> str:
-    """Text as a cue shows it: WebVTT reads & and < as markup, and an arrow "-->" ends a cue's text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text as a cue shows it: at most two lines, and & and < escaped (WebVTT reads them as markup; an arrow
+    "-->" would end the cue's text)."""
+    return wrapped(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def webvtt(said: list[Cue]) -> str:
@@ -88,6 +174,6 @@ def webvtt(said: list[Cue]) -> str:
 
 
 def transcript(title: str, said: list[Cue]) -> str:
-    """The same words, one line per cue, with the time it comes at."""
-    lines = [title, ""] + [f"[{timestamp(cue.start).rsplit('.', 1)[0]}] {cue.text}" for cue in said]
+    """The whole story, one line per cue, with the time it comes at and the exact numbers."""
+    lines = [title, ""] + [f"[{timestamp(cue.start).rsplit('.', 1)[0]}] {cue.line.told}" for cue in said]
     return "\n".join(lines) + "\n"

@@ -258,8 +258,8 @@ def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, do
     else:
         done.append(report.scene.name)
         if report.diverged_at is not None:
-            click.echo(f"warning: {report.scene.name} diverged: its loss overflowed at step {report.diverged_at}; "
-                       "the video shows the finite part", err=True)  # fmt: skip
+            click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (its loss passed 10 times "
+                       "its start and never came back); the video shows how", err=True)  # fmt: skip
         for output in report.outputs:
             if not quiet and output.kind != "trajectory":
                 say(f"wrote {shown(output.path)} ({describe(output, report.sizes[output.path])})")

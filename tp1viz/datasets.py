@@ -1,5 +1,7 @@
 """The page's data sets, each drawn from its own seeded generator (never torch's global RNG)."""
 
+import inspect
+
 import torch
 
 
@@ -41,6 +43,21 @@ def power(
 
 
 DATASETS = {"linear": linear, "linear_no_noise": linear_no_noise, "pow": power}
+
+
+def noise_variance(name: str, **params) -> float:
+    """The variance of the noise a data set is drawn with: the lowest loss a model can expect to reach on it
+    (Gaussian noise of std s: s²; b times uniform noise: b² / 12; none: 0). Defaults are the builders' own."""
+    defaults = {key: p.default for key, p in inspect.signature(DATASETS[name]).parameters.items() if key in NOISE}
+    settings = defaults | {key: value for key, value in params.items() if key in NOISE}
+    if name == "linear":
+        return float(settings["noise"]) ** 2
+    if name == "pow":
+        return float(settings["b"]) ** 2 / 12
+    return 0.0
+
+
+NOISE = ("noise", "b")  # the parameters that set a data set's noise (pow's b scales its uniform noise)
 
 
 def make(name: str, seed: int | torch.Generator, **params) -> tuple[torch.Tensor, torch.Tensor]:

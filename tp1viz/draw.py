@@ -16,9 +16,25 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.transforms import IdentityTransform
 
-from .layouts import FIT_MARGIN, MAX_OVERSHOOT
+from . import events, placing
+from .layouts import (
+    DESIGN_PX,
+    FIT,
+    LANDSCAPE,
+    LANDSCAPE_FIT,
+    LEFT,
+    LOSS,
+    LOSS_CEILING,
+    RIGHT,
+    compare_grid,
+    finite_range,
+    fit_ylim,
+)
+from .layouts import padded as padded
 from .trajectory import Landscape, Trajectory
+from .words import format_loss, format_status, loss_label, sig
 
 # A title in a script DejaVu lacks draws its letters as boxes, which a reviewer sees; matplotlib's warning
 # for each of them would only clutter the one-line report.
@@ -29,10 +45,10 @@ MODEL_COLOR = "tab:red"  # the page: "the trained model's predictions" in red
 TEST_COLOR = "tab:green"  # held-out test points (hollow) and their loss: neither the data's blue nor the model's red
 RUN_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown")  # loss curves of side-by-side runs
 LANDSCAPE_CMAP = "viridis"  # low loss dark, high loss light; neither blue data nor the red path get lost in it
-DESIGN_PX = 512  # the layout is designed at 512 px and scaled by dpi, so it looks the same at any size
 LOG_SCALE_SPAN = 20.0  # a loss that falls by more than ~1.3 decades is shown on a log axis
-LOSS_CEILING = 10.0  # the loss axis stops at this multiple of the highest starting loss; a diverging run leaves it
-LEFT, RIGHT = 0.13, 0.96  # figure-fraction margins shared by every layout
+NOTE_SIZES = (8.5, 7.5)  # pt: a note's font, smaller only where the panel has no room for the larger
+NOTE_WIDTHS = (42, 34, 28, 24)  # characters a note's line may hold, tried in turn for a box that fits
+OFF_SCALE = "^", "v"  # markers at a panel's edge where what it draws has left it
 TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
 CONTOUR_LEVELS = 14
 LOWEST_LEVEL = 1e-3  # the innermost contour sits at this fraction of the grid's loss range above the minimum
@@ -59,38 +75,14 @@ def new_canvas(size: int) -> tuple[Figure, FigureCanvasAgg]:
     return fig, FigureCanvasAgg(fig)
 
 
-def finite_range(*arrays: np.ndarray) -> tuple[float, float]:
-    """Min and max over the finite values of all arrays; (0, 1) if there are none."""
-    values = np.concatenate([np.ravel(a) for a in arrays])
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return 0.0, 1.0
-    return float(values.min()), float(values.max())
-
-
-def padded(low: float, high: float, margin: float = FIT_MARGIN) -> tuple[float, float]:
-    """(low, high) widened by `margin` of the span on each side; a zero span gets a unit span."""
-    span = high - low or 1.0
-    return low - margin * span, high + margin * span
-
-
-def fit_ylim(*runs: Trajectory) -> tuple[float, float]:
-    """Y limits that hold the data and every prediction, but never zoom out far past the data."""
-    data_low, data_high = finite_range(runs[0].y, *([] if runs[0].test is None else [runs[0].test.y]))
-    reach = MAX_OVERSHOOT * (data_high - data_low or 1.0)
-    pred_low, pred_high = finite_range(*(run.grid_pred for run in runs))
-    low = max(min(data_low, pred_low), data_low - reach)
-    high = min(max(data_high, pred_high), data_high + reach)
-    return padded(low, high)
-
-
-def loss_axis(*losses: np.ndarray, log: bool = False) -> tuple[str, tuple[float, float]]:
+def loss_axis(*losses: np.ndarray, log: bool = False, ceiling: bool = False) -> tuple[str, tuple[float, float]]:
     """The loss axis scale ('log' when the loss spans decades, or asked for) and its limits.
 
-    Limits come from finite values only, and stop at LOSS_CEILING times the highest starting loss, so a
-    diverging run climbs out of the panel instead of flattening every other curve against the floor.
+    Limits come from finite values only. With `ceiling` (runs side by side) they stop at LOSS_CEILING times the
+    highest starting loss, so a diverging run climbs out of the panel, marked where it leaves, instead of
+    flattening every other curve against the floor; a run alone keeps its whole curve, however high it climbs.
     """
-    ceiling = LOSS_CEILING * max((a[0] for a in losses if np.isfinite(a[0])), default=np.inf)
+    ceiling = LOSS_CEILING * max((a[0] for a in losses if np.isfinite(a[0])), default=np.inf) if ceiling else np.inf
     loss = np.concatenate([np.ravel(a) for a in losses])
     loss = np.where(loss > ceiling, ceiling, loss)
     positive = loss[np.isfinite(loss) & (loss > 0)]
@@ -104,24 +96,6 @@ def loss_axis(*losses: np.ndarray, log: bool = False) -> tuple[str, tuple[float,
 def shown(values: np.ndarray) -> np.ndarray:
     """Overflowed values as gaps: matplotlib draws NaN as a break in a line, and inf as garbage."""
     return np.where(np.isfinite(values), values, np.nan)
-
-
-def format_loss(loss: float, digits: int = 4) -> str:
-    """A loss with a fixed count of significant digits, or 'overflow'."""
-    return f"{loss:#.{digits}g}" if np.isfinite(loss) else "overflow"
-
-
-def format_status(step: int, steps: int, loss: float | None = None) -> str:
-    """The changing title line; short, because text is the most expensive thing to draw per frame."""
-    width = len(str(steps))
-    status = f"step {step:>{width}d}/{steps}"
-    return status if loss is None else f"{status}  loss {format_loss(loss)}"
-
-
-def loss_label(meta: dict) -> str:
-    """ "MSE loss" from a scene's "mse" or a student's loop's "MSE"; just "loss" when the run does not say."""
-    name = meta.get("loss") or ""
-    return f"{name.upper() if name.islower() else name} loss".strip()
 
 
 def contour_levels(grid_loss: np.ndarray) -> np.ndarray:
@@ -170,35 +144,43 @@ class Moment:
 
 @dataclass
 class Overlay:
-    """Artists shown from one step on (until another): an event's marker and label, an author's note."""
+    """Artists shown a while: an event's marker and label from its step on, an author's note over some frames."""
 
     artists: list
-    first: int
-    last: int | None = None
+    first: int  # the first step (an event's) or frame (a note's) it shows at
+    last: int | None = None  # the last one, or None: to the end
+    by_frame: bool = False  # a note comes and goes with its caption, frame by frame; an event stays from its step
     on_top: bool = False  # drawn over the moving curves too (a note's box, whose text a curve must not cross)
+    box: tuple | None = None  # where it sits, in display px (left, bottom, right, top): what a test measures
 
-    def shows(self, step: int) -> bool:
-        return self.first <= step and (self.last is None or step <= self.last)
+    def shows(self, step: int, frame: int) -> bool:
+        at = frame if self.by_frame else step
+        return self.first <= at and (self.last is None or at <= self.last)
 
 
-def fit_inside(label, ax, text: str) -> None:
-    """Wrap a note's text, and shrink it if it must, until its box lies inside the panel: a small panel of a grid
-    has its title just above it and its neighbour's ticks beside it."""
-    renderer = ax.figure.canvas.get_renderer()
-    room = ax.get_window_extent(renderer).width * 0.88  # the box pads the text, and sits off the edge
-    for fontsize in (8.5, 7.5, 6.5):
-        label.set_fontsize(fontsize)
-        for width in (42, 36, 30, 26, 22, 18):
-            label.set_text("\n".join(textwrap.wrap(text, width)))
-            if label.get_window_extent(renderer).width <= room:
-                return
+def text_box(label, renderer, pad_points: float) -> tuple[float, float, float, float]:
+    """A text's box in display px with its padding: (left, bottom, right, top)."""
+    extent = label.get_window_extent(renderer)
+    pad = pad_points * label.figure.dpi / 72
+    return (extent.x0 - pad, extent.y0 - pad, extent.x1 + pad, extent.y1 + pad)
+
+
+def panel_axes(panel):
+    """The axes a panel draws in."""
+    return next(artist for artist in panel.artists if hasattr(artist, "axes")).axes
+
+
+def panel_box(ax) -> tuple[float, float, float, float]:
+    extent = ax.get_window_extent()
+    return (extent.x0, extent.y0, extent.x1, extent.y1)
 
 
 class FitPanel:
-    """The data in blue and the model's prediction in red, with a label from the step the run diverged."""
+    """The data in blue and the model's prediction in red, with a label from the step the run diverged, and a
+    mark at the panel's edge where the curve leaves it."""
 
     def __init__(self, ax, run: Trajectory, ylim: tuple[float, float], fontsize: float = 10):
-        self.run, self.grid_pred = run, shown(run.grid_pred)
+        self.run, self.grid_pred, self.ylim = run, shown(run.grid_pred), ylim
         self.points = ax.scatter(run.x, run.y, s=12 * fontsize / 10, color=DATA_COLOR, alpha=0.85, linewidths=0)
         self.test_points, self.taken = None, set()
         if run.test is not None:  # hollow: points the model is measured on and never learns from
@@ -208,9 +190,8 @@ class FitPanel:
         ax.set_xlim(run.grid_x[0], run.grid_x[-1])
         ax.set_ylim(*ylim)
         style_axes(ax, "x", "y", fontsize)
-        # The step the events name (its loss passed 10x its start for good), so the panel, the loss's label
-        # and the captions agree; a run that overflowed without that event (a student's) still says so.
-        self.diverged_at = next((e.step for e in run.events if e.kind == "diverged"), run.diverged_at())
+        # The step the events name, so the panel, the loss's label, the captions and the manifest agree.
+        self.diverged_at = events.diverged_at([run])
         self.diverged_label = ax.text(
             0.5,
             0.95,
@@ -224,7 +205,10 @@ class FitPanel:
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": MODEL_COLOR},
             animated=True,
         )
-        self.artists = [self.curve, self.diverged_label]
+        edge = ax.get_xaxis_transform()  # x in data, y a fraction of the panel: the mark sits on its edge
+        self.off_scale = [ax.plot([], [], marker, color=MODEL_COLOR, mec="white", mew=0.8, ms=7 * fontsize / 10,
+                                  transform=edge, clip_on=False, animated=True)[0] for marker in OFF_SCALE]  # fmt: skip
+        self.artists = [self.curve, *self.off_scale, self.diverged_label]
         self.foremost = [self.diverged_label]  # over an author's note too: what happened outranks what was said
 
     CORNERS = {"upper left": (0.03, 0.97, "left", "top"), "upper right": (0.97, 0.97, "right", "top"),
@@ -256,17 +240,42 @@ class FitPanel:
                                         borderpad=0.3, labelspacing=0.3)  # fmt: skip
         self.kept_on_top = [legend]  # the moving curve passes under it, never through its words
 
-    def note_overlay(self, step: int, text: str, last: int) -> Overlay:
-        """An author's note in the corner of the panel the data and the curve leave emptiest."""
-        ax = self.curve.axes
-        (x, y, ha, va) = self.CORNERS[self.emptiest_corner()]
-        label = ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8.5,
-                        bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
-                        animated=True)  # fmt: skip
-        fit_inside(label, ax, text)
-        return Overlay([label], first=step, last=last, on_top=True)
+    def covered(self, moments: list) -> np.ndarray:
+        """(N, 2) display px a note must leave visible: every data point, every place the curve passes."""
+        return np.concatenate([self.data_points(), self.curve_points(moments)])
 
-    def keys(self) -> tuple[list, list[str]]:
+    def keys(self, renderer) -> list:
+        """Boxes a note must not cover: the keys inside the panel, the divergence's label."""
+        boxes = [text_box(artist, renderer, 0) for artist in getattr(self, "kept_on_top", [])]
+        if self.diverged_at is not None:
+            boxes.append(text_box(self.diverged_label, renderer, 0.3 * self.diverged_label.get_fontsize()))
+        return boxes
+
+    def data_points(self) -> np.ndarray:
+        """(N, 2) display px of every data point the panel draws (training and held out)."""
+        ax = self.curve.axes
+        xy = [np.column_stack([self.run.x, self.run.y])]
+        if self.run.test is not None:
+            xy.append(np.column_stack([self.run.test.x, self.run.test.y]))
+        return ax.transData.transform(np.concatenate(xy).astype(np.float64))
+
+    def curve_points(self, moments: list) -> np.ndarray:
+        """(N, 2) display px the red curve passes through at these moments (within the panel)."""
+        ax = self.curve.axes
+        low, high = self.ylim
+        rows = np.array([np.clip(moment.blend(self.run, self.grid_pred), low, high) for moment in moments])
+        xs = ax.transData.transform(np.column_stack([self.run.grid_x, np.zeros_like(self.run.grid_x)]))[:, 0]
+        ys = ax.transData.transform(np.column_stack([np.zeros(rows.size), rows.ravel()]))[:, 1].reshape(rows.shape)
+        return placing.curves(xs, ys)
+
+    def early_stop_overlay(self, step: int) -> Overlay:
+        """The fit at the step with the lowest test loss, faint, from that step on: what stopping there keeps."""
+        ax = self.curve.axes
+        (faint,) = ax.plot(self.run.grid_x, self.grid_pred[self.run.row(step)], color=MODEL_COLOR, lw=1.6,
+                           alpha=0.35, ls="--", animated=True)  # fmt: skip
+        return Overlay([faint], first=step)
+
+    def handles(self) -> tuple[list, list[str]]:
         """The legend's handles and labels: the data (training and test points, when held out) and the model."""
         if self.test_points is None:
             return [self.points, self.curve], ["data", "model"]
@@ -276,27 +285,30 @@ class FitPanel:
             handles, labels = [*handles, faint], [*labels, "best on test"]
         return handles, labels
 
-    def early_stop_overlay(self, step: int) -> Overlay:
-        """The fit at the step with the lowest test loss, faint, from that step on: what stopping there keeps."""
-        ax = self.curve.axes
-        (faint,) = ax.plot(self.run.grid_x, self.grid_pred[self.run.row(step)], color=MODEL_COLOR, lw=1.6,
-                           alpha=0.35, ls="--", animated=True)  # fmt: skip
-        return Overlay([faint], first=step)
-
     def update(self, moment: "Moment") -> None:
-        self.curve.set_data(self.run.grid_x, moment.blend(self.run, self.grid_pred))
+        values = moment.blend(self.run, self.grid_pred)
+        self.curve.set_data(self.run.grid_x, values)
         self.diverged_label.set_visible(self.diverged_at is not None and moment.step >= self.diverged_at)
+        low, high = self.ylim
+        for marker, beyond, edge in zip(self.off_scale, (values - high, low - values), (0.985, 0.015), strict=True):
+            beyond = np.where(np.isfinite(beyond), beyond, np.inf)  # an overflowed curve has left the panel too
+            far = int(np.argmax(beyond))
+            if beyond[far] > 0 and self.diverged_label.get_visible() is False:
+                marker.set_data([self.run.grid_x[far]], [edge])
+            else:
+                marker.set_data([], [])
 
 
 class LossPanel:
-    """Each run's loss drawn up to the current step, with a marker on the current value."""
+    """Each run's loss drawn up to the current step, with a marker on the current value (at the panel's edge, as
+    an arrow, when the value is beyond it)."""
 
     def __init__(self, ax, runs: list[Trajectory], colors=RUN_COLORS, log: bool = False):
         losses = [run.loss for run in runs]
         self.held = runs[0].test is not None and len(runs) == 1  # training loss in the data's blue, test in green
         if self.held:
             losses, colors = [runs[0].loss, runs[0].test.loss], (DATA_COLOR, TEST_COLOR)
-        scale, limits = loss_axis(*losses, log=log or self.held)
+        scale, limits = loss_axis(*losses, log=log or self.held, ceiling=len(runs) > 1)
         low, high = self.limits = limits
         self.losses = [shown(loss) for loss in losses]  # the lines are clipped at the panel's edge
         ax.set_yscale(scale)
@@ -305,6 +317,8 @@ class LossPanel:
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
             if high / low < 100:  # under two decades, powers of ten alone leave one or two labels
                 ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            elif high / low > 1e8:  # a divergence's dozens of decades: a label every few, not every one
+                ax.yaxis.set_major_locator(LogLocator(numticks=6))
         ax.yaxis.set_minor_formatter(NullFormatter())  # labelled minor ticks crowd a short log axis
         ax.set_ylim(*limits)
         ax.set_xlim(0, max(runs[0].steps, 1))
@@ -318,61 +332,96 @@ class LossPanel:
             (marker,) = ax.plot([], [], "o", color=color, ms=5, animated=True, clip_on=False)
             self.lines.append(line)
             self.markers.append(marker)
+        edge = ax.get_xaxis_transform()
+        self.off_scale = [ax.plot([], [], OFF_SCALE[0], color=color, mec="white", mew=0.8, ms=7, transform=edge,
+                                  clip_on=False, animated=True)[0] for color in colors[: len(losses)]]  # fmt: skip
         style_axes(ax, "step", loss_label(runs[0].meta))
-        self.artists = self.lines + self.markers
+        self.artists = self.lines + self.markers + self.off_scale
 
     def update(self, moment: "Moment") -> None:
         position = moment.position
         k = int(np.floor(position))
         low, high = self.limits
-        for loss, line, marker in zip(self.losses, self.lines, self.markers, strict=False):
+        for loss, line, marker, above in zip(self.losses, self.lines, self.markers, self.off_scale, strict=False):
             value = loss[k] if position == k else np.interp(position, self.steps, loss)  # a glide: part of the way
             line.set_data(np.append(self.steps[: k + 1], position), np.append(loss[: k + 1], value))
-            # The marker is drawn unclipped (round at the edges), so an off-axis value must vanish for it.
+            # The marker is drawn unclipped (round at the edges), so an off-axis value must vanish for it, and an
+            # arrow at the top edge say the loss is up there (or overflowed).
             marker.set_data([position], [value if low <= value <= high else np.nan])
+            beyond = not (value <= high)  # NaN (overflowed) too
+            above.set_data(([position], [0.975]) if beyond else ([], []))
 
-    def event_overlay(self, event, color: str) -> "Overlay":
-        """A marker on the loss at the event's step, and its short label where no loss line and no other label
-        is, shown from that step on."""
+    def covered(self, moments: list) -> np.ndarray:
+        """(N, 2) display px a note must leave visible: the loss lines as far as these moments draw them."""
+        ax = self.lines[0].axes
+        reach = int(np.ceil(max(moment.position for moment in moments)))
+        found = [placing.densify(*ax.transData.transform(np.column_stack([self.steps[: reach + 1],
+                 np.clip(loss[: reach + 1], *self.limits)])).T) for loss in self.losses]  # fmt: skip
+        points = np.concatenate(found)
+        return points[np.isfinite(points).all(axis=1)]
+
+    def keys(self, renderer) -> list:
+        return list(self.placed)
+
+    def event_overlay(self, event, color: str) -> Overlay:
+        """A marker on the loss at the event's step (on the panel's edge when the loss is beyond it), and its short
+        label beside it where no loss line and no other label is, with a leader line when it must stand off."""
         on_test = self.held and event.kind == "early stopping"  # marked where it is seen: on the test loss
         ax, loss = self.lines[0].axes, self.losses[1 if on_test else event.run]
-        (marker,) = ax.plot([event.step], [loss[event.step]], "D", color=color, mec="white", ms=5, animated=True)
-        x, y, ha = self.label_place(ax, event.step, len(event.text))
-        label = ax.text(x, y, event.text, transform=ax.transAxes, ha=ha, va="top", fontsize=8, color=color,
+        low, high = self.limits
+        value = loss[event.step]
+        if np.isfinite(value) and low <= value <= high:
+            (marker,) = ax.plot([event.step], [value], "D", color=color, mec="white", ms=5, animated=True)
+        else:  # off the scale: the marker sits on the top edge, as the current value's arrow does
+            (marker,) = ax.plot([event.step], [0.975], "D", color=color, mec="white", ms=5, animated=True,
+                                transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
+        label = ax.text(0, 0, event.text, ha="left", va="bottom", fontsize=8, color=color,
                         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
                         animated=True)  # fmt: skip
-        return Overlay([marker, label], first=event.step)
+        artists = [marker, label]
+        leader = self.place_label(ax, label, marker)
+        if leader is not None:
+            artists.insert(0, leader)
+        return Overlay(artists, first=event.step)
 
-    LABEL_HEIGHT = 0.17  # of the loss panel, a line of 8 pt text with its box
-
-    def label_place(self, ax, step: int, characters: int) -> tuple[float, float, str]:
-        """Where a label of so many characters goes, in axes fractions: beside its step, on the first row (from
-        the top) where it crosses neither a loss line nor a label already placed."""
-        to_axes = ax.transAxes.inverted()
-        curve = np.concatenate([to_axes.transform(ax.transData.transform(np.column_stack([self.steps, loss])))
-                                for loss in self.losses])  # fmt: skip
-        curve = curve[np.isfinite(curve).all(axis=1)]
-        at = to_axes.transform(ax.transData.transform((step, 1.0)))[0]
-        width = characters * 6.7 / (ax.get_window_extent().width * DESIGN_PX / ax.figure.bbox.width) + 0.02
-        for top in (0.95, 0.76, 0.57, 0.38):
-            for ha, left in (("left", at + 0.01), ("right", at - 0.01 - width)):
-                box = (max(left, 0.0), top - self.LABEL_HEIGHT, min(left + width, 1.0), top + 0.02)
-                under = curve[(curve[:, 0] >= box[0]) & (curve[:, 0] <= box[2])]
-                crossed = ((under[:, 1] >= box[1]) & (under[:, 1] <= box[3])).any()
-                if 0 <= left and left + width <= 1 and not crossed and not any(overlap(box, b) for b in self.placed):
-                    self.placed.append(box)
-                    return (left if ha == "left" else left + width), top, ha
-        self.placed.append((0, 0, 0, 0))
-        return 0.99, 0.95 - 0.19 * (len(self.placed) % 4), "right"
-
-
-def overlap(a: tuple, b: tuple) -> bool:
-    """Whether two boxes (left, bottom, right, top) overlap."""
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    def place_label(self, ax, label, marker):
+        """Put the label beside its marker, on no loss line, marker or other label; a leader line if it must
+        stand off (returned), else None."""
+        renderer = ax.figure.canvas.get_renderer()
+        anchor = tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0])
+        x0, y0, x1, y1 = text_box(label, renderer, 0.2 * 8)
+        size = (x1 - x0, y1 - y0)
+        panel = panel_box(ax)
+        scale = ax.figure.dpi / 100
+        lines = [placing.densify(*ax.transData.transform(np.column_stack([self.steps, loss])).T)
+                 for loss in self.losses]  # fmt: skip
+        avoid = np.concatenate([*lines, np.array([anchor])]) if lines else np.array([anchor])
+        avoid = avoid[np.isfinite(avoid).all(axis=1)]
+        near = placing.beside(anchor, size, 4 * scale)
+        spread = placing.grid(panel, size, 2 * scale, columns=13, rows=6)
+        candidates = np.concatenate([near, spread])
+        ok = placing.free(candidates, avoid, self.placed, margin=1.5 * scale) & placing.inside(candidates, panel)
+        if not ok.any():
+            ok = placing.inside(candidates, panel)
+        distances = np.array([placing.distance(box, anchor) for box in candidates])
+        chosen = candidates[np.flatnonzero(ok)[np.argmin(distances[ok])]]
+        self.placed.append(tuple(chosen))
+        pad = 0.2 * 8 * ax.figure.dpi / 72
+        label.set_transform(IdentityTransform())  # display px
+        label.set_position((chosen[0] + pad, chosen[1] + pad))
+        if placing.distance(chosen, anchor) <= 6 * scale:
+            return None
+        corner = (min(max(anchor[0], chosen[0]), chosen[2]), min(max(anchor[1], chosen[1]), chosen[3]))
+        (leader,) = ax.plot([anchor[0], corner[0]], [anchor[1], corner[1]], color=label.get_color(), lw=0.8,
+                            alpha=0.7, transform=IdentityTransform(), clip_on=False, animated=True)  # fmt: skip
+        return leader
 
 
 class LandscapePanel:
-    """Filled contours of the loss (drawn once, in the background) and the path walked on them so far."""
+    """Filled contours of the loss (drawn once, in the background) and the path walked on them so far. On a
+    projected plane (PCA), the dot says the run's true loss, and when the plane shows another."""
+
+    MISSES = 2.0  # the plane misses the run's loss when they differ by this factor or more
 
     def __init__(self, ax, landscape: Landscape, run: Trajectory):
         self.run = run
@@ -387,6 +436,24 @@ class LandscapePanel:
         style_axes(ax, *landscape.labels)
         ax.grid(False)
         self.artists = [self.path, self.point]
+        self.plane = None
+        if landscape.kind == "pca":
+            self.plane = plane_loss(landscape)  # (snapshots,) the loss the plane shows under the dot
+            self.readout = ax.text(0.5, 0.03, "", transform=ax.transAxes, ha="center", va="bottom", fontsize=8,
+                                   bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "0.6",
+                                         "alpha": 0.92}, animated=True)  # fmt: skip
+            self.artists.append(self.readout)
+
+    def covered(self, moments: list) -> np.ndarray:
+        """(N, 2) display px a note must leave visible: the path as far as these moments draw it, and its dot."""
+        ax = self.path.axes
+        reach = max(self.run.row(moment.end) for moment in moments)
+        path = ax.transData.transform(np.column_stack([self.path_u[: reach + 1], self.path_v[: reach + 1]]))
+        points = placing.densify(*path.T)
+        return points[np.isfinite(points).all(axis=1)]
+
+    def keys(self, renderer) -> list:
+        return [] if self.plane is None else [text_box(self.readout, renderer, 2)]
 
     def update(self, moment: "Moment") -> None:
         a, b = self.run.row(moment.start), self.run.row(moment.end)
@@ -394,6 +461,26 @@ class LandscapePanel:
         v = moment.t * self.path_v[b] + (1 - moment.t) * self.path_v[a]
         self.path.set_data(np.append(self.path_u[: a + 1], u), np.append(self.path_v[: a + 1], v))
         self.point.set_data([u], [v])
+        if self.plane is not None:
+            row = b if moment.t >= 1 else a
+            true, plane = float(self.run.loss[self.run.kept[row]]), float(self.plane[row])
+            text = f"loss here {sig(true, 3)}"
+            if not (true / self.MISSES <= plane <= true * self.MISSES):
+                text += f"; the plane shows {sig(plane, 2)}: off the plane"
+            self.readout.set_text(text)
+
+
+def plane_loss(landscape: Landscape) -> np.ndarray:
+    """(snapshots,) the plane's loss under each point of the path (bilinear between its grid points)."""
+    u, v, grid = landscape.u, landscape.v, landscape.loss
+    i = np.clip(np.searchsorted(u, landscape.path_u) - 1, 0, len(u) - 2)
+    j = np.clip(np.searchsorted(v, landscape.path_v) - 1, 0, len(v) - 2)
+    with np.errstate(invalid="ignore"):
+        fu = np.clip((landscape.path_u - u[i]) / (u[i + 1] - u[i]), 0, 1)
+        fv = np.clip((landscape.path_v - v[j]) / (v[j + 1] - v[j]), 0, 1)
+    low = grid[j, i] * (1 - fu) + grid[j, i + 1] * fu
+    high = grid[j + 1, i] * (1 - fu) + grid[j + 1, i + 1] * fu
+    return low * (1 - fv) + high * fv
 
 
 GLYPHS: dict[tuple, np.ndarray] = {}  # (font size, dpi, sub-pixel phase, character) -> image, for every video
@@ -452,39 +539,45 @@ class StatusLine:
 class Animation:
     """The blitting loop shared by every layout: panels update their artists, the base draws them.
 
-    Artists that appear at a step and then stay a while (an event's label, an author's note) are drawn into
-    the background, once for each set of them that is shown together: text is the dearest thing to draw.
+    Artists that appear and then stay a while (an event's label from its step on, an author's note while its
+    caption is read) are drawn into the background, once for each set of them that is shown together: text is
+    the dearest thing to draw.
     """
-
-    NOTE_SECONDS = 3.0  # how long an author's note stays on screen
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:  # every layout builds its texts in its constructor
             cls.__init__ = plain_text(cls.__init__)
 
-    def __init__(self, runs: list[Trajectory], size: int, title: str, plan=None, notes=(), fps: int = 30):
+    def __init__(self, runs: list[Trajectory], size: int, title: str, plan=None, notes=(), fps: int = 30,
+                 hold: float = 0.0):  # fmt: skip
         from .pacing import Plan
 
         self.runs, self.size = runs, size
-        self.plan = plan if plan is not None else Plan.exact(np.arange(runs[0].steps + 1))
-        self.notes, self.fps = notes, fps
+        steps = runs[0].steps
+        if plan is None:  # a frame a step, the last held `hold` seconds
+            plan = Plan.exact_steps(np.arange(steps + 1)).held({steps: round(hold * fps)})
+        self.plan = plan
+        self.notes, self.fps = notes, fps  # notes: (first frame, last frame, text, run index or None, panel name)
         self.fig, self.canvas = new_canvas(size)
         title_text = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
         shrink_to_width(title_text, self.canvas, 0.96 * size)
         self.status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=10)
         self.panels, self.overlays, self.backgrounds, self.tops = [], [], {}, {(): []}
+        self.said = []  # the captions, timed (set by the scene that made this)
 
-    def finish_layout(self, loss: "LossPanel", fit: "FitPanel") -> None:
-        """Add the events and notes, draw everything static once, and keep it as the background."""
-        events = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
+    def finish_layout(self, loss: "LossPanel", fits: list["FitPanel"], **others) -> None:
+        """Add the events and notes (each in the panel it names: a run's fit, or one of `others` by name, or the
+        loss), draw everything static once, and keep it as the background."""
+        told = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
         colors = RUN_COLORS if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
         self.overlays = [loss.event_overlay(event, TEST_COLOR if event.kind == "early stopping" else colors[event.run])
-                         for event in events[:6]]  # fmt: skip
-        self.overlays += [fit.early_stop_overlay(event.step) for event in events if event.kind == "early stopping"]
-        following = [step for step, _ in self.notes[1:]] + [None]  # each note's successor, the last's none
-        self.overlays += [fit.note_overlay(step, text, self.note_end(step, after))
-                          for (step, text), after in zip(self.notes, following, strict=False)]  # fmt: skip
+                         for event in told[:6]]  # fmt: skip
+        self.overlays += [fits[event.run].early_stop_overlay(event.step) for event in told
+                          if event.kind == "early stopping"]  # fmt: skip
+        named = {"loss": loss, **others}
+        self.overlays += [self.note_overlay(named.get(panel) or fits[run or 0], first, last, text)
+                          for first, last, text, run, panel in self.notes]  # fmt: skip
         artists = [artist for panel in self.panels for artist in panel.artists]
         self.foremost = [artist for panel in self.panels for artist in getattr(panel, "foremost", ())]
         self.animated = [artist for artist in artists if artist not in self.foremost]
@@ -494,20 +587,66 @@ class Animation:
         self.backgrounds[()] = self.canvas.copy_from_bbox(self.fig.bbox)
         self.tops[()] = self.top_patches(())
 
-    def note_end(self, step: int, following: int | None = None) -> int:
-        """The last step a note from `step` is shown at: NOTE_SECONDS of video later, or just before the next
-        note (they share a corner, and two boxes there would cover each other)."""
-        first = self.plan.frame_of(step)
-        end = int(self.plan.shown[min(len(self.plan) - 1, first + round(self.NOTE_SECONDS * self.fps) - 1)])
-        return end if following is None or following > end else max(step, following - 1)
+    def moments(self, first: int, last: int) -> list["Moment"]:
+        """What frames first..last show, each distinct one once."""
+        seen = dict.fromkeys(zip(self.plan.start[first : last + 1], self.plan.end[first : last + 1],
+                                 self.plan.t[first : last + 1], strict=True))  # fmt: skip
+        return [Moment(int(a), int(b), float(t)) for a, b, t in seen]
 
-    def shown_key(self, step: int) -> tuple[int, ...]:
-        """Which overlays show at `step`: the key of its background."""
-        return tuple(index for index, overlay in enumerate(self.overlays) if overlay.shows(step))
+    def note_overlay(self, panel, first: int, last: int, text: str) -> Overlay:
+        """An author's note in the panel it talks about, where it covers no data point, no place the curve (or path,
+        or loss line) passes while it is shown, no key and no label; if the curve would reach it later, it goes
+        when the curve comes (it always stays while its step is held and its caption read)."""
+        ax = panel_axes(panel)
+        renderer = self.canvas.get_renderer()
+        label = ax.text(0, 0, text, ha="left", va="bottom", fontsize=NOTE_SIZES[0], transform=IdentityTransform(),
+                        bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
+                        animated=True)  # fmt: skip
+        held = self.plan.frames_of(int(self.plan.end[first]))
+        still = int(held[held >= first].max()) if (held >= first).any() else first  # the end of its step's pause
+        still = min(max(still, first), last)
+        keys = panel.keys(renderer)
+        for fontsize, width in ((size, width) for size in NOTE_SIZES for width in NOTE_WIDTHS):
+            label.set_fontsize(fontsize)
+            label.set_text("\n".join(textwrap.wrap(text, width)))
+            box = text_box(label, renderer, 0.35 * fontsize)
+            candidates = placing.grid(panel_box(ax), (box[2] - box[0], box[3] - box[1]), 3 * self.size / DESIGN_PX)
+            found = self.longest_free(panel, candidates, keys, first, still, last)
+            if found is not None:
+                chosen, last = found
+                break
+        else:  # nowhere free even while its step is held: the least crowded place (the tests flag this)
+            points = panel.covered(self.moments(first, still))
+            chosen = candidates[int(np.argmin(placing.crowding(candidates, points, 2 * self.size / DESIGN_PX)))]
+            last = still
+        pad = 0.35 * label.get_fontsize() * self.fig.dpi / 72
+        label.set_position((chosen[0] + pad, chosen[1] + pad))
+        return Overlay([label], first=first, last=last, by_frame=True, on_top=True, box=tuple(chosen))
 
-    def background(self, step: int):
-        """The static picture with the overlays shown at `step`, drawn once per set of them."""
-        shown = self.shown_key(step)
+    def longest_free(self, panel, candidates, keys, first: int, least: int, last: int):
+        """(box, last frame) of the candidate that stays free longest, from frame `first` to at least `least`
+        (and at most `last`); None if none is free that long."""
+        margin = 2 * self.size / DESIGN_PX
+
+        def free_until(end: int) -> np.ndarray:
+            return placing.free(candidates, panel.covered(self.moments(first, end)), keys, margin=margin)
+
+        if not free_until(least).any():
+            return None
+        low, high = least, last  # the longest stretch some candidate stays free: a binary search on its end
+        if free_until(high).any():
+            low = high
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if free_until(middle).any() else (low, middle)
+        return candidates[int(np.flatnonzero(free_until(low))[0])], low
+
+    def shown_key(self, step: int, frame: int) -> tuple[int, ...]:
+        """Which overlays show at this step and frame: the key of its background."""
+        return tuple(index for index, overlay in enumerate(self.overlays) if overlay.shows(step, frame))
+
+    def background(self, shown: tuple[int, ...]):
+        """The static picture with these overlays, drawn once per set of them."""
         if shown not in self.backgrounds:
             self.canvas.restore_region(self.backgrounds[()])
             for index in shown:
@@ -537,48 +676,56 @@ class Animation:
     def steps(self) -> int:
         return self.runs[0].steps
 
-    @property
-    def diverged_at(self) -> int | None:
-        """The first step at which any run overflowed, or None."""
-        steps = [run.diverged_at() for run in self.runs if run.diverged_at() is not None]
-        return min(steps) if steps else None
-
-    def status_text(self, k: int) -> str:
-        run = self.runs[0]
+    def status_text(self, moment: "Moment") -> str:
+        """The step (or the two steps an in-between frame moves between) and the loss, as the frame shows them."""
+        run, a, b = self.runs[0], moment.start, moment.end
+        gliding = moment.t < 1 and a != b
         if run.test is not None and len(self.runs) == 1:  # both losses: the gap between them is the lesson
-            train, test = format_loss(run.loss[k], 3), format_loss(run.test.loss[k], 3)
-            return f"{format_status(k, self.steps)}  train {train} test {test}"
-        return format_status(k, self.steps, float(run.loss[k]) if len(self.runs) == 1 else None)
+            train, test = format_loss(run.loss[moment.step], 3), format_loss(run.test.loss[moment.step], 3)
+            return f"{format_status(a, self.steps, toward=b if gliding else None)}  train {train} test {test}"
+        if len(self.runs) > 1:
+            return format_status(a, self.steps, toward=b) if gliding else format_status(moment.step, self.steps)
+        if gliding:
+            return format_status(a, self.steps, float(run.loss[a]), toward=b, toward_loss=float(run.loss[b]))
+        return format_status(moment.step, self.steps, float(run.loss[moment.step]))
 
-    def draw(self, moment: Moment) -> np.ndarray:
-        """One frame as an (size, size, 4) uint8 view of the canvas; valid until the next draw."""
-        shown = self.background(moment.step)
-        self.canvas.restore_region(shown)
+    def draw(self, moment: "Moment", frame: int | None = None, notes: bool = True) -> np.ndarray:
+        """One frame as an (size, size, 4) uint8 view of the canvas; valid until the next draw. `frame` (the
+        plan's index) says which notes show; `notes=False` leaves them out (to see what they cover)."""
+        frame = self.plan.frame_of(moment.step) if frame is None else frame
+        shown = tuple(index for index in self.shown_key(moment.step, frame)
+                      if notes or not self.overlays[index].by_frame)  # fmt: skip
+        self.canvas.restore_region(self.background(shown))
         for panel in self.panels:
             panel.update(moment)
         for artist in self.animated:
             if artist.get_visible():
                 self.fig.draw_artist(artist)
-        for patch in self.tops[self.shown_key(moment.step)]:
+        for patch in self.tops[shown]:
             self.canvas.restore_region(patch)
         for artist in self.foremost:
             if artist.get_visible():
                 self.fig.draw_artist(artist)
-        frame = np.asarray(self.canvas.buffer_rgba())
-        self.status.draw(frame, self.status_text(moment.step))
-        return frame
+        picture = np.asarray(self.canvas.buffer_rgba())
+        self.status.draw(picture, self.status_text(moment))
+        return picture
+
+    def moment(self, frame: int) -> "Moment":
+        return Moment(int(self.plan.start[frame]), int(self.plan.end[frame]), float(self.plan.t[frame]))
 
     def draw_step(self, k: int) -> np.ndarray:
-        """The recorded model after k updates, exactly."""
-        return self.draw(Moment(k, k))
+        """The recorded model after k updates, exactly, with what the video shows beside it when it gets there."""
+        return self.draw(Moment(k, k), self.plan.frame_of(k))
 
-    def frames(self, hold: int = 0) -> Iterator[np.ndarray]:
-        """Every frame of the plan in order, then the last one `hold` more times."""
-        for start, end, t in zip(self.plan.start, self.plan.end, self.plan.t, strict=True):
-            frame = self.draw(Moment(int(start), int(end), float(t)))
-            yield frame
-        for _ in range(hold):
-            yield frame
+    def frames(self) -> Iterator[np.ndarray]:
+        """Every frame of the plan in order (its pauses and held end included)."""
+        for index in range(len(self.plan)):
+            yield self.draw(self.moment(index), index)
+
+    def note_boxes(self, frame: int) -> list[tuple]:
+        """The display-px boxes of the notes shown at this frame (for a test to look under them)."""
+        step = int(self.plan.shown[frame])
+        return [overlay.box for overlay in self.overlays if overlay.by_frame and overlay.shows(step, frame)]
 
 
 class FitAnimation(Animation):
@@ -587,11 +734,11 @@ class FitAnimation(Animation):
     def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
         super().__init__(runs, size, title, **pacing)
         run = runs[0]
-        self.fit = FitPanel(self.fig.add_axes((LEFT, 0.395, RIGHT - LEFT, 0.505)), run, fit_ylim(run))
-        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
+        self.fit = FitPanel(self.fig.add_axes(FIT), run, fit_ylim(run))
+        self.loss = LossPanel(self.fig.add_axes(LOSS), [run])
         self.panels = [self.fit, self.loss]
-        self.legend(*self.fit.keys())
-        self.finish_layout(self.loss, self.fit)
+        self.legend(*self.fit.handles())
+        self.finish_layout(self.loss, [self.fit])
 
 
 class LandscapeAnimation(Animation):
@@ -602,14 +749,12 @@ class LandscapeAnimation(Animation):
         if run.landscape.kind == "pca":
             title = f"{title}: PCA plane, {100 * run.landscape.explained:.1f}% of the path's variance"
         super().__init__(runs, size, title, **pacing)
-        land_ax = self.fig.add_axes((0.115, 0.395, 0.345, 0.505))
-        self.landscape = LandscapePanel(land_ax, run.landscape, run)
-        fit_ax = self.fig.add_axes((0.615, 0.395, RIGHT - 0.615, 0.505))
-        self.fit = FitPanel(fit_ax, run, fit_ylim(run))
-        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
+        self.landscape = LandscapePanel(self.fig.add_axes(LANDSCAPE), run.landscape, run)
+        self.fit = FitPanel(self.fig.add_axes(LANDSCAPE_FIT), run, fit_ylim(run))
+        self.loss = LossPanel(self.fig.add_axes(LOSS), [run])
         self.panels = [self.landscape, self.fit, self.loss]
-        self.legend(*self.fit.keys())
-        self.finish_layout(self.loss, self.fit)
+        self.legend(*self.fit.handles())
+        self.finish_layout(self.loss, [self.fit], landscape=self.landscape)
 
 
 class CompareAnimation(Animation):
@@ -618,35 +763,54 @@ class CompareAnimation(Animation):
     def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
         super().__init__(runs, size, title, **pacing)
         ylim = fit_ylim(*runs)
-        columns, rows = 2, (len(runs) + 1) // 2
-        top, bottom, gap_x, gap_y = 0.84, 0.40, 0.04, 0.1
-        width = (RIGHT - LEFT - gap_x * (columns - 1)) / columns
-        height = (top - bottom - gap_y * (rows - 1)) / rows
+        rects = compare_grid(len(runs))
         self.fits = []
-        for index, run in enumerate(runs):
-            row, column = divmod(index, columns)
-            rect = (LEFT + column * (width + gap_x), top - height - row * (height + gap_y), width, height)
+        for index, (run, rect) in enumerate(zip(runs, rects, strict=True)):
+            row, column = divmod(index, 2)
             ax = self.fig.add_axes(rect)
             self.fits.append(FitPanel(ax, run, ylim, fontsize=8))
-            self.label_panel(ax, run, RUN_COLORS[index], first_column=column == 0, last_row=row == rows - 1)
-        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), runs, log=True)
+            self.label_panel(ax, run, RUN_COLORS[index], first_column=column == 0, last_row=row == (len(runs) - 1) // 2)
+        self.loss = LossPanel(self.fig.add_axes(LOSS), runs, log=True)
         self.panels = [*self.fits, self.loss]
         self.legend([self.fits[0].points, self.fits[0].curve], ["data", "model"])
-        self.finish_layout(self.loss, self.fits[0])
+        self.finish_layout(self.loss, self.fits)
+        self.overlays += [overlay for index, fit in enumerate(self.fits) for overlay in self.outcomes(fit, index)]
+
+    OUTCOMES = ("oscillating", "converged", "diverged", "poor fit")  # what a panel's title says, from when it happens
 
     @staticmethod
     def label_panel(ax, run: Trajectory, color: str, first_column: bool, last_row: bool) -> None:
-        """Two title lines in the run's loss colour; axes are shared, so inner tick labels go."""
-        settings = run.meta.get("run", {})
-        lr = f"lr {settings['lr']:.2g}: " if settings.get("lr") is not None else ""
-        ax.set_title(f"{settings.get('label', '')}\n{lr}{run.state()}",
-                     fontsize=8.5, color=color, pad=2, linespacing=1.1)  # fmt: skip
+        """Two title lines in the run's loss colour, its label and its learning rate; axes are shared, so inner
+        tick labels go."""
+        ax.set_title(f"{run.meta.get('run', {}).get('label', '')}\n{learning_rate(run)}", fontsize=8.5, color=color,
+                     pad=2, linespacing=1.1)  # fmt: skip
         if not first_column:
             ax.set_ylabel("")
             ax.tick_params(labelleft=False)
         if not last_row:
             ax.set_xlabel("")
             ax.tick_params(labelbottom=False)
+
+    def outcomes(self, fit: "FitPanel", index: int) -> list[Overlay]:
+        """What happens to a run, said in its title's second line from the step it happens: never before it. A run
+        that has neither converged nor diverged by its end says it is still moving, at the end."""
+        ax, run = fit.curve.axes, fit.run
+        found = [(event.step, event.kind) for event in run.events if event.kind in self.OUTCOMES]
+        if not any(kind in ("converged", "diverged") for _, kind in found):
+            found.append((run.steps, "noisy" if run.meta.get("run", {}).get("batch_size") else "still moving"))
+        overlays = []
+        for step, kind in sorted(found):
+            said = f"{learning_rate(run)}: {kind}"
+            line = ax.text(*ax.title.get_position(), said, transform=ax.title.get_transform(), ha="center",
+                           va="baseline", fontsize=8.5, color=RUN_COLORS[index], animated=True,
+                           bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"})  # fmt: skip
+            overlays.append(Overlay([line], first=step))
+        return overlays
+
+
+def learning_rate(run: Trajectory) -> str:
+    lr = run.meta.get("run", {}).get("lr")
+    return "" if lr is None else f"lr {lr:.2g}"
 
 
 ANIMATIONS = {  # by layout name (layouts.py says what each needs recorded)

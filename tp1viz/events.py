@@ -1,53 +1,85 @@
-"""What happens in a run, read from its recorded numbers alone: convergence, spikes, divergence, dead units.
+"""What happens in a run, read from its recorded numbers: each event's rule, defined once, here.
 
-Each rule is stated in the README ("What the videos say"); the thresholds are here, with why.
+Every word a video says of a run (its labels, captions, notes anchored to an event, the manifest's
+`diverged_at`, the command line's warning) comes from these events, so they all agree. The rules, and why, are
+in docs/pages/videos.md.
 """
 
 import numpy as np
 
+from .layouts import Scale, scales
 from .trajectory import Event, Trajectory
+from .words import sig
 
 TAIL = 0.1  # the last tenth of a run tells where its loss settled
 CLOSE_SHARE = 0.01  # "close to the final loss": within 1% of the whole fall ...
 CLOSE_NOISE = 3.0  # ... or within 3 standard deviations of the tail, which a minibatch run needs
+STILL_PX = 1.5  # converged: from here the drawn model strays less than this from where it is (px at 512 px)
 SPIKE_RATIO = 2.0  # a spike: the loss at least doubles its lowest value so far ...
 SPIKE_SHARE = 0.05  # ... and rises by at least 5% of the whole fall (not jitter on a flat tail)
-DIVERGED_RATIO = 10.0  # diverged: the loss overflowed, or climbed past 10 times its start
+DIVERGED_RATIO = 10.0  # diverged: the loss overflowed, or climbed past 10 times its start and stayed there
+REVERSED = -0.5  # oscillating: the curve's move points back against the one before (their cosine is below this) ...
+VISIBLE_SWING = 1.0  # ... both moving it this far somewhere (px at 512 px) ...
+REVERSALS = 3  # ... this many times in a row
+POOR_BEST = 1.5  # a poor fit: the final loss above 1.5 times the best its model class can do on the data ...
+POOR_FLOOR = 3.0  # ... or above 3 times the data's noise floor (the variance of the noise it was drawn with)
+FEW_BENDS = 2  # a ReLU net with this many units left alive or fewer is told it can bend only that often
 OVERFIT_RISE = 0.1  # early stopping: the test loss ends at least 10% above its lowest, so stopping there matters
+KINDS = ("converged", "spike", "diverged", "oscillating", "dead units", "poor fit", "early stopping")
 
 
-def detect(run: Trajectory, index: int = 0) -> tuple[Event, ...]:
-    """The run's events, in step order; `index` says which run of a scene it is."""
+def detect(run: Trajectory, scale: Scale | None = None, index: int = 0) -> tuple[Event, ...]:
+    """The run's events, in step order. `scale` is the video's own (layouts.scales): convergence is where the
+    drawn model stops moving on screen; without it, as the fit layout would draw the run alone."""
+    scale = scale or scales("fit", [run])[0]
     loss = np.asarray(run.loss, np.float64)
     diverged = diverged_step(loss)
-    events = [] if diverged is None else [diverged_event(loss, diverged)]
-    if diverged is None and not still_falling(loss):
-        events += converged_event(loss)
-    if diverged is None:  # a diverging run's jumps are its divergence, told once
-        events += spike_events(loss, until=len(loss))
+    if diverged is not None:  # a diverging run's jumps and swings are its divergence, told once
+        events = [diverged_event(loss, diverged)]
+    else:
+        events = oscillating_events(run, scale) + spike_events(loss)
+        converged = converged_step(run, scale)
+        if converged is not None:
+            events.append(converged_event(loss, converged))
+        events += poor_fit_events(run, converged)
     if run.units is not None and len(run.units.w):
         events += dead_unit_events(run)
     if run.test is not None:
         events += early_stopping_events(run.test.loss)
-    return tuple(sorted((Event(e.kind, e.step, e.text, e.detail, index) for e in events), key=lambda e: e.step))
+    told = (Event(e.kind, e.step, e.text, e.detail, index, e.said) for e in events)
+    return tuple(sorted(told, key=lambda e: (e.step, KINDS.index(e.kind))))
 
 
-def still_falling(loss: np.ndarray) -> bool:
-    """Whether the loss falls, over its last tenth, by more than 1% of its whole fall: not settled yet."""
-    window = max(1, int(TAIL * len(loss)))
-    recent = loss[-2 * window : -window].mean() - loss[-window:].mean()
-    return bool(recent > CLOSE_SHARE * max(loss[0] - loss.min(), 1e-300))
+def detect_scene(runs: list, layout: str) -> list:
+    """Every run of a scene with its events, measured on the scene's own panels."""
+    import dataclasses
+
+    return [dataclasses.replace(run, events=detect(run, scale, index))
+            for index, (run, scale) in enumerate(zip(runs, scales(layout, runs), strict=True))]  # fmt: skip
 
 
-def settled_step(loss: np.ndarray) -> int:
-    """Up to where every step of the run must be shown: where it diverges or converges; 0 if it does neither
-    (a run still creeping at the end has no convergence to show, only its moves)."""
-    loss = np.asarray(loss, np.float64)
-    diverged = diverged_step(loss)
-    if diverged is not None:
-        return diverged
-    converged = [] if still_falling(loss) else converged_event(loss)
-    return converged[0].step if converged else 0
+def first(runs: list, kind: str) -> Event | None:
+    """The earliest event of this kind in any of the runs."""
+    found = [event for run in runs for event in run.events if event.kind == kind]
+    return min(found, key=lambda event: event.step) if found else None
+
+
+def diverged_at(runs: list) -> int | None:
+    """The step at which a run of these diverged (the earliest), or None: the one answer for every word of it."""
+    event = first(runs, "diverged")
+    return None if event is None else event.step
+
+
+def outcome(run: Trajectory) -> str:
+    """The run's end in a word, from its last say: diverged, oscillating, converged; else still moving (noisy, for a
+    minibatch run)."""
+    said = [event for event in run.events if event.kind in ("diverged", "oscillating", "converged")]
+    if said:
+        return max(said, key=lambda event: event.step).kind
+    return "noisy" if run.meta.get("run", {}).get("batch_size") else "still moving"
+
+
+# ---- divergence -------------------------------------------------------------------------------------
 
 
 def diverged_step(loss: np.ndarray) -> int | None:
@@ -63,23 +95,78 @@ def diverged_step(loss: np.ndarray) -> int | None:
 
 def diverged_event(loss: np.ndarray, step: int) -> Event:
     how = "overflowed" if not np.isfinite(loss[step]) else f"passed {DIVERGED_RATIO:g} times its start"
-    return Event("diverged", step, f"diverged · step {step}", f"Step {step}: diverged; the loss {how}.")
+    return Event(
+        "diverged",
+        step,
+        f"diverged · step {step}",
+        f"Step {step}: diverged; the loss {how} and never "
+        "came back: each update overshot further than the last.",  # fmt: skip
+        said="The loss explodes: each step overshoots further than the last.",
+    )
 
 
-def converged_event(loss: np.ndarray) -> list[Event]:
-    """The step from which the loss stays close to where it settled, if it fell and settled before the end."""
+# ---- convergence: where the viewer sees the model stop --------------------------------------------------
+
+
+def stray(rows: np.ndarray) -> np.ndarray:
+    """(snapshots,) how far (in the rows' units) the drawn thing gets from where it is at each snapshot, at
+    any later one: rows (snapshots, points)."""
+    later_high = np.maximum.accumulate(rows[::-1], axis=0)[::-1]
+    later_low = np.minimum.accumulate(rows[::-1], axis=0)[::-1]
+    return np.max(np.maximum(later_high - rows, rows - later_low), axis=1)
+
+
+def still_from(run: Trajectory, scale: Scale) -> np.ndarray:
+    """(snapshots,) in px at the design size, how far the model's curve (and its point on a landscape) strays
+    from each snapshot later on. A curve beyond the panel is not seen to move; a long run that kept only some
+    snapshots is bounded by how far its curve moved at each step since."""
+    if run.snapshot_steps is not None:
+        moved = np.nan_to_num(np.asarray(run.change, np.float64), nan=np.inf) * scale.fit
+        after = np.cumsum(moved[::-1])[::-1] - moved  # (steps+1,) all movement after each step
+        return after[run.kept]
+    low, high = scale.ylim
+    seen = [stray(np.clip(run.grid_pred.astype(np.float64), low, high)) * scale.fit]
+    if scale.landscape is not None:
+        path = np.column_stack([run.landscape.path_u * scale.landscape[0], run.landscape.path_v * scale.landscape[1]])
+        seen.append(stray(np.nan_to_num(path.astype(np.float64), nan=np.inf)))
+    return np.max(seen, axis=0)
+
+
+def settled_loss_step(loss: np.ndarray) -> int | None:
+    """The step from which the loss stays close to where it settled (None if it still falls in its last tenth)."""
+    window = max(1, int(TAIL * len(loss)))
+    recent = loss[-2 * window : -window].mean() - loss[-window:].mean()
+    if recent > CLOSE_SHARE * max(loss[0] - loss.min(), 1e-300):
+        return None
     tail = loss[-max(2, int(TAIL * len(loss))) :]
     final = float(np.median(tail))
-    fall = loss[0] - final
-    if fall <= 0:
-        return []
-    band = max(CLOSE_SHARE * fall, CLOSE_NOISE * float(np.std(tail)))
+    if loss[0] - final <= 0:
+        return None
+    band = max(CLOSE_SHARE * (loss[0] - final), CLOSE_NOISE * float(np.std(tail)))
     outside = np.flatnonzero(np.abs(running_median(loss) - final) > band)
-    step = int(outside[-1]) + 1 if outside.size else 0
-    if step > (1 - TAIL) * (len(loss) - 1):
-        return []  # still moving in the last tenth: not settled
-    return [Event("converged", step, f"converged · step {step}",
-                  f"Step {step}: converged; from here the loss stays within {band:.3g} of {final:.4g}.")]  # fmt: skip
+    return int(outside[-1]) + 1 if outside.size else 0
+
+
+def converged_step(run: Trajectory, scale: Scale) -> int | None:
+    """The first step from which the drawn model moves less than STILL_PX for the rest of the run and the loss
+    stays settled; None if that comes only in the run's last tenth (nothing is left to show it still)."""
+    loss = np.asarray(run.loss, np.float64)
+    settled = settled_loss_step(loss)
+    if settled is None:
+        return None
+    kept = run.kept
+    still = np.flatnonzero((still_from(run, scale) <= STILL_PX) & (kept >= settled))
+    if not still.size or kept[still[0]] > (1 - TAIL) * (len(loss) - 1):
+        return None
+    return int(kept[still[0]])
+
+
+def converged_event(loss: np.ndarray, step: int) -> Event:
+    final = float(np.median(loss[step:]))
+    return Event("converged", step, f"converged · step {step}",
+                 f"Step {step}: converged; from here the drawn model moves less than {STILL_PX:g} px, and the loss "
+                 f"stays near {final:.4g}.",
+                 said=f"The model has stopped moving: loss {sig(final)}.")  # fmt: skip
 
 
 def running_median(loss: np.ndarray) -> np.ndarray:
@@ -92,11 +179,51 @@ def running_median(loss: np.ndarray) -> np.ndarray:
     return np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=1)
 
 
-def spike_events(loss: np.ndarray, until: int) -> list[Event]:
+# ---- what goes wrong --------------------------------------------------------------------------------------
+
+
+def reversing(run: Trajectory, scale: Scale) -> np.ndarray:
+    """(steps+1,) whether the curve's move into each step swings back against its move into the step before
+    (their directions more than 120° apart), both moves big enough to see (VISIBLE_SWING px): a viewer sees the
+    model swing. Only for a run that kept every snapshot."""
+    flags = np.zeros(len(run.loss), bool)
+    if run.snapshot_steps is not None or len(run.loss) < 3:
+        return flags
+    low, high = scale.ylim
+    moves = np.diff(np.clip(np.asarray(run.grid_pred, np.float64), low, high), axis=0) * scale.fit  # (steps, g) px
+    if not np.isfinite(moves).all():
+        moves = np.nan_to_num(moves)
+    sizes = np.linalg.norm(moves, axis=1)
+    cosine = np.einsum("ij,ij->i", moves[1:], moves[:-1]) / np.maximum(sizes[1:] * sizes[:-1], 1e-300)
+    seen = np.abs(moves).max(axis=1)
+    flags[2:] = (cosine < REVERSED) & (np.minimum(seen[1:], seen[:-1]) >= VISIBLE_SWING)
+    return flags
+
+
+def oscillating_events(run: Trajectory, scale: Scale) -> list[Event]:
+    """The first step of REVERSALS swings in a row, each back against the last: the steps overshoot. A minibatch
+    run's curve swings by chance (each batch pulls its own way); that is noise, not this."""
+    if run.meta.get("run", {}).get("batch_size"):
+        return []
+    flags = reversing(run, scale)
+    in_a_row = np.convolve(flags, np.ones(REVERSALS, int), mode="full")[: len(flags)]
+    found = np.flatnonzero(in_a_row >= REVERSALS)
+    if not found.size:
+        return []
+    step = int(found[0]) - REVERSALS + 1
+    count = int(flags.sum())
+    return [Event("oscillating", step, f"oscillating · step {step}",
+                  f"Step {step}: oscillating; from here the model swings back and forth ({count} of its "
+                  f"{len(flags) - 1} moves reverse the one before): each step overshoots the lowest loss.",
+                  said="Each step overshoots: the model swings past the best fit.")]  # fmt: skip
+
+
+def spike_events(loss: np.ndarray) -> list[Event]:
     """Each stretch where the loss jumps well above its lowest value so far, at the stretch's first step."""
+    until = len(loss)
     lowest = np.minimum.accumulate(loss)
-    fall = max(loss[0] - float(np.min(loss[:until])), 1e-300)
-    before, now = lowest[: until - 1], loss[1:until]
+    fall = max(loss[0] - float(np.min(loss)), 1e-300)
+    before, now = lowest[:-1], loss[1:]
     jump = np.zeros(until, bool)
     jump[1:] = (now >= SPIKE_RATIO * before) & (now - before >= SPIKE_SHARE * fall)
     events, step = [], 1
@@ -108,29 +235,82 @@ def spike_events(loss: np.ndarray, until: int) -> list[Event]:
         peak = step + int(np.argmax(loss[step:end]))
         before = lowest[step - 1]
         peaks = f"{loss[peak]:.4g}" if peak == step else f"{loss[peak]:.4g} at step {peak}"
+        times = loss[peak] / before
         events.append(Event("spike", step, f"spike · step {step}",
                             f"Step {step}: spike; the loss jumps from its lowest so far, {before:.4g}, and peaks "
-                            f"at {peaks}, {loss[peak] / before:.1f} times as high."))  # fmt: skip
+                            f"at {peaks}, {times:.1f} times as high.",
+                            said=f"The loss jumps to {sig(times)} times its lowest."))  # fmt: skip
         step = end
     return events
 
 
+def least_squares_loss(x: np.ndarray, y: np.ndarray) -> float:
+    """The lowest MSE any straight line reaches on these points: the best a linear net can do."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    design = np.column_stack([x, np.ones_like(x)])
+    coefficients = np.linalg.lstsq(design, y, rcond=None)[0]
+    return float(np.mean((design @ coefficients - y) ** 2))
+
+
+def is_linear_net(run: Trajectory) -> bool:
+    """A Linear(1, 1) net: a weight and a bias, no hidden layer."""
+    return run.units is None and run.params.ndim == 2 and run.params.shape[1] == 2
+
+
+def poor_fit_events(run: Trajectory, converged: int | None) -> list[Event]:
+    """A final loss well above the best the model class can do here (a line: least squares), or well above the
+    noise the data were drawn with; told where the run converged (or at its end), saying which."""
+    final = float(np.median(run.loss[-max(1, int(TAIL * len(run.loss))) :]))
+    floor = run.meta.get("run", {}).get("noise_floor")
+    best = least_squares_loss(run.x, run.y) if is_linear_net(run) else None
+    step = converged if converged is not None else run.steps
+    if best is not None and best > 0 and final > POOR_BEST * best:
+        times = final / best
+        return [Event("poor fit", step, f"poor fit · {sig(times)}× the best line",
+                      f"Step {step}: a poor fit; the loss, {final:.4g}, is {times:.1f} times the lowest a straight "
+                      f"line reaches on these points ({best:.4g}).",
+                      said=f"A poor fit: {sig(times)} times the best line's loss ({sig(best)}).")]  # fmt: skip
+    if floor and final > POOR_FLOOR * floor:
+        times = final / floor
+        if best is not None:  # the best line, and still far above the noise: the data are not a line
+            said = f"A line cannot bend: {sig(times)} times the noise ({sig(floor)})."
+        else:
+            said = f"A poor fit: {sig(times)} times the data's noise ({sig(floor)})."
+        return [Event("poor fit", step, f"poor fit · {sig(times)}× the noise",
+                      f"Step {step}: a poor fit; the loss, {final:.4g}, is {times:.1f} times the variance of the "
+                      f"noise the data were drawn with ({floor:.4g}), the lowest a model could expect to reach.",
+                      said=said)]  # fmt: skip
+    return []
+
+
 def dead_unit_events(run: Trajectory) -> list[Event]:
-    """The hidden units dead at the end (zero for every input), from the step since which all of them are."""
+    """The hidden units dead at the end (zero for every input), from the step since which all of them are; a net
+    left with none is a constant, one left with a few can bend only that often."""
     dead = run.units.dead(run.x)  # (snapshots, h)
     final = dead[-1]
-    count = int(final.sum())
+    count, units = int(final.sum()), dead.shape[1]
     if count == 0:
         return []
     alive_before = np.flatnonzero(~dead[:, final].all(axis=1))
     row = int(alive_before[-1]) + 1 if alive_before.size else 0
     step = int(run.kept[row])
+    alive = units - count
     one = count == 1
-    units, they, output, them, stop = ("unit", "it", "outputs", "it", "stops") if one else \
-        ("units", "they", "output", "them", "stop")  # fmt: skip
-    detail = (f"Step {step}: {count} of {dead.shape[1]} hidden {units} dead; from here {they} {output} zero for "
-              f"every input, so no gradient reaches {them} and {they} {stop} learning.")  # fmt: skip
-    return [Event("dead units", step, f"{count} dead {units} · step {step}", detail)]
+    what = "units" if not one else "unit"
+    detail = (f"Step {step}: {count} of {units} hidden {what} dead; from here {'it outputs' if one else 'they output'}"
+              f" zero for every input, so no gradient reaches {'it' if one else 'them'} and "
+              f"{'it stops' if one else 'they stop'} learning.")  # fmt: skip
+    if alive == 0:
+        return [Event("dead units", step, f"all {units} units dead · step {step}",
+                      detail + " With no unit alive, the net is a constant: a flat line.",
+                      said="Every unit has died: the net is now a flat line.")]  # fmt: skip
+    if alive <= FEW_BENDS:
+        bends = "once" if alive == 1 else f"{alive} times"
+        return [Event("dead units", step, f"{count} dead units · step {step}",
+                      detail + f" The {alive} left can bend the curve at most {bends}.",
+                      said=f"{count} of {units} units died: it can bend only {bends}.")]  # fmt: skip
+    return [Event("dead units", step, f"{count} dead {what} · step {step}", detail,
+                  said=f"{count} of {units} units died: zero for every input.")]  # fmt: skip
 
 
 def early_stopping_events(test_loss: np.ndarray) -> list[Event]:
@@ -143,7 +323,8 @@ def early_stopping_events(test_loss: np.ndarray) -> list[Event]:
     lowest, final = float(test_loss[step]), float(test_loss[-1])
     if step == len(test_loss) - 1 or final < (1 + OVERFIT_RISE) * lowest:
         return []
+    rise = 100 * (final / lowest - 1)
     return [Event("early stopping", step, f"early stopping · step {step}",
                   f"Step {step}: early stopping; the test loss is lowest here, {lowest:.4g}. Trained on, the model "
-                  f"fits the training points' noise, and the test loss ends at {final:.4g}, "
-                  f"{100 * (final / lowest - 1):.0f}% higher.")]  # fmt: skip
+                  f"fits the training points' noise, and the test loss ends at {final:.4g}, {rise:.0f}% higher.",
+                  said="The test loss is lowest here: stop now.")]  # fmt: skip

@@ -85,22 +85,17 @@ def image_bytes(rgba, suffix: str) -> bytes:
     return iio.imwrite("<bytes>", rgba[..., :3], extension=suffix, **options)
 
 
-def encode_video(animation, hold: int, sink, on_frame: Callable[[], None] | None = None):
-    """The render loop: every snapshot, then the last one `hold` more times, into `sink`; returns the last frame."""
+def encode_video(animation, sink, on_frame: Callable[[], None] | None = None):
+    """The render loop: every frame of the animation's plan into `sink`; returns the last frame."""
     from . import signals
 
     frame = None
-    for frame in animation.frames(hold=hold):
+    for frame in animation.frames():
         signals.checkpoint()
         sink.grab_frame(frame)
         if on_frame:
             on_frame()
     return frame
-
-
-def hold_frames(hold: float, fps: int) -> int:
-    """How many repeats of the final frame keep it on screen for `hold` seconds."""
-    return round(hold * fps)
 
 
 @dataclass(frozen=True)
@@ -112,6 +107,43 @@ class Variant:
     limit_fraction: float | None = None  # lr = this fraction of the stability limit 1 / mean(x^2)
     batch_size: int | None = None  # 0 = full batch
     optimizer: str | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """An author's words over the video: at a step, or at an event of the run, and only when that is true."""
+
+    text: str  # a caption: at most two lines of 42 characters
+    step: int | None = None  # shown at this step ...
+    at: str | None = None  # ... or at the first event of this kind (events.KINDS); left out if the run has none
+    unless: tuple[str, ...] = ()  # left out if the run has an event of one of these kinds
+    run: str | None = None  # in a scene of several runs: the label of the run it is about (its events, its panel)
+    panel: str = "fit"  # the panel it talks about, where it is placed: fit, loss or landscape
+
+    def anchored(self, runs: list) -> tuple[int, int | None] | None:
+        """(step, run index or None) where the note is told in these runs, or None if it is not."""
+        chosen = [index for index, run in enumerate(runs) if self.run is None or run_label(run) == self.run]
+        kinds = {event.kind for index in chosen for event in runs[index].events}
+        if kinds & set(self.unless):
+            return None
+        if self.at is None:
+            here = chosen[0] if self.run is not None else None
+            return (self.step, here) if self.step <= runs[0].steps else None
+        found = [(event.step, index) for index in chosen for event in runs[index].events if event.kind == self.at]
+        if not found:
+            return None
+        step, index = min(found)
+        return step, index if len(runs) > 1 else None
+
+    def describe(self) -> dict:
+        """As a scene file writes it: only the keys it has."""
+        written = {"text": self.text, "step": self.step, "at": self.at, "unless": list(self.unless), "run": self.run,
+                   "panel": None if self.panel == "fit" else self.panel}  # fmt: skip
+        return {key: value for key, value in written.items() if value not in (None, [])}
+
+
+def run_label(run) -> str:
+    return run.meta.get("run", {}).get("label", "")
 
 
 def canonical_formats(formats) -> tuple[str, ...]:
@@ -144,7 +176,7 @@ class Video:
     formats: tuple[str, ...] = ("mp4",)  # files written per video, in VIDEO_FORMATS order; mp4 always
     pace: str = "steps"  # steps: a frame a step; change: frames where the picture changes (pacing.py)
     max_seconds: float = 30.0  # the longest the steps may take on screen (the held end not counted): any run watchable
-    notes: tuple[tuple[int, str], ...] = ()  # an author's (step, text), shown from that step for a few seconds
+    notes: tuple[Note, ...] = ()  # an author's words, each at its step or its event, held while it is read
     test_fraction: float = 0.0  # the share of points held out of training, drawn by a seeded split; 0: none
     tolerance: float | None = None  # train_test: a test point within this of its target counts as right
     source_file: str = field(default="", compare=False)  # where the scene was defined
@@ -173,15 +205,14 @@ class Video:
         return f"{self.title}, {self.optimizer_label} lr {self.lr:g}"
 
     @property
-    def hold_frames(self) -> int:
-        return hold_frames(self.hold, self.fps)
-
-    @property
     def frame_count(self) -> int:
-        """Frames in the video, at most: the steps' (one each, or fewer for max_seconds), then the held end."""
+        """Frames in the video, about: the steps' (one each, or fewer for max_seconds), a pause for each of the
+        start, the notes and the end, and the held end. The plan (`plan`) says exactly, once the runs are known."""
+        from .captions import SHORTEST
         from .pacing import budget
 
-        return budget(self.steps, self.fps, self.max_seconds) + self.hold_frames
+        pauses = SHORTEST * (len(self.notes) + 2)
+        return budget(self.steps, self.fps, self.max_seconds) + round((pauses + self.hold) * self.fps)
 
     @property
     def cost(self) -> int:
@@ -200,7 +231,7 @@ class Video:
         if "formats" in changes:
             changes["formats"] = canonical_formats((*self.formats, *changes["formats"]))
         if "steps" in changes:  # a note about a step the shortened run never reaches would tell of nothing
-            changes["notes"] = tuple(note for note in self.notes if note[0] <= changes["steps"])
+            changes["notes"] = tuple(note for note in self.notes if note.step is None or note.step <= changes["steps"])
         return replace(self, **changes)
 
     def with_formats_on_disk(self, out_dir: Path) -> "Video":
@@ -214,7 +245,7 @@ class Video:
         params.pop("source_file")
         params["variants"] = list(params["variants"])  # as JSON gives it back
         params["formats"] = list(params["formats"])
-        params["notes"] = [list(note) for note in params["notes"]]
+        params["notes"] = [note.describe() for note in self.notes]
         params["kind"] = self.kind
         params["loss"] = "mse"
         return params
@@ -257,44 +288,61 @@ class Video:
         """What drawing needs, from the runs service: this scene's recorded runs."""
         return runs.of(self)
 
-    def plan(self, runs: list):
-        """Which step each frame shows (pacing.py)."""
+    def story(self, runs: list) -> list:
+        """Everything the video says, in order (captions.py): the start, each event and note, the end."""
+        from .captions import story
+
+        return story(self.heading, runs, self.notes, self.tolerance)
+
+    def plan(self, runs: list, story: list | None = None):
+        """Which step each frame shows (pacing.py), holding each step where words come while they are read."""
+        from .captions import phases, readings
         from .pacing import for_runs
 
-        return for_runs(self, runs)
+        story = story or self.story(runs)
+        return for_runs(self, runs, readings(story, self.hold), phases(story))
 
     def animation(self, runs: list):
-        """The figure that draws these runs, frame by frame, as the scene paces them."""
+        """The figure that draws these runs, frame by frame, as the scene paces them, each note on screen while
+        its caption is."""
+        from .captions import timed
         from .lessons import ANIMATIONS
 
+        story = self.story(runs)
+        plan = self.plan(runs, story)
+        said = timed(story, plan, self.fps)
+        notes = [(round(cue.start * self.fps), round(cue.end * self.fps) - 1, cue.line.said, cue.line.run,
+                  cue.line.panel) for cue in said if cue.line.kind == "note"]  # fmt: skip
         scored = {"tolerance": self.tolerance} if LAYOUTS[self.layout].held_out else {}
-        return ANIMATIONS[self.layout](runs, size=self.size, title=self.heading, plan=self.plan(runs),
-                                       notes=self.notes, fps=self.fps, **scored)  # fmt: skip
+        animation = ANIMATIONS[self.layout](runs, size=self.size, title=self.heading, plan=plan, notes=notes,
+                                            fps=self.fps, **scored)  # fmt: skip
+        animation.said = said
+        return animation
 
     def render(self, runs: list, out_dir: Path, temp_for, on_frame=None) -> Drawn:
         """Every format from one drawing pass, then the poster, the runs and the words, as temporary files."""
-        from .captions import cues, transcript, webvtt
+        from .captions import transcript, webvtt
         from .encode import FORMATS, FanOut, VideoWriter, saving, verify
+        from .events import diverged_at
         from .trajectory import runs_to_bytes
 
         trajectory, *videos, poster, captions, words = self.outputs(out_dir)
         animation = self.animation(runs)
-        said = cues(self.heading, runs, animation.plan, self.fps, self.hold_frames, self.notes, self.tolerance)
         with TempFiles(temp_for) as temps:
             writers = [VideoWriter(temps(video), self.size, self.fps, FORMATS[video.path.suffix[1:]])
                        for video in videos]  # fmt: skip
             with saving(FanOut(writers)) as sink:
-                last = encode_video(animation, self.hold_frames, sink, on_frame)
+                last = encode_video(animation, sink, on_frame)
             for writer in writers:  # each decodes, with every frame sent, before it may replace anything
                 verify(writer.path, sink.frames)
             temps(poster).write_bytes(image_bytes(last, poster.path.suffix))
             temps(trajectory).write_bytes(runs_to_bytes(runs))
-            temps(captions).write_text(webvtt(said), encoding="utf-8")
-            temps(words).write_text(transcript(f"{self.name}: {self.heading}", said), encoding="utf-8")
+            temps(captions).write_text(webvtt(animation.said), encoding="utf-8")
+            temps(words).write_text(transcript(f"{self.name}: {self.heading}", animation.said), encoding="utf-8")
             final_loss = float(runs[0].loss[-1])
             told = [{"run": e.run, "kind": e.kind, "step": e.step, "text": e.text} for run in runs for e in run.events]
             return Drawn(self, temps.new_files(sink.frames), final_loss if math.isfinite(final_loss) else None,
-                         animation.diverged_at, told)  # fmt: skip
+                         diverged_at(runs), told)  # fmt: skip
 
 
 @dataclass(frozen=True)

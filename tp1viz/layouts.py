@@ -1,16 +1,36 @@
-"""What each video layout shows, and what it needs recorded: plain data that both sides of the seam read.
+"""What each video layout shows, where its panels sit, and what it needs recorded: plain data both sides of the
+seam read.
 
-The recorder reads `landscape` to know which loss surface to compute; the drawing side picks the figure by
-the layout's name; validation reads the rest. None of it imports torch or matplotlib.
+The recorder reads `landscape` to know which loss surface to compute, and the panels' geometry to tell when the
+drawn model stops moving (events.py); the drawing side picks the figure by the layout's name and places its
+panels here; validation reads the rest. None of it imports torch or matplotlib.
 """
 
 from dataclasses import dataclass
 
-# Shared by the figure (draw.py) and the pacing that predicts how far its curves move (pacing.py).
+DESIGN_PX = 512  # the layout is designed at 512 px and scaled by dpi, so it looks the same at any size
+LEFT, RIGHT = 0.13, 0.96  # figure-fraction margins shared by every layout
 FIT_MARGIN = 0.08  # fraction of the data's range left empty around it
 MAX_OVERSHOOT = 0.25  # the fit axes follow a wild prediction only this far past the data (in data ranges)
-FIT_PANEL_PX = 0.505 * 512  # the fit panel's height at the design size, in px
+LOSS_CEILING = 10.0  # beside other runs, the loss axis stops at this multiple of the highest start loss
 PACES = ("steps", "change")  # a frame a step, or frames where the picture changes (pacing.py)
+
+Rect = tuple[float, float, float, float]  # left, bottom, width, height: fractions of the figure
+FIT: Rect = (LEFT, 0.395, RIGHT - LEFT, 0.505)  # the fit over ...
+LOSS: Rect = (LEFT, 0.08, RIGHT - LEFT, 0.22)  # ... the loss
+LANDSCAPE: Rect = (0.115, 0.395, 0.345, 0.505)  # the landscape on the left, the fit on the right
+LANDSCAPE_FIT: Rect = (0.615, 0.395, RIGHT - 0.615, 0.505)
+TRAIN_TEST_FIT: Rect = (LEFT, 0.47, RIGHT - LEFT, 0.43)  # room for the score beside the loss
+
+
+def compare_grid(count: int) -> list[Rect]:
+    """Side by side (2), or a 2x2 grid (3-4), between the status line and the loss panel."""
+    columns, rows = 2, (count + 1) // 2
+    top, bottom, gap_x, gap_y = 0.84, 0.40, 0.04, 0.1
+    width = (RIGHT - LEFT - gap_x * (columns - 1)) / columns
+    height = (top - bottom - gap_y * (rows - 1)) / rows
+    return [(LEFT + column * (width + gap_x), top - height - row * (height + gap_y), width, height)
+            for row, column in (divmod(index, columns) for index in range(count))]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -20,17 +40,98 @@ class Layout:
     runs: tuple[int, int] = (1, 1)  # how many runs it draws, at least and at most
     models: tuple[str, ...] | None = None  # the models it can draw; None: any
     held_out: bool = False  # it draws test points: the scene must hold some out (test_fraction) and say a tolerance
-    about: str = ""  # one line for the README and `list`
+    about: str = ""  # one line for the docs and `list`
+    fit: Rect = FIT  # where a single run's fit panel sits
+    landscape_rect: Rect | None = None
+
+    def fit_rects(self, count: int) -> list[Rect]:
+        """Where each run's fit panel sits."""
+        return compare_grid(count) if self.runs[1] > 1 else [self.fit]
 
 
 LAYOUTS = {
     layout.name: layout
     for layout in (
         Layout("fit", about="fit over loss"),
-        Layout("landscape", landscape="exact", models=("linear",), about="exact MSE over (w, b), the path on it"),
-        Layout("landscape_pca", landscape="pca", about="the loss on the PCA plane of the path"),
+        Layout(
+            "landscape",
+            landscape="exact",
+            models=("linear",),
+            about="exact MSE over (w, b), the path on it",
+            fit=LANDSCAPE_FIT,
+            landscape_rect=LANDSCAPE,
+        ),  # fmt: skip
+        Layout(
+            "landscape_pca",
+            landscape="pca",
+            about="the loss on the PCA plane of the path",
+            fit=LANDSCAPE_FIT,
+            landscape_rect=LANDSCAPE,
+        ),  # fmt: skip
         Layout("compare", runs=(2, 4), about="2 to 4 runs side by side, losses overlaid"),
-        Layout("train_test", held_out=True, about="training and held-out points, both losses, and a score"),
+        Layout(
+            "train_test",
+            held_out=True,
+            about="training and held-out points, both losses, and a score",
+            fit=TRAIN_TEST_FIT,
+        ),  # fmt: skip
         Layout("relu_pieces", models=("mlp",), about="each ReLU unit's piece of the curve, and its hinge"),
     )
 }
+
+
+# ---- the fit panel's axes, which the figure draws and the events measure movement on ---------------------
+
+
+def finite_range(*arrays) -> tuple[float, float]:
+    """Min and max over the finite values of all arrays; (0, 1) if there are none."""
+    import numpy as np  # here: scene files are read, and `list` answers, without loading NumPy
+
+    values = np.concatenate([np.ravel(a) for a in arrays])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    return float(values.min()), float(values.max())
+
+
+def padded(low: float, high: float, margin: float = FIT_MARGIN) -> tuple[float, float]:
+    """(low, high) widened by `margin` of the span on each side; a zero span gets a unit span."""
+    span = high - low or 1.0
+    return low - margin * span, high + margin * span
+
+
+def fit_ylim(*runs) -> tuple[float, float]:
+    """Y limits that hold the data and every prediction, but never zoom out far past the data."""
+    data_low, data_high = finite_range(runs[0].y, *([] if runs[0].test is None else [runs[0].test.y]))
+    reach = MAX_OVERSHOOT * (data_high - data_low or 1.0)
+    predictions = [run.grid_pred for run in runs if run.grid_pred.size]  # a first pass keeps none
+    pred_low, pred_high = finite_range(*predictions) if predictions else (data_low, data_high)
+    low = max(min(data_low, pred_low), data_low - reach)
+    high = min(max(data_high, pred_high), data_high + reach)
+    return padded(low, high)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Px per data unit (at the design size) of a run's fit panel, and of its landscape panel if it has one."""
+
+    ylim: tuple[float, float]  # the fit panel's y range: a curve beyond it is not seen to move
+    fit: float  # px per unit of y
+    landscape: tuple[float, float] | None = None  # px per unit of u and of v
+
+
+def scales(layout: str, runs: list) -> list[Scale]:
+    """Each run's Scale in this layout: what the video's own axes make of a move."""
+    ylim = fit_ylim(*runs)
+    several = LAYOUTS[layout].runs[1] < len(runs)  # runs a layout of one does not hold: side by side, as compared
+    rects = compare_grid(len(runs)) if several else LAYOUTS[layout].fit_rects(len(runs))
+    land = LAYOUTS[layout].landscape_rect
+    found = []
+    for run, rect in zip(runs, rects, strict=True):
+        per_unit = rect[3] * DESIGN_PX / (ylim[1] - ylim[0])
+        plane = None
+        if land is not None and run.landscape is not None:
+            u, v = run.landscape.u, run.landscape.v
+            plane = (land[2] * DESIGN_PX / (u[-1] - u[0] or 1.0), land[3] * DESIGN_PX / (v[-1] - v[0] or 1.0))
+        found.append(Scale(ylim, per_unit, plane))
+    return found

@@ -9,7 +9,8 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter
 
 from . import draw
-from .draw import DESIGN_PX, LEFT, RIGHT, TEST_COLOR, Animation, FitPanel, LossPanel, fit_ylim, new_canvas, style_axes
+from .draw import TEST_COLOR, Animation, FitPanel, LossPanel, new_canvas, style_axes
+from .layouts import DESIGN_PX, FIT, LOSS, RIGHT, TRAIN_TEST_FIT, fit_ylim
 from .trajectory import Trajectory
 
 DEAD_COLOR = "0.6"  # a unit that never switches on: grey, dashed
@@ -50,15 +51,15 @@ class TrainTestAnimation(Animation):
                  **pacing):  # fmt: skip
         super().__init__(runs, size, title, **pacing)
         run = runs[0]
-        self.fit = FitPanel(self.fig.add_axes((LEFT, 0.47, RIGHT - LEFT, 0.43)), run, fit_ylim(run))
-        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, 0.42, 0.19)), [run])
+        self.fit = FitPanel(self.fig.add_axes(TRAIN_TEST_FIT), run, fit_ylim(run))
+        self.loss = LossPanel(self.fig.add_axes((LOSS[0], 0.08, 0.42, 0.19)), [run])
         self.score = ScorePanel(self.fig.add_axes((0.71, 0.08, RIGHT - 0.71, 0.19)), run, tolerance)
         self.fig.text(0.5, 0.335, f"The loss averages squared errors: it is what training lowers. The score counts\n"
                       f"the test points predicted within ±{tolerance:g}: never trained on, read at a glance.",
                       ha="center", va="center", fontsize=8, color="0.25", linespacing=1.3)  # fmt: skip
         self.panels = [self.fit, self.loss, self.score]
-        self.legend(*self.fit.keys())
-        self.finish_layout(self.loss, self.fit)
+        self.legend(*self.fit.handles())
+        self.finish_layout(self.loss, [self.fit])
 
 
 class PiecesPanel(FitPanel):
@@ -114,11 +115,11 @@ class ReluPiecesAnimation(Animation):
         super().__init__(runs, size, title, **pacing)
         run = runs[0]
         low, high = fit_ylim(run)
-        self.fit = PiecesPanel(self.fig.add_axes((LEFT, 0.395, RIGHT - LEFT, 0.505)), run, (low, high))
-        self.loss = LossPanel(self.fig.add_axes((LEFT, 0.08, RIGHT - LEFT, 0.22)), [run])
+        self.fit = PiecesPanel(self.fig.add_axes(FIT), run, (low, high))
+        self.loss = LossPanel(self.fig.add_axes(LOSS), [run])
         self.panels = [self.fit, self.loss]
-        self.legend(*self.fit.keys())
-        self.finish_layout(self.loss, self.fit)
+        self.legend(*self.fit.handles())
+        self.finish_layout(self.loss, [self.fit])
 
 
 ANIMATIONS = {  # every video layout by name (layouts.py says what each needs recorded)
@@ -175,7 +176,7 @@ def draw_net(ax, label: str, run: Trajectory, scale: float) -> None:
     ax.set_title(label, fontsize=9.5, pad=2)
     w, b, v, c = net_weights(run)[1]
     if not np.isfinite(net_weights(run)[0]).all() or not np.isfinite(c):
-        step = next((e.step for e in run.events if e.kind == "diverged"), run.diverged_at())
+        step = next((e.step for e in run.events if e.kind == "diverged"), "?")
         ax.text(0.5, 0.5, f"diverged at step {step}: its weights overflowed", ha="center", va="center",
                 fontsize=10, weight="bold", color="tab:red")  # fmt: skip
         return

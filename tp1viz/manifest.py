@@ -21,13 +21,14 @@ from .files import STATE, sha256, write_bytes
 MANIFEST = "manifest.json"
 PACKAGE_DIR = Path(__file__).parent
 RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py", "layouts.py",
-                  "events.py", "pacing.py")  # fmt: skip
+                  "events.py", "pacing.py", "words.py")  # fmt: skip
 DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind", "notes", "tolerance"}  # training never reads
 # The modules whose code decides an output's bytes; the rest (the CLI, the executor, locks, --check, review)
 # can change without re-rendering anything. Not the scene catalogue (scenes.toml) nor the code that reads it
 # (scenes.py): each output's fingerprint holds its own scene's parameters, so editing one scene leaves every
 # other scene up to date.
-OUTPUT_CODE = (*RECORDING_CODE, "kinds.py", "draw.py", "lessons.py", "encode.py", "captions.py", "manifest.py")
+OUTPUT_CODE = (*RECORDING_CODE, "kinds.py", "draw.py", "lessons.py", "encode.py", "captions.py", "manifest.py",
+               "placing.py")  # fmt: skip
 
 
 def _package_version(name: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import rules
 from .files import AtomicFile, write_bytes
-from .kinds import encode_video, hold_frames
+from .kinds import encode_video
 from .layouts import LAYOUTS
 from .trajectory import Trajectory
 
@@ -65,7 +65,7 @@ class Clip:
     def animation(self):
         from .lessons import ANIMATIONS
 
-        return ANIMATIONS[self.layout](self.runs, self.size, self.title)
+        return ANIMATIONS[self.layout](self.runs, self.size, self.title, fps=self.fps, hold=self.hold)
 
     def save(self, path) -> Path:
         """Write the video to `path`: .mp4, .webm or .gif by its suffix, atomically."""
@@ -79,7 +79,7 @@ class Clip:
             write_bytes(path, self._mp4)
             return path
         with AtomicFile(path) as temp, saving(VideoWriter(temp, self.size, self.fps, FORMATS[suffix])) as sink:
-            encode_video(self.animation(), hold_frames(self.hold, self.fps), sink)
+            encode_video(self.animation(), sink)
         return path
 
     def mp4_bytes(self) -> bytes:

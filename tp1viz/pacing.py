@@ -1,18 +1,22 @@
-"""Which step each frame of a video shows: one frame a step, or frames where the picture changes.
+"""Which step each frame of a video shows: one frame a step, or frames where the picture changes, with pauses
+where there is something to read.
 
 A plan says, for every frame, the snapshot it starts from, the one it moves toward, and how far (t in (0, 1]):
 t = 1 is an exact frame, the recorded model itself; a frame with t < 1 is an in-between the video glides
-through, whose status line still shows the step it comes from. The step shown never goes backwards.
+through, only across steps where every run moves steadily (its loss falls and its update keeps its direction),
+so no in-between shows a model the run never had. At each step where a caption comes (a note, an event, the
+start and the end) the exact frame is held while the words are read. The step shown never goes backwards.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .layouts import FIT_PANEL_PX, MAX_OVERSHOOT
+from .layouts import LOSS_CEILING, scales
 
 MIN_MOVE = 2.0  # px: after convergence, a step is shown when the picture has moved this much since the last
 LONGEST_GLIDE = 0.5  # seconds: the most frames any one step's change may take
+PHASE_SECONDS = 2.0  # after a note, the motion it talks about takes at least this long, when there is any
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,8 +30,13 @@ class Plan:
 
     @property
     def shown(self) -> np.ndarray:
-        """The step each frame's status line shows."""
+        """The step each frame's status line shows (an in-between frame: the step it comes from)."""
         return np.where(self.t >= 1, self.end, self.start)
+
+    @property
+    def exact(self) -> np.ndarray:
+        """(frames,) whether each frame shows a recorded step itself."""
+        return self.t >= 1
 
     @property
     def steps(self) -> np.ndarray:
@@ -35,68 +44,136 @@ class Plan:
         return np.unique(np.concatenate([self.start, self.end]))
 
     def frame_of(self, step: int) -> int:
-        """The frame that shows `step` exactly, or else the last frame showing an earlier step."""
-        exact = np.flatnonzero((self.end == step) & (self.t >= 1))
-        return int(exact[0]) if exact.size else int(np.searchsorted(self.shown, step, side="right")) - 1
+        """The first frame that shows `step` exactly, or else the last exact frame of an earlier step (never an
+        in-between: it shows a model the run had only on its way)."""
+        exact = np.flatnonzero(self.exact & (self.end <= step))
+        if not exact.size:
+            return 0
+        reached = int(self.end[exact[-1]])
+        return int(exact[np.searchsorted(self.end[exact], reached)])
+
+    def frames_of(self, step: int) -> np.ndarray:
+        """Every frame that shows `step` exactly: its first, and those of its pause."""
+        return np.flatnonzero(self.exact & (self.end == step))
 
     @classmethod
-    def exact(cls, steps) -> "Plan":
+    def exact_steps(cls, steps) -> "Plan":
         steps = np.asarray(steps, int)
         return cls(steps, steps, np.ones(len(steps)))
 
+    def held(self, pauses: dict[int, int]) -> "Plan":
+        """This plan with the exact frame of each step in `pauses` shown that many more times."""
+        start, end, t = [], [], []
+        for a, b, u in zip(self.start, self.end, self.t, strict=True):
+            repeat = 1 + (pauses.pop(int(b), 0) if u >= 1 else 0)
+            start += [a] * repeat
+            end += [b] * repeat
+            t += [u] * repeat
+        return Plan(np.array(start, int), np.array(end, int), np.array(t, float))
+
 
 def budget(steps: int, fps: int, max_seconds: float | None) -> int:
-    """How many frames the steps may take (the held final frame not counted)."""
+    """How many frames the motion may take (the pauses and the held end not counted)."""
     return steps + 1 if max_seconds is None else max(2, min(steps + 1, round(max_seconds * fps)))
 
 
-def visible_change(runs: list) -> np.ndarray:
-    """(steps+1,) how far the red curves move at each step, in px of the fit panel at the design size (512 px):
-    the largest over the runs. A curve is followed only as far as the panel follows it past the data, so one
-    that diverged off the panel no longer moves; a long run that kept only some snapshots is measured by how
-    far its curve moved, up to the panel's height."""
-    low, high = float(np.min(runs[0].y)), float(np.max(runs[0].y))
-    span = (high - low) or 1.0
-    scale = FIT_PANEL_PX / (span * (1 + 2 * MAX_OVERSHOOT))
+def visible_change(runs: list, layout: str = "fit") -> np.ndarray:
+    """(steps+1,) how far the red curves move at each step, in px of their panels at the design size (512 px):
+    the largest over the runs. A curve is followed only as far as its panel shows it, so one that diverged off
+    the panel no longer moves; a long run that kept only some snapshots is measured by how far its curve moved."""
     moves = []
-    for run in runs:
+    for run, scale in zip(runs, scales(layout, runs), strict=True):
         if run.snapshot_steps is not None:
-            moves.append(np.minimum(np.nan_to_num(run.change, nan=np.inf) * scale, FIT_PANEL_PX))
+            moves.append(np.minimum(np.nan_to_num(run.change, nan=np.inf) * scale.fit, 512.0))
             continue
-        inside = (run.grid_pred >= low - MAX_OVERSHOOT * span) & (run.grid_pred <= high + MAX_OVERSHOOT * span)
+        low, high = scale.ylim
+        inside = (run.grid_pred >= low) & (run.grid_pred <= high)
         visible = np.where(inside, run.grid_pred, np.nan)  # off the panel: not seen, so not seen to move
         with np.errstate(invalid="ignore"):
             step = np.nan_to_num(np.nanmax(np.abs(np.diff(visible, axis=0)), axis=1, initial=0.0))
-        moves.append(np.concatenate([[0.0], step]) * scale)
+        moves.append(np.concatenate([[0.0], step]) * scale.fit)
     return np.max(moves, axis=0)
 
 
-def for_runs(scene, runs: list) -> Plan:
-    """The plan of a scene's video: by its pace, its longest length, and how its runs move and settle."""
-    from .events import settled_step
+def steady(runs: list, layout: str = "fit") -> np.ndarray:
+    """(steps+1,) whether every run moves steadily into each step: its loss does not rise and its curve does not
+    swing back. Only across such steps may the video glide: between a model and one that overshot it (an
+    oscillation, a divergence, a spike), a blend is a model the run never had."""
+    from .events import reversing
 
-    settled = max(settled_step(run.loss) for run in runs)
-    marks = {event.step for run in runs for event in run.events} | {step for step, _ in scene.notes}
-    return plan(scene.pace, runs[0].steps, scene.fps, scene.max_seconds, visible_change(runs), settled, marks)
+    ok = np.ones(len(runs[0].loss), bool)
+    for run, scale in zip(runs, scales(layout, runs), strict=True):
+        loss = np.asarray(run.loss, np.float64)
+        with np.errstate(invalid="ignore"):
+            ok[1:] &= np.isfinite(loss[1:]) & (loss[1:] <= loss[:-1])
+        ok &= ~reversing(run, scale)
+    return ok
+
+
+def settled_step(runs: list) -> int:
+    """Up to where every step must be shown: where the runs have converged, or for a run that diverged, until its
+    loss leaves the loss panel (the latest of them); 0 when none does (a run still creeping at the end has no
+    settling to show, only its moves)."""
+    ceiling = LOSS_CEILING * max(float(run.loss[0]) for run in runs) if len(runs) > 1 else np.inf
+    steps = [0]
+    for run in runs:
+        for event in run.events:
+            if event.kind == "converged":
+                steps.append(event.step)
+            if event.kind == "diverged":  # its loss climbing is what there is to see
+                seen = np.flatnonzero(np.isfinite(run.loss) & (run.loss <= ceiling))
+                steps.append(max(event.step, int(seen[-1]) if seen.size else 0))
+    return max(steps)
+
+
+def for_runs(scene, runs: list, reading: dict[int, list] | None = None, phases=()) -> Plan:
+    """The plan of a scene's video: by its pace, its length, how its runs move and settle, and the captions at
+    each step (`reading`: step -> [(seconds, held)] in order). A held caption (a note) is read over its step's
+    frame; any other needs its time before the next caption comes, and the frame is held only for what the motion
+    does not give. `phases` are the steps after a note, which get time to show."""
+    reading = reading or {}
+    marks = set(reading) | {event.step for run in runs for event in run.events}
+    change = visible_change(runs, scene.layout)
+    motion = plan(scene.pace, runs[0].steps, scene.fps, scene.max_seconds, change, settled_step(runs), marks,
+                  steady(runs, scene.layout), phases)  # fmt: skip
+    return motion.held(pauses(motion, reading, scene.fps))
+
+
+def pauses(motion: Plan, reading: dict[int, list], fps: int) -> dict[int, int]:
+    """Frames to hold each step's exact frame so every caption at it is on screen its reading time before the
+    next comes: all but the last of a step's are read over the held frame, the last too if it must be (a note),
+    else over the motion to the next caption's step as far as that goes."""
+    steps = sorted(reading)
+    held = {}
+    for step, following in zip(steps, [*steps[1:], None], strict=True):
+        frames = [round(seconds * fps) for seconds, _ in reading[step]]
+        *before, last = frames
+        gap = 0 if following is None else motion.frame_of(following) - motion.frame_of(step)
+        must_hold = reading[step][-1][1] or following is None
+        held[step] = sum(before) + (last if must_hold else max(0, last - gap))
+    return held
 
 
 def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.ndarray, settled: int,
-         marks=()) -> Plan:  # fmt: skip
-    """The frames of a video of `steps` steps. `change` (steps+1,) is how far the picture moves at each step
-    (px); every step up to `settled` (where the runs converge, or diverge) is shown exactly, and so is each
-    step in `marks` (an event's or a note's: what the video and its captions say happens there)."""
+         marks=(), smooth: np.ndarray | None = None, phases=()) -> Plan:  # fmt: skip
+    """The motion of a video of `steps` steps. `change` (steps+1,) is how far the picture moves at each step
+    (px); every step up to `settled` is shown exactly, and so is each step in `marks` (an event's or a caption's).
+    `smooth` (steps+1,) says across which steps a glide is allowed (all, by default); each (start, end) of
+    `phases` gets at least PHASE_SECONDS of frames, where it has that many steps."""
     frames = budget(steps, fps, max_seconds)
     marks = sorted(mark for mark in set(marks) if 0 <= mark <= steps)[: frames // 2]
     if pace == "steps" and frames >= steps + 1:
-        return Plan.exact(np.arange(steps + 1))
+        return Plan.exact_steps(np.arange(steps + 1))
     if pace == "steps":  # too many steps for their time: evenly spaced, and the marked ones
         even = np.round(np.linspace(0, steps, max(2, frames - len(marks)))).astype(int)
-        return Plan.exact(np.union1d(even, marks).astype(int))
+        return Plan.exact_steps(np.union1d(even, marks).astype(int))
     exact = shown_steps(change, settled)
     if len(np.union1d(exact, marks)) > frames:  # a long run in a short video
         exact = spread(change, settled, frames - len(marks))
     exact = np.union1d(exact, marks).astype(int)
-    return glide(exact, change, frames - len(exact), round(LONGEST_GLIDE * fps))
+    exact = with_phases(exact, change, phases, round(PHASE_SECONDS * fps), frames)
+    smooth = np.ones(steps + 1, bool) if smooth is None else smooth
+    return glide(exact, change, frames - len(exact), round(LONGEST_GLIDE * fps), smooth)
 
 
 def spread(change: np.ndarray, settled: int, frames: int) -> np.ndarray:
@@ -105,9 +182,16 @@ def spread(change: np.ndarray, settled: int, frames: int) -> np.ndarray:
     evenly over its steps)."""
     steps = len(change) - 1
     head = np.arange(min(settled, steps) + 1) if settled < frames // 2 else np.array([0])
-    travel = np.cumsum(change[head[-1] :]) + np.arange(steps + 1 - head[-1]) * 1e-9  # rising: each step a place
-    picks = np.searchsorted(travel, np.linspace(0, travel[-1], frames - len(head) + 1)).clip(0, len(travel) - 1)
-    return np.unique(np.concatenate([head, head[-1] + picks, [steps]]))
+    picks = by_travel(change, head[-1], steps, frames - len(head) + 1)
+    return np.unique(np.concatenate([head, picks, [steps]]))
+
+
+def by_travel(change: np.ndarray, first: int, last: int, count: int) -> np.ndarray:
+    """`count` steps from first to last, spaced evenly by how far the picture travels (evenly by step where it
+    does not move)."""
+    travel = np.cumsum(change[first : last + 1]) + np.arange(last + 1 - first) * 1e-9  # rising: each step a place
+    picks = np.searchsorted(travel, np.linspace(travel[0], travel[-1], max(count, 2))).clip(0, len(travel) - 1)
+    return first + picks
 
 
 def shown_steps(change: np.ndarray, settled: int) -> np.ndarray:
@@ -123,10 +207,23 @@ def shown_steps(change: np.ndarray, settled: int) -> np.ndarray:
     return np.array(exact)
 
 
-def glide(exact: np.ndarray, change: np.ndarray, spare: int, longest: int) -> Plan:
+def with_phases(exact: np.ndarray, change: np.ndarray, phases, least: int, frames: int) -> np.ndarray:
+    """The exact steps, with more of each phase's steps where it has fewer than `least` frames: a note about a
+    late stretch (a slow creep shown in a few frames) gets the time to show it, within the frame budget."""
+    for first, last in phases:
+        inside = exact[(exact > first) & (exact < last)]
+        room = min(least, last - first - 1, frames - len(exact))
+        if len(inside) < room:
+            exact = np.union1d(exact, by_travel(change, first, last, room + 2)).astype(int)
+    return exact
+
+
+def glide(exact: np.ndarray, change: np.ndarray, spare: int, longest: int, smooth: np.ndarray) -> Plan:
     """The exact frames, with `spare` in-between frames spread over the gaps in proportion to how far the
-    picture moves across each (at most `longest - 1` in one gap): the big early moves are slowed down."""
-    moves = np.array([change[a + 1 : b + 1].sum() for a, b in zip(exact[:-1], exact[1:], strict=True)])
+    picture moves across each (at most `longest - 1` in one gap), only across steady steps: the big early
+    moves are slowed down, and no blend shows a model between two that overshoot each other."""
+    moves = np.array([change[a + 1 : b + 1].sum() if smooth[a + 1 : b + 1].all() else 0.0
+                      for a, b in zip(exact[:-1], exact[1:], strict=True)])  # fmt: skip
     extra = np.zeros(len(moves), int)
     if spare > 0 and moves.sum() > 0:
         share = np.minimum(moves / moves.sum() * spare, longest - 1)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import torch
 
-from . import events, pacing, signals
+from . import events, signals
 from .trajectory import Held, Trajectory, Units
 
 GRID_POINTS = 256  # dense enough for a smooth red curve at 4096 px
@@ -327,9 +327,11 @@ def split(x: torch.Tensor, y: torch.Tensor, fraction: float, generator: torch.Ge
 
 def run_settings(scene, x: torch.Tensor) -> list[dict]:
     """The runs a scene records: one, or one per variant of a compare layout."""
+    from .datasets import noise_variance
     from .landscape import stability_limit
 
-    base = {"label": "", "lr": scene.lr, "batch_size": scene.batch_size, "optimizer": scene.optimizer}
+    base = {"label": "", "lr": scene.lr, "batch_size": scene.batch_size, "optimizer": scene.optimizer,
+            "noise_floor": noise_variance(scene.dataset, **scene.data)}  # fmt: skip
     if not scene.variants:
         return [base]
     runs = []
@@ -385,10 +387,8 @@ def record_scene(scene) -> list[Trajectory]:
     """
     keep = None
     if scene.steps > SPARSE_FROM:
-        keep = pacing.for_runs(scene, recorded_runs(scene, keep=[])).steps
-    runs = recorded_runs(scene, keep)
-    return [dataclasses.replace(run, events=tuple(dataclasses.replace(e, run=index) for e in run.events))
-            for index, run in enumerate(runs)]  # fmt: skip
+        keep = scene.plan(events.detect_scene(recorded_runs(scene, keep=[]), scene.layout)).steps
+    return events.detect_scene(recorded_runs(scene, keep), scene.layout)
 
 
 def recorded_runs(scene, keep=None) -> list[Trajectory]:

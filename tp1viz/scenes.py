@@ -12,7 +12,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from . import rules
-from .kinds import STILLS, VIDEO_FORMATS, Still, Variant, Video, canonical_formats
+from .kinds import STILLS, VIDEO_FORMATS, Note, Still, Variant, Video, canonical_formats
 from .layouts import LAYOUTS, PACES
 
 BUILTIN = Path(__file__).with_name("scenes.toml")
@@ -204,22 +204,43 @@ def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
     return tuple(variants)
 
 
-def _notes(items: list, steps: int, at: str) -> tuple[tuple[int, str], ...]:
-    """An author's notes: tables of a step in 0..steps and a line of text, in step order."""
-    notes = []
+NOTE_PANELS = ("fit", "loss", "landscape")  # where a note may sit: the panel it talks about
+
+
+def _notes(items: list, scene: dict, at: str) -> tuple[Note, ...]:
+    """An author's notes: each a caption (two lines of 42 characters at most) at a step in 0..steps, or at an
+    event of the run (left out where there is none), unless the run has an event it must not be told beside."""
+    from .events import KINDS
+    from .words import fits
+
+    notes, labels = [], [variant.label for variant in scene["variants"]]
     for index, item in enumerate(items):
         where = f"{at}[{index}]"
         item = _typed(item, dict, where)
-        unknown = [key for key in item if key not in ("step", "text")]
-        if unknown or "step" not in item or "text" not in item:
-            raise SceneError(f'{where}: a note is {{ step = N, text = "..." }}')
-        step = _typed(item["step"], int, f"{where}.step")
-        if not 0 <= step <= steps:
-            raise SceneError(f"{where}.step: {step} is not in 0..{steps} (the scene's steps)")
-        if step in (earlier for earlier, _ in notes):
-            raise SceneError(f"{where}.step: {step} has a note already; one note a step (they share a corner)")
-        notes.append((step, _text(_typed(item["text"], str, f"{where}.text"), f"{where}.text", longest=120)))
-    return tuple(sorted(notes))
+        unknown = [key for key in item if key not in ("step", "at", "unless", "run", "panel", "text")]
+        if unknown or "text" not in item or ("step" in item) == ("at" in item):
+            raise SceneError(f'{where}: a note is {{ step = N, text = "..." }} or {{ at = "event", text = "..." }}')
+        text = _text(_typed(item["text"], str, f"{where}.text"), f"{where}.text", longest=84)
+        if not fits(text):
+            raise SceneError(f"{where}.text: {text!r} does not fit a caption's two lines of 42 characters")
+        step = _typed(item["step"], int, f"{where}.step") if "step" in item else None
+        if step is not None and not 0 <= step <= scene["steps"]:
+            raise SceneError(f"{where}.step: {step} is not in 0..{scene['steps']} (the scene's steps)")
+        anchor = _one_of(_typed(item["at"], str, f"{where}.at"), KINDS, f"{where}.at") if "at" in item else None
+        unless = item.get("unless", [])
+        unless = [unless] if isinstance(unless, str) else _typed(unless, list, f"{where}.unless")
+        unless = tuple(_one_of(_typed(kind, str, f"{where}.unless"), KINDS, f"{where}.unless") for kind in unless)
+        run = _typed(item["run"], str, f"{where}.run") if "run" in item else None
+        if run is not None and run not in labels:
+            raise SceneError(f"{where}.run: {run!r} is not the label of one of the scene's variants")
+        panel = _one_of(_typed(item.get("panel", "fit"), str, f"{where}.panel"), NOTE_PANELS, f"{where}.panel")
+        if panel == "landscape" and LAYOUTS[scene["layout"]].landscape is None:
+            raise SceneError(f"{where}.panel: the {scene['layout']} layout draws no landscape")
+        notes.append(Note(text, step, anchor, unless, run, panel))
+    fixed = [note.step for note in notes if note.step is not None]
+    if len(set(fixed)) < len(fixed):
+        raise SceneError(f"{at}: two notes at one step; give each its own (they are read one after the other)")
+    return tuple(notes)
 
 
 def _video(name: str, table: dict, where: str, source_file: str) -> Video:
@@ -228,7 +249,7 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     sizes = MODEL_PARAMS[checked["model"]]
     checked["model_sizes"] = _params(checked["model_sizes"], sizes, f"{where}: key 'model_sizes'")
     checked["variants"] = _variants(checked["variants"], checked, where)
-    checked["notes"] = _notes(checked["notes"], checked["steps"], f"{where}: key 'notes'")
+    checked["notes"] = _notes(checked["notes"], checked, f"{where}: key 'notes'")
     n_data = checked["data"].get("n_data", 100)
     for batch in [checked["batch_size"], *(v.batch_size for v in checked["variants"] if v.batch_size)]:
         if batch > n_data:

@@ -18,8 +18,6 @@ ARRAYS = ("x", "y", "grid_x", "loss", "change", "pred", "grid_pred", "params")
 LANDSCAPE_ARRAYS = ("u", "v", "loss", "path_u", "path_v", "origin", "directions")
 UNIT_ARRAYS = ("w", "b", "v", "c")
 HELD_ARRAYS = ("x", "y", "loss", "pred")
-SETTLED_SHARE = 0.01  # a loss still falling by more than this share of its total fall is "slow"
-REVERSING_SHARE = 0.5  # a run whose steps reverse direction more often than this is "oscillating"
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,11 +76,12 @@ class Held:
 class Event:
     """Something that happens in a run, from a step on: detected from its numbers, or an author's note."""
 
-    kind: str  # converged | spike | diverged | dead units | early stopping
+    kind: str  # events.KINDS
     step: int
-    text: str  # short, for the video: "converged · step 14"
-    detail: str = ""  # a sentence, for captions and the transcript
+    text: str  # short, for the video's label: "converged · step 14"
+    detail: str = ""  # the whole story, with exact numbers, for the transcript
     run: int = 0  # which run of the scene
+    said: str = ""  # a caption a person reads in a few seconds: at most two lines of 42 characters
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,32 +121,6 @@ class Trajectory:
         if self.snapshot_steps is None:
             return step
         return max(0, int(np.searchsorted(self.snapshot_steps, step, side="right")) - 1)
-
-    def diverged_at(self) -> int | None:
-        """The first step whose loss is not finite (the run overflowed), or None."""
-        bad = np.flatnonzero(~np.isfinite(self.loss))
-        return int(bad[0]) if bad.size else None
-
-    def state(self) -> str:
-        """How the run ended: diverged, oscillating (noisy, for minibatches), slow or converged.
-
-        Read from the recorded numbers alone: the loss (overflowed or above its start: diverged; still
-        falling at the end: slow) and the parameter steps (mostly reversing direction: oscillating).
-        """
-        loss = self.loss
-        if self.diverged_at() is not None or loss[-1] > loss[0]:
-            return "diverged"
-        moves = np.diff(self.params.astype(np.float64), axis=0)  # (steps, p)
-        sizes = np.linalg.norm(moves, axis=1)
-        turns = np.einsum("ij,ij->i", moves[1:], moves[:-1]) / np.maximum(sizes[1:] * sizes[:-1], 1e-300)
-        significant = (sizes[1:] > 0.01 * sizes.max()) & (sizes[:-1] > 0.01 * sizes.max())
-        if significant.sum() >= 3 and np.mean(turns[significant] < -0.5) > REVERSING_SHARE:
-            return "noisy" if self.meta.get("run", {}).get("batch_size") else "oscillating"
-        window = max(1, len(loss) // 10)
-        recent_fall = loss[-2 * window : -window].mean() - loss[-window:].mean()
-        if recent_fall > SETTLED_SHARE * max(loss[0] - loss.min(), 1e-300):
-            return "slow"
-        return "converged"
 
     def save(self, path: Path) -> None:
         """Write this run to `path` atomically."""
