@@ -257,7 +257,7 @@ def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, do
             say(f"up to date {shown(report.scene.primary(out))}")
     else:
         done.append(report.scene.name)
-        if report.diverged_at is not None:
+        if report.diverged_at is not None and not getattr(report.scene, "variants", ()):  # side by side: a lesson
             click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (its loss passed 10 times "
                        "its start and never came back); the video shows how", err=True)  # fmt: skip
         for output in report.outputs:

@@ -14,7 +14,7 @@ from .words import sig
 TAIL = 0.1  # the last tenth of a run tells where its loss settled
 CLOSE_SHARE = 0.01  # "close to the final loss": within 1% of the whole fall ...
 CLOSE_NOISE = 3.0  # ... or within 3 standard deviations of the tail, which a minibatch run needs
-STILL_PX = 1.5  # converged: from here the drawn model strays less than this from where it is (px at 512 px)
+STILL_PX = 1.0  # converged: from here the drawn model strays less than this from where it is (px at 512 px)
 SPIKE_RATIO = 2.0  # a spike: the loss at least doubles its lowest value so far ...
 SPIKE_SHARE = 0.05  # ... and rises by at least 5% of the whole fall (not jitter on a flat tail)
 DIVERGED_RATIO = 10.0  # diverged: the loss overflowed, or climbed past 10 times its start and stayed there

@@ -106,7 +106,9 @@ def steady(runs: list, layout: str = "fit") -> np.ndarray:
         loss = np.asarray(run.loss, np.float64)
         with np.errstate(invalid="ignore"):
             ok[1:] &= np.isfinite(loss[1:]) & (loss[1:] <= loss[:-1])
-        ok &= ~reversing(run, scale)
+        swung = reversing(run, scale)  # the move into k swings back: the move into k - 1 overshot, and this one
+        ok &= ~swung
+        ok[:-1] &= ~swung[1:]
     return ok
 
 
@@ -171,7 +173,7 @@ def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.
     if len(np.union1d(exact, marks)) > frames:  # a long run in a short video
         exact = spread(change, settled, frames - len(marks))
     exact = np.union1d(exact, marks).astype(int)
-    exact = with_phases(exact, change, phases, round(PHASE_SECONDS * fps), frames)
+    exact = with_phases(exact, change, phases, round(PHASE_SECONDS * fps))
     smooth = np.ones(steps + 1, bool) if smooth is None else smooth
     return glide(exact, change, frames - len(exact), round(LONGEST_GLIDE * fps), smooth)
 
@@ -207,12 +209,12 @@ def shown_steps(change: np.ndarray, settled: int) -> np.ndarray:
     return np.array(exact)
 
 
-def with_phases(exact: np.ndarray, change: np.ndarray, phases, least: int, frames: int) -> np.ndarray:
+def with_phases(exact: np.ndarray, change: np.ndarray, phases, least: int) -> np.ndarray:
     """The exact steps, with more of each phase's steps where it has fewer than `least` frames: a note about a
-    late stretch (a slow creep shown in a few frames) gets the time to show it, within the frame budget."""
-    for first, last in phases:
+    late stretch (a slow creep shown in a few frames) gets the time to show it, every step of it if it is short."""
+    for first, last in phases:  # beyond the motion's budget if need be: the note asked for this time
         inside = exact[(exact > first) & (exact < last)]
-        room = min(least, last - first - 1, frames - len(exact))
+        room = min(least, last - first - 1)
         if len(inside) < room:
             exact = np.union1d(exact, by_travel(change, first, last, room + 2)).astype(int)
     return exact

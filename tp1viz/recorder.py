@@ -277,7 +277,7 @@ def record(
         meta=dict(meta) if meta else loop_meta(optimizer, loss_fn),
         units=recorder.unit_arrays(),
         test=recorder.held(),
-        snapshot_steps=None if keep is None else np.array(recorder.keep),
+        snapshot_steps=None if keep is None else np.array(recorder.keep, dtype=np.int64),
     )
     return dataclasses.replace(traj, events=events.detect(traj))
 
