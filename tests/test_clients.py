@@ -88,6 +88,7 @@ def visit(tab, root: Path, path: str = "", index: str = ""):
 def site(tmp_path_factory):
     """The two scenes rendered (tiny in every format) and their review page: (scene file, media, page)."""
     scenes, media = scene_file_rendered(tmp_path_factory, SCENES, "tiny", "--format", "webm,gif")
+    assert run("render", "tiny_compare", "--scenes", scenes, "--out", media, "-q").exit_code == 0
     result = run("review", "tiny", "tiny_compare", "--scenes", scenes, "--media", media)
     assert result.exit_code == 0, result.output
     return scenes, media, media / "review" / "index.html"
@@ -257,13 +258,14 @@ def test_a_change_is_reviewed_side_by_side_under_one_scrubber(tab, site, tmp_pat
     changed = tmp_path / "changed.toml"
     changed.write_text(SCENES.replace("lr = 0.02\nsteps = 20", "lr = 0.03\nsteps = 20", 1))
     after = tmp_path / "after"
+    assert run("render", "tiny", "tiny_compare", "--scenes", changed, "--out", after, "-q").exit_code == 0
     result = run("review", "tiny", "tiny_compare", "--scenes", changed, "--media", after, "--against", media,
                  "--out", tmp_path / "page")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("(1 changed, 1 unchanged)\n")
     text = (tmp_path / "page" / "index.html").read_text()
     assert '<section class="unchanged"><h2>Unchanged</h2><p>tiny_compare</p></section>' in text
-    assert re.search(r"They part at step 1; the largest difference is [\d.]+ levels", text)
+    assert re.search(r"They part at step 0; the largest difference is [\d.]+ levels", text)  # the title's lr
     top, height = status_band(256)
     before, meta = decode(media / "videos" / "tiny.mp4")
     now, _ = decode(after / "videos" / "tiny.mp4")
@@ -308,14 +310,14 @@ notes = [{ step = 3, text = "the slope turns" }]
 @pytest.fixture(scope="module")
 def paced(tmp_path_factory):
     """A scene paced by change in fewer frames than steps, its review page and its snippet: (scene, runs, media)."""
-    from tp1viz.review import recorded_runs
+    from tp1viz.folder import made_video
     from tp1viz.scenes import load_catalog
 
     scenes, media = scene_file_rendered(tmp_path_factory, PACED, "paced")
     assert run("review", "paced", "--scenes", scenes, "--media", media).exit_code == 0
     (media / "page.html").write_text(run("embed", "paced", "--scenes", scenes, "--media", media).stdout)
-    scene = load_catalog([scenes])["paced"]
-    return scene, recorded_runs(scene, media), media
+    made = made_video(load_catalog([scenes])["paced"], media)
+    return made.scene, made.runs, media
 
 
 def test_the_review_page_follows_a_paced_videos_frame_to_step_map(tab, paced):

@@ -11,6 +11,7 @@ from conftest import decode, scene_file_rendered, stream_info
 
 from tp1viz import draw, review
 from tp1viz.cli import main
+from tp1viz.folder import made_video
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import load_catalog
 
@@ -99,7 +100,7 @@ def test_the_contact_sheet_tells_the_story_in_the_requested_tiles(tiny, tmp_path
 
 def test_labels_carry_the_step_and_the_loss(tiny):
     _, media, scene = tiny
-    runs = review.recorded_runs(scene, media)
+    runs = made_video(scene, media).runs
     assert review.step_label(runs, 20) == f"step 20 · loss {runs[0].loss[20]:#.3g}"
 
 
@@ -143,7 +144,9 @@ def test_embed_prints_the_page_markup_with_sources_that_exist(tiny):
         assert (media / "videos" / name).is_file()
     assert '<img src="/videos/tiny.gif" width="128" height="128" loading="lazy" alt="Tiny">' in result.output
     missing = cli("embed", "linear_sgd", "--media", media)
-    assert missing.exit_code == 1 and "is missing; run: tp1viz render linear_sgd" in missing.output
+    assert missing.exit_code == 2 and missing.stderr == (
+        f"Error: {media}/videos/linear_sgd.mp4: missing; to make it: tp1viz render linear_sgd --out {media}\n"
+    )
 
 
 def test_notebook_video_is_inline_mp4(tmp_path):
