@@ -1,13 +1,17 @@
 """Reviewing and embedding: exact stills, contact sheets, posters, the review page, web formats, notebooks."""
 
 import base64
+import json
 import re
+import shlex
+import shutil
+from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import decode, scene_file_rendered, stream_info
+from conftest import ROOT, decode, digests, run, scene_file_rendered, stream_info
 
 from tp1viz import draw, review
 from tp1viz.cli import main
@@ -210,3 +214,222 @@ def test_runs_that_cannot_share_a_video_are_one_clear_error():
         tp1viz.video([run(3)] * 5)
     with pytest.raises(ValueError, match="2 labels for 3 runs"):
         tp1viz.video([run(3)] * 3, labels=["a", "b"])
+
+
+# ---- what a folder holds: review, frames and sheet show it as it was made, never render -----------------
+
+PACED = """
+[paced]
+kind = "video"
+title = "Paced"
+dataset = "linear"
+model = "linear"
+lr = 0.005
+steps = 30
+size = 128
+fps = 20
+hold = 0.5
+pace = "change"
+max_seconds = 1
+notes = [{ step = 20, text = "settled" }]
+"""
+
+
+@pytest.fixture(scope="module")
+def paced(tmp_path_factory):
+    """A scene paced by change in fewer frames than steps, rendered three ways: as it is, with its note's words
+    changed (the same frames until step 20), and cut to 20 steps. {way: (scene file, media)}."""
+    worded = PACED.replace('text = "settled"', 'text = "settled, nearly"')
+    return {"as is": scene_file_rendered(tmp_path_factory, PACED, "paced"),
+            "worded": scene_file_rendered(tmp_path_factory, worded, "paced"),
+            "shorter": scene_file_rendered(tmp_path_factory, PACED, "paced", "--steps", "20")}  # fmt: skip
+
+
+def bars(page: Path) -> list[int]:
+    """The steps the comparison strip marks as differing."""
+    return [int(x) for x in re.findall(r'<rect class="step" x="(\d+)"', page.read_text())]
+
+
+def review_data(page: Path) -> dict:
+    return json.loads(page.with_name("data.js").read_text().removeprefix("window.TP1VIZ_REVIEW = ").rstrip(";\n"))
+
+
+def test_review_against_pairs_the_steps_of_paced_videos_both_ways_and_changes_neither_folder(paced, tmp_path):
+    scene_file, media = paced["as is"]
+    made = made_video(load_catalog([scene_file])["paced"], media)
+    assert made.plan.frame_of(20) < 20 and len(made.plan) + made.scene.hold_frames < 31  # frame k is not step k
+    for new, old in (("worded", "as is"), ("as is", "worded")):
+        before = {way: digests(paced[way][1]) for way in (new, old)}
+        page = tmp_path / new / "index.html"
+        result = cli("review", "paced", "--scenes", paced[new][0], "--media", paced[new][1], "--against",
+                     paced[old][1], "--out", page.parent)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert result.stdout == f"wrote {page} (1 changed, 0 unchanged)\n"
+        assert "They part at step 20; the largest difference is " in page.read_text()  # the note's step
+        assert bars(page) == list(range(20, 31))  # a bar per step, from the note on
+        assert review_data(page)["paced"]["videos"][0]["shown"] == [int(step) for step in made.plan.shown]
+        assert {way: digests(paced[way][1]) for way in (new, old)} == before
+
+
+def test_review_against_pairs_runs_of_different_lengths_both_ways(paced, tmp_path):
+    for new, old in (("shorter", "as is"), ("as is", "shorter")):
+        page = tmp_path / new / "index.html"
+        result = cli("review", "paced", "--scenes", paced[new][0], "--media", paced[new][1], "--against",
+                     paced[old][1], "--out", page.parent)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert result.stdout.endswith("(1 changed, 0 unchanged)\n")
+        info = review_data(page)["paced"]
+        assert info["steps"] == 30 and [video["steps"] for video in info["videos"]] == ([30, 20] if old == "as is"
+                                                                                         else [20, 30])  # fmt: skip
+        assert 'viewBox="0 0 31 1"' in page.read_text() and bars(page) == list(range(31))  # "step k/20" vs k/30
+        assert "Parameters: steps 30 → 20" in page.read_text() or "Parameters: steps 20 → 30" in page.read_text()
+
+
+def test_an_identical_render_or_one_in_other_bytes_reviews_as_unchanged(paced, tmp_path):
+    import hashlib
+    import subprocess
+
+    import imageio_ffmpeg
+
+    scene_file, media = paced["as is"]
+    again = tmp_path / "again"
+    assert run("render", "paced", "--scenes", scene_file, "--out", again, "-q").exit_code == 0
+    result = cli("review", "paced", "--scenes", scene_file, "--media", again, "--against", media,
+                 "--out", tmp_path / "page")  # fmt: skip
+    assert result.stdout.endswith("(0 changed, 1 unchanged)\n"), result.output
+    video = again / "videos" / "paced.mp4"  # the same frames in other bytes: another container, as it is described
+    remuxed = tmp_path / "remuxed.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", video, "-c", "copy", "-metadata",
+                    "comment=muxed again", remuxed], check=True)  # fmt: skip
+    video.write_bytes(remuxed.read_bytes())
+    entries = json.loads((again / "manifest.json").read_text())
+    entries["outputs"]["videos/paced.mp4"].update(sha256=hashlib.sha256(video.read_bytes()).hexdigest(),
+                                                  bytes=video.stat().st_size)  # fmt: skip
+    (again / "manifest.json").write_text(json.dumps(entries))
+    assert video.read_bytes() != (media / "videos" / "paced.mp4").read_bytes()
+    result = cli("review", "paced", "--scenes", scene_file, "--media", again, "--against", media,
+                 "--out", tmp_path / "page")  # fmt: skip
+    assert result.stdout.endswith("(0 changed, 1 unchanged)\n"), result.output
+
+
+def test_a_render_aside_with_an_override_is_reviewed_beside_the_course_video(tmp_path):
+    new = tmp_path / "new"
+    assert run("render", "linear_sgd", "--lr", "0.0052", "--out", new, "-q").exit_code == 0
+    before = digests(new), digests(ROOT / "media")
+    result = cli("review", "linear_sgd", "--media", new, "--against", ROOT / "media")  # no render at lr 0.005 in new
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"wrote {new / 'review' / 'index.html'} (1 changed, 0 unchanged)\n"
+    page = (new / "review" / "index.html").read_text()
+    sources = re.findall(r'<source src="([^"]+)" type="video/mp4">', page)
+    assert [(new / "review" / src).resolve() for src in sources] == [
+        (ROOT / "media" / "videos" / "linear_sgd.mp4"),
+        (new / "videos" / "linear_sgd.mp4").resolve(),
+    ]
+    assert "Parameters: lr 0.005 → 0.0052." in page and "They part at step 0" in page  # the title names the lr
+    new_files = {path for path in digests(new) if path not in before[0]}
+    assert {path: digest for path, digest in digests(new).items() if path not in new_files} == before[0]
+    assert all(path.startswith("review/") for path in new_files) and digests(ROOT / "media") == before[1]
+
+
+def test_frames_and_sheet_draw_the_run_in_the_folder_not_the_catalogues(tiny, tmp_path):
+    from PIL import Image
+
+    scenes, _, scene = tiny
+    aside = tmp_path / "aside"
+    assert run("render", "tiny", "--scenes", scenes, "--lr", "0.05", "--steps", "10", "--out", aside).exit_code == 0
+    result = cli("frames", "tiny", "--step", "last", "--scenes", scenes, "--media", aside, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    made = scene.with_overrides(lr=0.05, steps=10)
+    drawn = made.animation(record_scene(made)).draw_step(10)
+    np.testing.assert_array_equal(iio.imread(tmp_path / "tiny_step10.png"), drawn[..., :3])
+    result = cli("frames", "tiny", "--step", "15", "--scenes", scenes, "--media", aside, "--out", tmp_path)
+    assert result.exit_code == 2 and "step 15 is not in 0..10 (or 'last')" in result.output  # its steps, not 20
+    assert cli("sheet", "tiny", "--count", "4", "--scenes", scenes, "--media", aside, "--out", tmp_path).exit_code == 0
+    sheet = iio.imread(tmp_path / "tiny_sheet.png")
+    top, left = draw.sheet_tile_box(3)  # the last tile: step 10 of the run at lr 0.05
+    thumb = np.asarray(Image.fromarray(np.ascontiguousarray(drawn[..., :3])).resize((256, 256), Image.LANCZOS))
+    assert np.abs(sheet[top : top + 256, left : left + 256].astype(int) - thumb.astype(int)).mean() < 1
+
+
+def break_recording_code(media: Path) -> None:
+    entries = json.loads((media / "manifest.json").read_text())
+    entries["outputs"]["trajectories/tiny.npz"]["recording"] = "0" * 64
+    (media / "manifest.json").write_text(json.dumps(entries))
+
+
+@pytest.mark.parametrize(
+    "breaks, line, force",
+    [
+        (lambda media: (media / "videos" / "tiny.mp4").unlink(), "videos/tiny.mp4: missing", ""),
+        (lambda media: (media / "videos" / "tiny.mp4").open("ab").write(b"\0"),
+         "videos/tiny.mp4: changed since it was rendered (its manifest.json entry describes other bytes)", ""),
+        (break_recording_code, "trajectories/tiny.npz: recorded by other code (or another torch): which step each "
+         "frame of its video shows cannot be worked out again", " --force"),  # its files look up to date
+    ],
+)  # fmt: skip
+def test_review_never_renders_what_is_missing_or_stale_it_names_the_render_that_makes_it(tiny, tmp_path, breaks,
+                                                                                          line, force):  # fmt: skip
+    scenes, made, _ = tiny
+    media = Path(shutil.copytree(made, tmp_path / "media"))
+    breaks(media)
+    before = digests(media)
+    result = cli("review", "tiny", "--scenes", scenes, "--media", media)
+    assert result.exit_code == 2 and result.stdout == ""
+    again = f"tp1viz render tiny --scenes {scenes} --format webm,gif{force} --out {media}"  # as the folder made it
+    assert result.stderr == f"Error: {media}/{line}; to make it: {again}\n"
+    assert digests(media) == before and not (media / "review").exists()
+    assert run(*shlex.split(again)[1:]).exit_code == 0  # the command it names, verbatim
+    assert cli("review", "tiny", "--scenes", scenes, "--media", media).exit_code == 0
+
+
+def inline_frames(clip, tmp_path: Path) -> np.ndarray:
+    """The frames of a clip as Jupyter gets them: its inline MP4, decoded."""
+    data = re.search(r'src="data:video/mp4;base64,([^"]+)"', clip._repr_html_())[1]
+    (tmp_path / "inline.mp4").write_bytes(base64.b64decode(data))
+    return decode(tmp_path / "inline.mp4")[0]
+
+
+def test_a_side_by_side_clip_draws_each_runs_events_in_its_colour_on_its_curve(tmp_path):
+    import dataclasses
+
+    import torch
+
+    import tp1viz
+
+    x = torch.linspace(-1, 1, 50).unsqueeze(1)
+    runs = []
+    for lr in (0.01, 0.5):  # the slow run tells nothing; the fast one converges
+        torch.manual_seed(0)
+        net = torch.nn.Linear(1, 1)
+        runs.append(tp1viz.record(net, x, 0.5 - x, torch.optim.SGD(net.parameters(), lr=lr), torch.nn.MSELoss(), 40))
+    assert not runs[0].events and [event.kind for event in runs[1].events] == ["converged"]
+    clip = tp1viz.video(runs, labels=["slow", "fast"], fps=10)
+    told = inline_frames(clip, tmp_path)[-1].astype(int)
+    silent = tp1viz.video([dataclasses.replace(run, events=()) for run in runs], labels=["slow", "fast"], fps=10)
+    drawn = np.abs(told - inline_frames(silent, tmp_path)[-1].astype(int)).max(axis=-1) > 40  # marker and label
+    r, g, b = np.moveaxis(told, -1, 0)
+    orange = drawn & (r > 200) & (g > 90) & (g < 170) & (b < 100)  # the second run's colour (draw.RUN_COLORS[1])
+    red = drawn & (r > 150) & (g < 90) & (b < 90)  # the first run's
+    assert orange.sum() > 40 and red.sum() == 0, (orange.sum(), red.sum())
+    animation = clip.animation()
+    animation.draw_step(40)
+    axes, step = animation.loss.lines[0].axes, runs[1].events[0].step
+
+    def near(run, mask):  # the pixels within 6 px of the run's loss curve at the event's step
+        column, row = axes.transData.transform((step, run.loss[step]))
+        row = animation.size - row
+        return int(mask[round(row) - 6 : round(row) + 7, round(column) - 6 : round(column) + 7].sum())
+
+    assert near(runs[1], orange) > 10 and near(runs[0], drawn) == 0  # on its own curve, not on the first run's
+
+
+def test_the_notebooks_course_video_is_the_course_video(tmp_path, monkeypatch):
+    import tp1viz
+    from tp1viz.compare import image_difference
+
+    monkeypatch.chdir(ROOT)  # tp1viz.video("...") draws from media/ here, as in a notebook beside the course
+    clip = tp1viz.video("train_vs_test")
+    ours, _ = decode(clip.save(tmp_path / "train_vs_test.mp4"))
+    course, _ = decode(ROOT / "media" / "videos" / "train_vs_test.mp4")
+    assert ours.shape == course.shape  # the scene's pacing, notes and hold: frame for frame
+    assert not [k for k, (a, b) in enumerate(zip(course, ours, strict=True)) if image_difference(a, b)]

@@ -81,19 +81,30 @@ def scene_table(described: dict) -> dict:
     return table
 
 
+def rebuilt(scene, described) -> Video:
+    """The video scene a manifest entry records (Video.describe()), checked as a scene file's is; ValueError."""
+    if not isinstance(described, dict) or described.get("kind") != "video" or described.get("name") != scene.name:
+        raise ValueError(f"it records no video scene named {scene.name}")
+    try:
+        return video_from_table(scene.name, scene_table(described), f"its {manifest.MANIFEST} entry")
+    except (TypeError, AttributeError) as error:  # a list where a table belongs, and such (SceneError: ValueError)
+        raise ValueError(f"its {manifest.MANIFEST} entry: {error}") from None
+
+
 def made_scene(scene, folder: Path, entries: dict | None = None) -> Video:
-    """The video scene as the folder's render of it was made: rebuilt from its video's manifest entry, and checked
-    as a scene file's is."""
+    """The video scene as the folder's render of it was made: rebuilt from its video's manifest entry."""
     folder = Path(folder)
     entries = manifest.load(folder) if entries is None else entries
     path = scene.video_path(folder)
-    described = entry_of(folder, path, entries, scene).get("scene")
+    entry = entries.get(path.relative_to(folder).as_posix(), {})
     try:
-        if not isinstance(described, dict) or described.get("kind") != "video" or described.get("name") != scene.name:
-            raise ValueError(f"it records no video scene named {scene.name}")
-        return video_from_table(scene.name, scene_table(described), f"its {manifest.MANIFEST} entry")
-    except (ValueError, TypeError, AttributeError) as error:  # SceneError is a ValueError
-        raise Unshowable(folder, path, f"cannot be drawn again: {error}", scene) from None
+        made, why = rebuilt(scene, entry.get("scene")), None
+    except ValueError as error:
+        made, why = None, error
+    entry_of(folder, path, entries, made or scene)  # what a render must make: the folder's scene, where it is known
+    if made is None:
+        raise Unshowable(folder, path, f"cannot be drawn again: {why}", scene)
+    return made
 
 
 def read_runs(scene: Video, folder: Path, path: Path) -> list:
@@ -117,7 +128,7 @@ def made_video(scene, folder: Path) -> Made:
     recording = entry_of(folder, path, entries, made)
     if recording.get("recording") != manifest.recording_fingerprint(made.describe()):
         raise Unshowable(folder, path, "recorded by other code (or another torch): which step each frame of its "
-                         "video shows cannot be worked out again", made)  # fmt: skip
+                         "video shows cannot be worked out again", made, force=True)  # fmt: skip
     runs = read_runs(made, folder, path)
     plan = made.plan(runs)
     frames = entries[made.video_path(folder).relative_to(folder).as_posix()].get("frames")
