@@ -433,3 +433,44 @@ def test_the_notebooks_course_video_is_the_course_video(tmp_path, monkeypatch):
     course, _ = decode(ROOT / "media" / "videos" / "train_vs_test.mp4")
     assert ours.shape == course.shape  # the scene's pacing, notes and hold: frame for frame
     assert not [k for k, (a, b) in enumerate(zip(course, ours, strict=True)) if image_difference(a, b)]
+
+
+def test_the_review_server_answers_ranges_and_only_the_folders_it_shows(tiny, tmp_path):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from tp1viz.serve import Server
+
+    media = Path(shutil.copytree(tiny[1], tmp_path / "site" / "media"))
+    (media.parent / "outside.txt").write_text("not served")
+    (tmp_path / "elsewhere.txt").write_text("not served either")
+    link = media / "videos" / "link.txt"
+    link.unlink(missing_ok=True)
+    link.symlink_to(tmp_path / "elsewhere.txt")  # inside the folder by name, outside by what it reaches
+    video = (media / "videos" / "tiny.mp4").read_bytes()
+    with Server([media], 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        home = server.url_of(media / "review" / "index.html").rsplit("/review/", 1)[0]
+
+        def get(path, wanted=None):
+            request = urllib.request.Request(home + path, headers={"Range": wanted} if wanted else {})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return answer.status, dict(answer.headers), answer.read()
+            except urllib.error.HTTPError as error:
+                return error.code, dict(error.headers), b""
+
+        try:
+            status, headers, body = get("/videos/tiny.mp4", "bytes=100-199")
+            assert (status, headers["Content-Range"], body) == (206, f"bytes 100-199/{len(video)}", video[100:200])
+            assert get("/videos/tiny.mp4", "bytes=-10")[2] == video[-10:]
+            assert get("/videos/tiny.mp4", "bytes=5-")[2] == video[5:]
+            status, headers, body = get("/videos/tiny.mp4")
+            assert (status, headers["Accept-Ranges"], body) == (200, "bytes", video)
+            assert get("/videos/tiny.mp4", f"bytes={len(video)}-")[:2][0] == 416
+            assert get("/videos/tiny.txt")[1]["Content-Type"] == "text/plain; charset=utf-8"
+            for outside in ("/../outside.txt", "/%2e%2e/outside.txt", "/videos/link.txt", "/../../elsewhere.txt"):
+                assert get(outside)[0] == 404, outside
+        finally:
+            server.shutdown()
