@@ -474,3 +474,23 @@ def test_the_review_server_answers_ranges_and_only_the_folders_it_shows(tiny, tm
                 assert get(outside)[0] == 404, outside
         finally:
             server.shutdown()
+
+
+def test_a_video_that_cannot_be_decoded_is_one_line_and_nothing_is_written(paced, tmp_path):
+    import hashlib
+
+    scene_file, media = paced["as is"]
+    old = Path(shutil.copytree(media, tmp_path / "old"))
+    video = old / "videos" / "paced.mp4"
+    video.write_bytes(video.read_bytes()[:3000])  # cut short, and the manifest told so: only decoding can tell
+    entries = json.loads((old / "manifest.json").read_text())
+    entries["outputs"]["videos/paced.mp4"].update(sha256=hashlib.sha256(video.read_bytes()).hexdigest(), bytes=3000)
+    (old / "manifest.json").write_text(json.dumps(entries))
+    result = cli("review", "paced", "--scenes", paced["worded"][0], "--media", paced["worded"][1], "--against", old,
+                 "--out", tmp_path / "page")  # fmt: skip
+    assert result.exit_code == 2 and not (tmp_path / "page").exists()
+    assert re.fullmatch(
+        rf"Error: {old}/videos/paced\.mp4: cannot be decoded \([^\n]+\); to make it from the scene as "
+        rf"it is defined now: tp1viz render paced --scenes \S+ --force --out {old}\n",
+        result.stderr,
+    )

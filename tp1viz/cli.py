@@ -374,20 +374,24 @@ def one_video(name: str, catalog: dict):
 OVERRIDABLE = ("steps", "lr", "seed", "fps", "size", "pace", "max_seconds")  # render's options that set a scene
 
 
-def options_between(base, scene) -> str:
-    """render's options that turn the catalogue's scene `base` into `scene`, as far as options can."""
-    if base is None or scene.kind != "video" or base == scene:
-        return ""
+def overrides_between(base, scene) -> dict:
+    """render's overrides that turn the catalogue's scene `base` into `scene`, as far as options can."""
+    if base is None or scene.kind != "video" or base.kind != "video" or base == scene:
+        return {}
     overrides = {name: getattr(scene, name) for name in OVERRIDABLE if getattr(scene, name) != getattr(base, name)}
-    overrides["formats"] = tuple(name for name in scene.formats if name not in base.formats) or None
-    return overrides_again(overrides)
+    return overrides | {"formats": tuple(name for name in scene.formats if name not in base.formats) or None}
 
 
-def make_command(problem, catalog: dict, files: str) -> str:
-    """The render that makes what a folder could not show: the scene as the folder had it, where it should be."""
-    scene = problem.scene
-    options = options_between(catalog.get(scene.name), scene) + (" --force" if problem.force else "")
-    return f"{render_command()} {scene.name}{files}{options}{out_option(problem.folder)}"
+def make_line(problem, catalog: dict, files: str) -> str:
+    """What a folder could not show, and the render that makes it there: the scene as the folder had it, or, where
+    options cannot say how it was made (another definition of the scene), the scene as it is defined now."""
+    scene, base = problem.scene, catalog.get(problem.scene.name)
+    overrides = overrides_between(base, scene)
+    options = overrides_again(overrides) + (" --force" if problem.force else "")
+    command = f"{render_command()} {scene.name}{files}{options}{out_option(problem.folder)}"
+    same = base is None or base.with_overrides(**overrides) == scene
+    label = "to make it" if same else "to make it from the scene as it is defined now"
+    return f"{shown(problem.folder / problem.relative)}: {problem.reason}; {label}: {command}"
 
 
 @contextmanager
@@ -400,9 +404,7 @@ def shown_as_made(catalog: dict, files: str):
         yield
     except (Unshowable, Unshowables) as error:
         for problem in getattr(error, "problems", [error]):
-            where = shown(problem.folder / problem.relative)
-            click.echo(f"Error: {where}: {problem.reason}; to make it: {make_command(problem, catalog, files)}",
-                       err=True)  # fmt: skip
+            click.echo(f"Error: {make_line(problem, catalog, files)}", err=True)
         sys.exit(2)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from .compare import compare
 from .files import write_bytes
-from .folder import Made, held
+from .folder import Made, Unshowable, held
 from .kinds import image_bytes
 
 
@@ -244,20 +244,25 @@ class Difference:
         return bool(self.parted) or self.captions
 
 
-def frames_at(path: Path, indices: list[int]):
-    """The video's frames at these indices (in rising order, repeats allowed), decoded once, one at a time."""
+def frames_at(made: Made, indices: list[int]):
+    """The frames of made's video at these indices (in rising order, repeats allowed), decoded once, one at a time;
+    Unshowable if it cannot be decoded that far."""
     from .compare import decoded_frames
 
-    frames = decoded_frames(path)
-    next(frames)
-    index, frame = -1, None
-    for wanted in indices:
-        while index < wanted:
-            frame = next(frames, None)
-            if frame is None:
-                raise ValueError(f"{path}: no frame {wanted}")
-            index += 1
-        yield frame
+    try:
+        frames = decoded_frames(made.video)
+        next(frames)
+        index, frame = -1, None
+        for wanted in indices:
+            while index < wanted:
+                frame = next(frames, None)
+                if frame is None:
+                    raise ValueError(f"it ends before frame {wanted}")
+                index += 1
+            yield frame
+    except (RuntimeError, OSError, ValueError, StopIteration) as error:
+        why = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise Unshowable(made.folder, made.video, f"cannot be decoded ({why})", made.scene, force=True) from None
 
 
 def frames_of_steps(made: Made, steps: int) -> list[int]:
@@ -276,7 +281,7 @@ def step_differences(old: Made, new: Made) -> tuple[list[float], list[int]]:
 
     steps = max(old.scene.steps, new.scene.steps)
     pairs = list(zip(frames_of_steps(old, steps), frames_of_steps(new, steps), strict=True))
-    olds, news = frames_at(old.video, [a for a, _ in pairs]), frames_at(new.video, [b for _, b in pairs])
+    olds, news = frames_at(old, [a for a, _ in pairs]), frames_at(new, [b for _, b in pairs])
     levels, parted, last = [], [], None
     for step, (pair, a, b) in enumerate(zip(pairs, olds, news, strict=True)):
         if pair != last:  # a paced video shows one frame for several steps: compared once
