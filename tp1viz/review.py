@@ -1,4 +1,5 @@
-"""Reviewing: exact stills of any step, contact sheets, and the review page with a step scrubber.
+"""Reviewing: exact stills of any step, contact sheets, and the review page with a step scrubber, each of a
+video as its media folder holds it (folder.py); and a change, as two folders' videos paired step by step.
 
 The page is self-contained: its data sit in data.js beside it (a <script>, which file:// pages may load,
 unlike fetch), every other file is referenced relatively, and nothing comes from the network.
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .compare import compare
 from .files import write_bytes
 from .folder import Made, Unshowable, held
 from .kinds import image_bytes
@@ -371,6 +371,8 @@ def write_comparison(scenes: list, media_dir: Path, against: Path, page_dir: Pat
     """A page of every scene that a viewer would see change from `against` (before) to media_dir (after), each as
     its folder holds it; the page's path and how many scenes changed and did not. folder.Unshowables, before
     anything is written, for a scene that either folder cannot show (one only the new folder has is new)."""
+    from .compare import compare
+
     media_dir, against, page_dir = Path(media_dir), Path(against), Path(page_dir)
     new, old = held(scenes, media_dir), held(scenes, against, missing_ok=True)
     sections, data, same = [], {}, []
