@@ -493,3 +493,17 @@ def test_a_video_that_cannot_be_decoded_is_one_line_and_nothing_is_written(paced
         rf"it is defined now: tp1viz render paced --scenes \S+ --force --out {old}\n",
         result.stderr,
     )
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(tiny, tmp_path):
+    import socket
+
+    scenes, media, _ = tiny
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("review", "tiny", "--scenes", scenes, "--media", media, "--out", tmp_path, "--serve",
+                     "--port", port)  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: Invalid value for '--port': cannot listen on port {port}: Address already in use\n"
