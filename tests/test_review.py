@@ -507,3 +507,30 @@ def test_a_port_in_use_is_one_line_and_exit_2(tiny, tmp_path):
                      "--port", port)  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr == f"Error: Invalid value for '--port': cannot listen on port {port}: Address already in use\n"
+
+
+@pytest.mark.parametrize(
+    "record, why",
+    [
+        ({"notes": 5}, "'int' object is not iterable"),
+        ({"notes": [[1, "a", 3]]}, "too many values to unpack (expected 2)"),
+        ({"variants": [5]}, "'int' object has no attribute 'items'"),
+        ({"lr": "fast"}, "key 'lr': expected a number, got 'fast'"),
+        ({"sparkle": 1}, "key 'sparkle': unknown key; known: title, "),
+        ({"steps": 10**9}, "key 'steps': "),
+    ],
+)
+def test_a_scene_record_that_is_no_scene_is_one_line_and_exit_2(tiny, tmp_path, record, why):
+    scenes, made, _ = tiny
+    media = Path(shutil.copytree(made, tmp_path / "media"))
+    entries = json.loads((media / "manifest.json").read_text())
+    entries["outputs"]["videos/tiny.mp4"]["scene"].update(record)
+    (media / "manifest.json").write_text(json.dumps(entries))
+    out = ("--out", tmp_path / "out")
+    for command in (("frames", "tiny", "--step", "1", *out), ("sheet", "tiny", *out), ("review", "tiny", *out),
+                    ("embed", "tiny")):  # fmt: skip
+        result = cli(*command, "--scenes", scenes, "--media", media)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, (command, result.output)
+        assert result.stderr.startswith(f"Error: {media}/videos/tiny.mp4: cannot be drawn again: its manifest.json "
+                                        f"entry: {why}"), result.stderr  # fmt: skip
+    assert not (tmp_path / "out").exists()

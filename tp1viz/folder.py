@@ -86,9 +86,10 @@ def rebuilt(scene, described) -> Video:
     if not isinstance(described, dict) or described.get("kind") != "video" or described.get("name") != scene.name:
         raise ValueError(f"it records no video scene named {scene.name}")
     try:
-        return video_from_table(scene.name, scene_table(described), f"its {manifest.MANIFEST} entry")
-    except (TypeError, AttributeError) as error:  # a list where a table belongs, and such (SceneError: ValueError)
+        table = scene_table(described)
+    except (TypeError, ValueError, AttributeError) as error:  # a number where notes belong, and such
         raise ValueError(f"its {manifest.MANIFEST} entry: {error}") from None
+    return video_from_table(scene.name, table, f"its {manifest.MANIFEST} entry")  # SceneError: a ValueError
 
 
 def made_scene(scene, folder: Path, entries: dict | None = None) -> Video:
