@@ -534,3 +534,21 @@ def test_a_scene_record_that_is_no_scene_is_one_line_and_exit_2(tiny, tmp_path, 
         assert result.stderr.startswith(f"Error: {media}/videos/tiny.mp4: cannot be drawn again: its manifest.json "
                                         f"entry: {why}"), result.stderr  # fmt: skip
     assert not (tmp_path / "out").exists()
+
+
+def test_frames_sheet_review_and_embed_never_record_nor_import_torch(paced, tmp_path):
+    import subprocess
+    import sys
+
+    scene_file, media = paced["shorter"]  # made with an override: the catalogue's scene would be recorded afresh
+    script = """import sys
+from tp1viz.cli import main
+common = ["--scenes", sys.argv[1], "--media", sys.argv[2]]
+for command in (["frames", "paced", "--step", "7"], ["sheet", "paced"], ["review", "paced"], ["embed", "paced"],
+                ["review", "paced", "--against", sys.argv[3]]):
+    main([*command, *common] + (["--out", sys.argv[4]] if command[0] != "embed" else []), standalone_mode=False)
+print("torch" in sys.modules)"""
+    args = [scene_file, media, paced["as is"][1], tmp_path]
+    done = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"
