@@ -552,3 +552,17 @@ print("torch" in sys.modules)"""
     done = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_a_scene_the_old_folder_lacks_is_new_and_one_it_holds_in_part_is_a_line(paced, tmp_path):
+    scene_file, media = paced["as is"]
+    old = tmp_path / "old"
+    old.mkdir()
+    result = cli("review", "paced", "--scenes", scene_file, "--media", media, "--against", old, "--out", tmp_path / "a")
+    assert result.stdout.endswith("(1 changed, 0 unchanged)\n"), result.output
+    assert "<p>(not there before)</p>" in (tmp_path / "a" / "index.html").read_text()
+    shutil.copytree(media, old, dirs_exist_ok=True)
+    (old / "trajectories" / "paced.npz").unlink()  # its video is there: not new, but not showable
+    result = cli("review", "paced", "--scenes", scene_file, "--media", media, "--against", old, "--out", tmp_path / "b")
+    assert result.exit_code == 2 and not (tmp_path / "b").exists()
+    assert result.stderr.startswith(f"Error: {old}/trajectories/paced.npz: missing; to make it: tp1viz render paced")

@@ -25,7 +25,6 @@ class Unshowable(Exception):
     def __init__(self, folder: Path, path: Path, reason: str, scene, force: bool = False):
         self.folder, self.relative = Path(folder), Path(path).relative_to(folder).as_posix()
         self.reason, self.scene, self.force = reason, scene, force
-        self.missing = not Path(path).is_file()
         super().__init__(f"{self.relative}: {reason}")
 
 
@@ -140,16 +139,17 @@ def made_video(scene, folder: Path) -> Made:
 
 
 def held(scenes: list, folder: Path, missing_ok: bool = False) -> dict:
-    """Each scene as the folder holds it (a video's Made, a still's path; None for one missing when that is ok),
-    by name; Unshowables naming every scene that cannot be shown."""
+    """Each scene as the folder holds it (a video's Made, a still's path; None for one whose video or picture is not
+    there, when that is ok), by name; Unshowables naming every scene that cannot be shown."""
     found, problems = {}, []
     for scene in scenes:
+        if missing_ok and not scene.primary(folder).is_file():
+            found[scene.name] = None
+            continue
         try:
             found[scene.name] = made_video(scene, folder) if scene.kind == "video" else still_file(scene, folder)
         except Unshowable as problem:
-            if not (missing_ok and problem.missing):
-                problems.append(problem)
-            found[scene.name] = None
+            problems.append(problem)
     if problems:
         raise Unshowables(problems)
     return found
