@@ -282,8 +282,8 @@ def test_a_change_is_reviewed_side_by_side_under_one_scrubber(tab, site, tmp_pat
     scenes, media, _ = site
     changed = tmp_path / "changed.toml"
     changed.write_text(SCENES.replace("lr = 0.02\nsteps = 20", "lr = 0.03\nsteps = 20", 1))
-    after = tmp_path / "after"
-    assert run("render", "tiny", "tiny_compare", "--scenes", changed, "--out", after, "-q").exit_code == 0
+    after = Path(shutil.copytree(media, tmp_path / "after"))  # the render aside: only tiny changed
+    assert run("render", "tiny", "--scenes", changed, "--out", after, "-q").exit_code == 0
     result = run("review", "tiny", "tiny_compare", "--scenes", changed, "--media", after, "--against", media,
                  "--out", tmp_path / "page")  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -549,7 +549,7 @@ def test_review_serve_answers_byte_ranges_so_every_step_seeks_and_ctrl_c_ends_it
         requests.clear()
         page.goto(served[1])
         page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
-        steps = list(range(scene.steps + 1))
+        steps = list(range(0, scene.steps + 1, 3))  # a server without ranges shows step 0 for each
         bands = page.evaluate(SCRUB, ["paced", steps, top, height, meta["fps"]])
         shown = [int(plan.shown[nearest_step(band[0], frames, top, height)]) for band in bands]
         assert shown == [int(plan.shown[plan.frame_of(k)]) for k in steps]  # every seek lands
