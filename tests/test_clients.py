@@ -2,10 +2,12 @@
 site snippet; a notebook run by nbclient and sanitised as JupyterLab sanitises a notebook it does not trust."""
 
 import base64
+import contextlib
 import html.parser
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -88,6 +90,7 @@ def visit(tab, root: Path, path: str = "", index: str = ""):
 def site(tmp_path_factory):
     """The two scenes rendered (tiny in every format) and their review page: (scene file, media, page)."""
     scenes, media = scene_file_rendered(tmp_path_factory, SCENES, "tiny", "--format", "webm,gif")
+    assert run("render", "tiny_compare", "--scenes", scenes, "--out", media, "-q").exit_code == 0
     result = run("review", "tiny", "tiny_compare", "--scenes", scenes, "--media", media)
     assert result.exit_code == 0, result.output
     return scenes, media, media / "review" / "index.html"
@@ -252,18 +255,42 @@ def test_keys_move_a_step_and_the_address_keeps_it(tab, site):
         assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == str(step)
 
 
+def test_a_click_anywhere_in_a_scene_picks_it_for_the_keys_and_the_address_follows(tab, site):
+    _, media, index = site
+    top, height = status_band(256)
+    frames, _ = decode(media / "videos" / "tiny_compare.mp4")
+    page, _ = open_page(tab, index)  # a fresh page: no scene picked yet
+    scrubbers = "[...document.querySelectorAll('input[type=range]')].map((s) => s.value)"
+    page.click("#tiny_compare video")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("location.hash === '#tiny_compare@19'")
+    assert page.evaluate(scrubbers) == ["20", "19"]  # that scene moved, the other did not
+    page.wait_for_function("!document.querySelector('#tiny_compare video').seeking")
+    band = page.evaluate(BAND, ["#tiny_compare video", top, height])
+    assert nearest_step(band, frames[:21], top, height) == 19  # its video shows the step
+    page.click("#tiny h2")  # anywhere in the section: here its heading
+    page.keyboard.press("Home")
+    page.wait_for_function("location.hash === '#tiny@0'")
+    assert page.evaluate(scrubbers) == ["0", "19"]
+    page.click("#tiny_compare table")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("location.hash === '#tiny_compare@20'")
+    assert page.evaluate(scrubbers) == ["0", "20"]
+
+
 def test_a_change_is_reviewed_side_by_side_under_one_scrubber(tab, site, tmp_path):
     scenes, media, _ = site
     changed = tmp_path / "changed.toml"
     changed.write_text(SCENES.replace("lr = 0.02\nsteps = 20", "lr = 0.03\nsteps = 20", 1))
-    after = tmp_path / "after"
+    after = Path(shutil.copytree(media, tmp_path / "after"))  # the render aside: only tiny changed
+    assert run("render", "tiny", "--scenes", changed, "--out", after, "-q").exit_code == 0
     result = run("review", "tiny", "tiny_compare", "--scenes", changed, "--media", after, "--against", media,
                  "--out", tmp_path / "page")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("(1 changed, 1 unchanged)\n")
     text = (tmp_path / "page" / "index.html").read_text()
     assert '<section class="unchanged"><h2>Unchanged</h2><p>tiny_compare</p></section>' in text
-    assert re.search(r"They part at step 1; the largest difference is [\d.]+ levels", text)
+    assert re.search(r"They part at step 0; the largest difference is [\d.]+ levels", text)  # the title's lr
     top, height = status_band(256)
     before, meta = decode(media / "videos" / "tiny.mp4")
     now, _ = decode(after / "videos" / "tiny.mp4")
@@ -301,21 +328,24 @@ fps = 20
 hold = 0.5
 pace = "change"
 max_seconds = 1
-notes = [{ step = 3, text = "the slope turns" }]
+notes = [
+  { step = 3, text = "the slope turns" },
+  { step = 6, text = "each error counts squared: x² of an error x, ±2 costs 4" },
+]
 """
 
 
 @pytest.fixture(scope="module")
 def paced(tmp_path_factory):
     """A scene paced by change in fewer frames than steps, its review page and its snippet: (scene, runs, media)."""
-    from tp1viz.review import recorded_runs
+    from tp1viz.folder import made_video
     from tp1viz.scenes import load_catalog
 
     scenes, media = scene_file_rendered(tmp_path_factory, PACED, "paced")
     assert run("review", "paced", "--scenes", scenes, "--media", media).exit_code == 0
     (media / "page.html").write_text(run("embed", "paced", "--scenes", scenes, "--media", media).stdout)
-    scene = load_catalog([scenes])["paced"]
-    return scene, recorded_runs(scene, media), media
+    made = made_video(load_catalog([scenes])["paced"], media)
+    return made.scene, made.runs, media
 
 
 def test_the_review_page_follows_a_paced_videos_frame_to_step_map(tab, paced):
@@ -452,3 +482,80 @@ def test_the_example_notebook_runs_and_its_videos_survive_sanitising(tab, tmp_pa
         assert len(frames) == 20 + 1 + 30 and meta["codec"] == "h264"
         page.set_content(kept)  # and a browser plays what is left
         page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
+
+
+@contextlib.contextmanager
+def plain_server(root: Path):
+    """Python's own static server on a free port, in a thread: it names no charset, and answers no byte range."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_transcripts_and_captions_read_right_from_a_server_that_names_no_charset(tab, paced):
+    _, _, media = paced
+    words = "each error counts squared: x² of an error x, ±2 costs 4"
+    page, _ = tab
+    page.goto("about:blank")
+    page.unroute_all()
+    with plain_server(media) as site:
+        response = page.goto(f"{site}/videos/paced.txt")
+        assert response.headers["content-type"] == "text/plain"  # no charset: the browser must tell by the bytes
+        assert f"Note at step 6: {words}" in page.inner_text("body")
+        page.goto(f"{site}/page.html")
+        cues = page.evaluate("""async () => {
+          const track = document.querySelector("track");
+          track.track.mode = "hidden";
+          if (track.readyState !== 2) await new Promise((done) => track.addEventListener("load", done, { once: true }));
+          return [...track.track.cues].map((cue) => cue.text);
+        }""")
+    assert f"Note at step 6: {words}" in cues
+
+
+def test_review_serve_answers_byte_ranges_so_every_step_seeks_and_ctrl_c_ends_it(tab, paced, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    scene, runs, media = paced
+    scene_file = media.parent / "scenes.toml"
+    # A new interpreter, as a person starts it: the server runs until a signal, which is the point.
+    server = subprocess.Popen([sys.executable, "-m", "tp1viz", "review", "paced", "--scenes", scene_file, "--media",
+                               media, "--out", tmp_path / "page", "--serve", "--port", "0"], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        assert server.stdout.readline() == f"wrote {tmp_path / 'page' / 'index.html'}\n"
+        served = re.fullmatch(r"serving (http://127\.0\.0\.1:\d+/\S+/page/index\.html) \(Ctrl-C to stop\)\n",
+                              server.stdout.readline())  # fmt: skip
+        assert served, served
+        plan = scene.plan(runs)
+        frames, meta = decode(media / "videos" / "paced.mp4")
+        top, height = status_band(256)
+        page, requests = tab
+        page.goto("about:blank")
+        page.unroute_all()
+        requests.clear()
+        page.goto(served[1])
+        page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
+        steps = list(range(0, scene.steps + 1, 3))  # a server without ranges shows step 0 for each
+        bands = page.evaluate(SCRUB, ["paced", steps, top, height, meta["fps"]])
+        shown = [int(plan.shown[nearest_step(band[0], frames, top, height)]) for band in bands]
+        assert shown == [int(plan.shown[plan.frame_of(k)]) for k in steps]  # every seek lands
+        origin = re.match(r"http://[^/]+/", served[1])[0]
+        assert requests and all(url.startswith(origin) for url in requests), requests  # the page and its media
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 130 and stderr == f"stopped serving {served[1]}\n"

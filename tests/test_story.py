@@ -98,7 +98,7 @@ def test_every_committed_video_has_captions_that_tell_its_events():
             assert any(text == told_of(event, runs) for _, _, text in said), (scene.name, event)
         for step, text in scene.notes:
             assert any(text_ == f"Note at step {step}: {text}" for _, _, text_ in said), (scene.name, step)
-        transcript = (MEDIA / "videos" / f"{scene.name}.txt").read_text(encoding="utf-8").splitlines()
+        transcript = (MEDIA / "videos" / f"{scene.name}.txt").read_text(encoding="utf-8-sig").splitlines()
         assert transcript[0] == f"{scene.name}: {scene.heading}" and len(transcript) == 2 + len(said)
         assert [line.split("] ", 1)[1] for line in transcript[2:]] == [text for _, _, text in said]
 

@@ -290,7 +290,8 @@ class Video:
             temps(poster).write_bytes(image_bytes(last, poster.path.suffix))
             temps(trajectory).write_bytes(runs_to_bytes(runs))
             temps(captions).write_text(webvtt(said), encoding="utf-8")
-            temps(words).write_text(transcript(f"{self.name}: {self.heading}", said), encoding="utf-8")
+            # A byte-order mark: a server that names no charset leaves a browser guessing, and it guesses wrong.
+            temps(words).write_text(transcript(f"{self.name}: {self.heading}", said), encoding="utf-8-sig")
             final_loss = float(runs[0].loss[-1])
             told = [{"run": e.run, "kind": e.kind, "step": e.step, "text": e.text} for run in runs for e in run.events]
             return Drawn(self, temps.new_files(sink.frames), final_loss if math.isfinite(final_loss) else None,

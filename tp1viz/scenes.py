@@ -247,6 +247,11 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     return video
 
 
+def video_from_table(name: str, table: dict, where: str) -> Video:
+    """A video scene from a table of its keys (a scene file's, or a manifest's record of one), checked as a file's."""
+    return _video(name, table, where, where)
+
+
 def _check_held_out(checked: dict, n_data: int, where: str) -> None:
     """A held-out split leaves points on both sides; a layout that scores the test points has both it needs."""
     held = round(checked["test_fraction"] * n_data)
