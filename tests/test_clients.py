@@ -2,15 +2,18 @@
 site snippet; a notebook run by nbclient and sanitised as JupyterLab sanitises a notebook it does not trust."""
 
 import base64
+import contextlib
 import html.parser
 import os
 import re
 import shutil
+import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, decode, run, scene_file_rendered
+from conftest import ROOT, decode, plan_of, run, scene_file_rendered
 
 from tp1viz import draw
 
@@ -88,6 +91,7 @@ def visit(tab, root: Path, path: str = "", index: str = ""):
 def site(tmp_path_factory):
     """The two scenes rendered (tiny in every format) and their review page: (scene file, media, page)."""
     scenes, media = scene_file_rendered(tmp_path_factory, SCENES, "tiny", "--format", "webm,gif")
+    assert run("render", "tiny_compare", "--scenes", scenes, "--out", media, "-q").exit_code == 0
     result = run("review", "tiny", "tiny_compare", "--scenes", scenes, "--media", media)
     assert result.exit_code == 0, result.output
     return scenes, media, media / "review" / "index.html"
@@ -172,6 +176,16 @@ def status_band(size: int) -> tuple[int, int]:
     return status.row, status.cell_height
 
 
+def step_frames(scenes, media: Path, name: str) -> tuple[np.ndarray, object]:
+    """The decoded frame of each step of a video (its first exact frame: the video holds some while it is read), and
+    the video's frame-to-step map."""
+    from tp1viz.scenes import load_catalog
+
+    frames, _ = decode(media / "videos" / f"{name}.mp4")
+    plan = plan_of(load_catalog([scenes])[name], media)
+    return frames[[plan.frame_of(k) for k in range(int(plan.end.max()) + 1)]], plan
+
+
 def nearest_step(band: str, frames: np.ndarray, top: int, height: int) -> int:
     """The step whose decoded frame's status band the browser's pixels (RGBA, base64) are closest to."""
     wanted = np.frombuffer(base64.b64decode(band), np.uint8).reshape(height, -1, 4)[..., :3].astype(int)
@@ -213,14 +227,14 @@ def open_page(tab, index: Path, fragment: str = ""):
 
 
 def test_the_review_page_shows_exactly_step_k_for_every_k(tab, site):
-    _, media, index = site
+    scenes, media, index = site
     top, height = status_band(256)
     page, requests = open_page(tab, index)
     # Every step of one scene; of the other, nine in a row (the old seek failed one step in three) and the last.
     for scene, steps in (("tiny", list(range(21))), ("tiny_compare", [*range(9), 20])):
-        frames, meta = decode(media / "videos" / f"{scene}.mp4")
-        bands = page.evaluate(SCRUB, [scene, steps, top, height, meta["fps"]])
-        shown = [nearest_step(band[0], frames[:21], top, height) for band in bands]
+        frames, _ = step_frames(scenes, media, scene)
+        bands = page.evaluate(SCRUB, [scene, steps, top, height, 30])
+        shown = [nearest_step(band[0], frames, top, height) for band in bands]
         assert shown == steps, (scene, shown)  # not the previous frame for one step in three
     assert requests and all(url.startswith("http://local.test/") for url in requests), requests  # nothing else
 
@@ -237,13 +251,13 @@ def test_readout_poster_and_scrubber_agree_from_the_first_paint(tab, site):
 
 
 def test_keys_move_a_step_and_the_address_keeps_it(tab, site):
-    _, media, index = site
+    scenes, media, index = site
     top, height = status_band(256)
-    frames, _ = decode(media / "videos" / "tiny.mp4")
+    frames, _ = step_frames(scenes, media, "tiny")
     page, _ = open_page(tab, index, "#tiny@7")
     page.wait_for_function("document.querySelector('#tiny output').textContent.startsWith('step 7 ')")
     page.wait_for_function("!document.querySelector('#tiny video').seeking")
-    assert nearest_step(page.evaluate(BAND, ["#tiny video", top, height]), frames[:21], top, height) == 7
+    assert nearest_step(page.evaluate(BAND, ["#tiny video", top, height]), frames, top, height) == 7
     page.click("#tiny video")
     page.evaluate("document.activeElement.blur()")
     for key, step in [("ArrowRight", 8), ("ArrowLeft", 7), ("ArrowLeft", 6), ("End", 20), ("Home", 0)]:
@@ -252,29 +266,53 @@ def test_keys_move_a_step_and_the_address_keeps_it(tab, site):
         assert page.eval_on_selector("#tiny input[type=range]", "s => s.value") == str(step)
 
 
+def test_a_click_anywhere_in_a_scene_picks_it_for_the_keys_and_the_address_follows(tab, site):
+    scenes, media, index = site
+    top, height = status_band(256)
+    frames, _ = step_frames(scenes, media, "tiny_compare")
+    page, _ = open_page(tab, index)  # a fresh page: no scene picked yet
+    scrubbers = "[...document.querySelectorAll('input[type=range]')].map((s) => s.value)"
+    page.click("#tiny_compare video")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("location.hash === '#tiny_compare@19'")
+    assert page.evaluate(scrubbers) == ["20", "19"]  # that scene moved, the other did not
+    page.wait_for_function("!document.querySelector('#tiny_compare video').seeking")
+    band = page.evaluate(BAND, ["#tiny_compare video", top, height])
+    assert nearest_step(band, frames, top, height) == 19  # its video shows the step
+    page.click("#tiny h2")  # anywhere in the section: here its heading
+    page.keyboard.press("Home")
+    page.wait_for_function("location.hash === '#tiny@0'")
+    assert page.evaluate(scrubbers) == ["0", "19"]
+    page.click("#tiny_compare table")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("location.hash === '#tiny_compare@20'")
+    assert page.evaluate(scrubbers) == ["0", "20"]
+
+
 def test_a_change_is_reviewed_side_by_side_under_one_scrubber(tab, site, tmp_path):
     scenes, media, _ = site
     changed = tmp_path / "changed.toml"
     changed.write_text(SCENES.replace("lr = 0.02\nsteps = 20", "lr = 0.03\nsteps = 20", 1))
-    after = tmp_path / "after"
+    after = Path(shutil.copytree(media, tmp_path / "after"))  # the render aside: only tiny changed
+    assert run("render", "tiny", "--scenes", changed, "--out", after, "-q").exit_code == 0
     result = run("review", "tiny", "tiny_compare", "--scenes", changed, "--media", after, "--against", media,
                  "--out", tmp_path / "page")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stdout.endswith("(1 changed, 1 unchanged)\n")
     text = (tmp_path / "page" / "index.html").read_text()
     assert '<section class="unchanged"><h2>Unchanged</h2><p>tiny_compare</p></section>' in text
-    assert re.search(r"They part at step 1; the largest difference is [\d.]+ levels", text)
+    assert re.search(r"They part at step 0; the largest difference is [\d.]+ levels", text)  # the title's lr
     top, height = status_band(256)
-    before, meta = decode(media / "videos" / "tiny.mp4")
-    now, _ = decode(after / "videos" / "tiny.mp4")
+    before, old_plan = step_frames(scenes, media, "tiny")
+    now, new_plan = step_frames(changed, after, "tiny")
     page, _ = open_page(tab, tmp_path / "page" / "index.html")
     steps = [0, 1, 7, 19, 20]
-    bands = page.evaluate(SCRUB, ["tiny", steps, top, height, meta["fps"]])
-    for k, (old, new) in zip(steps, bands, strict=True):  # both videos at step k, each its own frame k
-        assert nearest_step(old, before[:21], top, height) == k
-        assert nearest_step(new, now[:21], top, height) == k
+    bands = page.evaluate(SCRUB, ["tiny", steps, top, height, 30])
+    for k, (old, new) in zip(steps, bands, strict=True):  # both videos at step k, each at its own frame for k
+        assert nearest_step(old, before, top, height) == k
+        assert nearest_step(new, now, top, height) == k
     times = page.eval_on_selector_all("#tiny video", "vs => vs.map((v) => v.currentTime)")
-    assert times == [pytest.approx(20.5 / 30)] * 2
+    assert times == [pytest.approx((plan.frame_of(20) + 0.5) / 30) for plan in (old_plan, new_plan)]
 
 
 def test_the_site_snippet_plays_without_fetching_its_gif(tab, site):
@@ -301,27 +339,30 @@ fps = 20
 hold = 0.5
 pace = "change"
 max_seconds = 1
-notes = [{ step = 3, text = "the slope turns" }]
+notes = [
+  { step = 3, text = "the slope turns" },
+  { step = 6, text = "each error counts squared: x² of an error x, ±2 costs 4" },
+]
 """
 
 
 @pytest.fixture(scope="module")
 def paced(tmp_path_factory):
     """A scene paced by change in fewer frames than steps, its review page and its snippet: (scene, runs, media)."""
-    from tp1viz.review import recorded_runs
+    from tp1viz.folder import made_video
     from tp1viz.scenes import load_catalog
 
     scenes, media = scene_file_rendered(tmp_path_factory, PACED, "paced")
     assert run("review", "paced", "--scenes", scenes, "--media", media).exit_code == 0
     (media / "page.html").write_text(run("embed", "paced", "--scenes", scenes, "--media", media).stdout)
-    scene = load_catalog([scenes])["paced"]
-    return scene, recorded_runs(scene, media), media
+    made = made_video(load_catalog([scenes])["paced"], media)
+    return made.scene, made.runs, media
 
 
 def test_the_review_page_follows_a_paced_videos_frame_to_step_map(tab, paced):
     scene, runs, media = paced
     plan = scene.plan(runs)
-    assert len(plan) < scene.steps + 1 and len(set(plan.shown)) < scene.steps + 1  # some steps have no frame
+    assert len(set(plan.shown)) < scene.steps + 1  # some steps have no frame
     frames, meta = decode(media / "videos" / "paced.mp4")
     top, height = status_band(256)
     page, _ = open_page(tab, media / "review" / "index.html")
@@ -336,8 +377,9 @@ def test_the_review_page_follows_a_paced_videos_frame_to_step_map(tab, paced):
 CUES = """async (times) => {
   const video = document.querySelector("video");
   const track = document.querySelector("track");
-  if (track.readyState !== 2) await new Promise((done) => track.addEventListener("load", done, { once: true }));
-  video.textTracks[0].mode = "hidden";  // cues are timed as when showing, without needing a paint
+  const loaded = new Promise((done) => track.addEventListener("load", done, { once: true }));
+  video.textTracks[0].mode = "hidden";  // off by default, so not loaded; hidden cues are timed as shown ones
+  if (track.readyState !== 2) await loaded;
   const active = [];
   for (const t of times) {
     const seeked = new Promise((done) => video.addEventListener("seeked", done, { once: true }));
@@ -352,7 +394,7 @@ CUES = """async (times) => {
 
 def test_the_snippets_captions_load_and_show_at_their_times(tab, paced):
     scene, runs, media = paced
-    said = [block.split("\n") for block in (media / "videos" / "paced.vtt").read_text().split("\n\n")[1:]]
+    said = [block.split("\n") for block in (media / "videos" / "paced.vtt").read_text().strip().split("\n\n")[1:]]
     starts = [sum(float(part) * 60**i for i, part in enumerate(reversed(b[1].split(" --> ")[0].split(":"))))
               for b in said]  # fmt: skip
     page, _ = visit(tab, media, "page.html", index=(media / "page.html").read_text())
@@ -360,9 +402,9 @@ def test_the_snippets_captions_load_and_show_at_their_times(tab, paced):
     result = page.evaluate(CUES, [start + 0.02 for start in starts])
     assert result["state"] == 2 and result["count"] == len(said)  # loaded, every cue parsed
     for block, active in zip(said, result["active"], strict=True):
-        assert block[2] in active, (block, active)
-    texts = " ".join(block[2] for block in said)
-    assert re.search(r"Step \d+: converged; ", texts) and "Note at step 3: the slope turns" in texts
+        assert active == ["\n".join(block[2:])], (block, active)  # it, and it alone
+    texts = " ".join(" ".join(block[2:]) for block in said)
+    assert "The model has stopped moving: loss" in texts and "the slope turns" in texts
 
 
 def webm_layout(path: Path) -> list[str]:
@@ -452,3 +494,123 @@ def test_the_example_notebook_runs_and_its_videos_survive_sanitising(tab, tmp_pa
         assert len(frames) == 20 + 1 + 30 and meta["codec"] == "h264"
         page.set_content(kept)  # and a browser plays what is left
         page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
+
+
+@contextlib.contextmanager
+def plain_server(root: Path):
+    """Python's own static server on a free port, in a thread: it names no charset, and answers no byte range."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_transcripts_and_captions_read_right_from_a_server_that_names_no_charset(tab, paced):
+    _, _, media = paced
+    words = "each error counts squared: x² of an error x, ±2 costs 4"
+    page, _ = tab
+    page.goto("about:blank")
+    page.unroute_all()
+    with plain_server(media) as site:
+        response = page.goto(f"{site}/videos/paced.txt")
+        assert response.headers["content-type"] == "text/plain"  # no charset: the browser must tell by the bytes
+        assert f"Note at step 6: {words}" in page.inner_text("body")
+        page.goto(f"{site}/page.html")
+        cues = page.evaluate("""async () => {
+          const track = document.querySelector("track");
+          track.track.mode = "hidden";
+          if (track.readyState !== 2) await new Promise((done) => track.addEventListener("load", done, { once: true }));
+          return [...track.track.cues].map((cue) => cue.text);
+        }""")
+    assert textwrap.fill(words, 42) in cues  # as the caption wraps it
+
+
+def test_review_serve_answers_byte_ranges_so_every_step_seeks_and_ctrl_c_ends_it(tab, paced, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    scene, runs, media = paced
+    scene_file = media.parent / "scenes.toml"
+    # A new interpreter, as a person starts it: the server runs until a signal, which is the point.
+    server = subprocess.Popen([sys.executable, "-m", "tp1viz", "review", "paced", "--scenes", scene_file, "--media",
+                               media, "--out", tmp_path / "page", "--serve", "--port", "0"], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        assert server.stdout.readline() == f"wrote {tmp_path / 'page' / 'index.html'}\n"
+        served = re.fullmatch(r"serving (http://127\.0\.0\.1:\d+/\S+/page/index\.html) \(Ctrl-C to stop\)\n",
+                              server.stdout.readline())  # fmt: skip
+        assert served, served
+        plan = scene.plan(runs)
+        frames, meta = decode(media / "videos" / "paced.mp4")
+        top, height = status_band(256)
+        page, requests = tab
+        page.goto("about:blank")
+        page.unroute_all()
+        requests.clear()
+        page.goto(served[1])
+        page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=30_000)
+        steps = list(range(0, scene.steps + 1, 3))  # a server without ranges shows step 0 for each
+        bands = page.evaluate(SCRUB, ["paced", steps, top, height, meta["fps"]])
+        shown = [int(plan.shown[nearest_step(band[0], frames, top, height)]) for band in bands]
+        assert shown == [int(plan.shown[plan.frame_of(k)]) for k in steps]  # every seek lands
+        origin = re.match(r"http://[^/]+/", served[1])[0]
+        assert requests and all(url.startswith(origin) for url in requests), requests  # the page and its media
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 130 and stderr == f"stopped serving {served[1]}\n"
+
+
+ONE_AT_A_TIME = """async () => {
+  const shown = [];
+  for (const video of document.querySelectorAll("video")) {
+    const track = video.querySelector("track");
+    track.track.mode = "showing";  // as a viewer turns the captions on
+    for (let waited = 0; track.readyState !== 2; waited += 20) {  // its load may be past, or to come
+      if (waited > 10000) throw new Error(`track ${track.src} in state ${track.readyState}, mode ${track.track.mode}`);
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    const cues = [...track.track.cues].map((cue) => [cue.startTime, cue.endTime]);
+    const most = [];
+    for (const [start, end] of cues) {
+      for (const t of [start + 0.02, (start + end) / 2, end - 0.02]) {
+        const seeked = new Promise((done) => video.addEventListener("seeked", done, { once: true }));
+        video.currentTime = t;
+        const late = new Promise((_, fail) => setTimeout(() => fail(new Error(`no seek to ${t}: ${video.src}`)), 5000));
+        await Promise.race([seeked, late]);
+        most.push(track.track.activeCues.length);
+      }
+    }
+    shown.push({ src: video.currentSrc, cues, most: Math.max(...most) });
+  }
+  return shown;
+}"""
+
+
+def test_every_course_videos_captions_turned_on_show_one_cue_at_a_time(tab):
+    from tp1viz.scenes import load_catalog
+
+    videos = [name for name, scene in load_catalog().items() if scene.kind == "video"]
+    snippets = "".join(run("embed", name, "--media", ROOT / "media").stdout for name in videos)
+    assert "default" not in snippets  # the track is there for who turns it on
+    page, _ = visit(tab, ROOT / "media", "page.html", index=f"<!doctype html><body>{snippets}</body>")
+    page.wait_for_function("[...document.querySelectorAll('video')].every((v) => v.readyState >= 1)", timeout=60_000)
+    shown = page.evaluate(ONE_AT_A_TIME)
+    assert len(shown) == len(videos)
+    for video in shown:
+        assert video["most"] == 1, video["src"]  # at the start, middle and end of every cue: that cue alone
+        for (_, end), (start, _) in zip(video["cues"], video["cues"][1:], strict=False):
+            assert end <= start + 1e-6, video["src"]  # as Chromium parsed them, none overlaps the next
+

@@ -4,6 +4,7 @@ import errno
 import json
 import os
 import re
+import shlex
 import shutil
 
 import pytest
@@ -105,9 +106,7 @@ def test_every_layout_renders_a_divergence_with_its_label(media, scene, lr):
 
 def test_a_learning_rate_at_the_cap_renders_its_divergence(tmp_path):
     result = run("render", "linear_sgd", *SMALL, "--lr", "1e30", "--out", tmp_path)
-    assert result.exit_code == 0 and "warning: linear_sgd diverged at step 1 " in result.stderr, (
-        result.output
-    )
+    assert result.exit_code == 0 and "warning: linear_sgd diverged at step 1 " in result.stderr, result.output
 
 
 @pytest.mark.parametrize(
@@ -124,7 +123,11 @@ def test_a_corrupt_manifest_entry_counts_as_missing(media, corrupt):
     manifest = json.loads(path.read_text())
     corrupt(manifest)
     path.write_text(json.dumps(manifest))  # NaN is written as NaN: JSON's readers disagree on it
-    assert run("frames", "linear_sgd", "--step", 3, "--media", media, "--out", media / "review").exit_code == 0
+    result = run("frames", "linear_sgd", "--step", 3, "--media", media, "--out", media / "review")
+    assert result.exit_code == 2 and result.stderr == (  # nothing is drawn from a video no entry describes
+        f"Error: {media}/videos/linear_sgd.mp4: manifest.json has no entry for it: not a render tp1viz can read; "
+        f"to make it: tp1viz render linear_sgd --out {media}\n"
+    )
     result = run("render", "linear_sgd", "tp_1_linear_fit", *SMALL, "--out", media)
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "linear_sgd.mp4" in result.output  # what could not be trusted, again
@@ -150,9 +153,15 @@ def test_a_garbage_recording_whose_checksum_matches_is_recorded_again(media):
     entry = manifest["outputs"]["trajectories/linear_sgd.npz"]
     entry.update(sha256=hashlib.sha256(garbage).hexdigest(), bytes=len(garbage))
     (media / "manifest.json").write_text(json.dumps(manifest))
+    for command in (("frames", "linear_sgd", "--step", 3), ("review", "linear_sgd")):
+        result = run(*command, "--media", media, "--out", media / "review")
+        assert result.exit_code == 2 and not (media / "review").exists()
+        assert result.stderr.startswith(f"Error: {media}/trajectories/linear_sgd.npz: cannot be read (not a recording")
+    again = result.stderr.split("; to make it: ")[1].strip()
+    assert again == f"tp1viz render linear_sgd --steps 12 --size 128 --force --out {media}"  # up to date by its bytes
+    assert run(*shlex.split(again)[1:]).exit_code == 0  # the command it names, verbatim
     result = run("frames", "linear_sgd", "--step", 3, "--media", media, "--out", media / "review")
     assert result.exit_code == 0, result.output
-    assert run("review", "linear_sgd", "--media", media).exit_code == 0
 
 
 def test_files_that_only_look_like_ours_are_left_alone(media):

@@ -24,7 +24,8 @@ class Rendered:
     outputs: list[Output]
     sizes: dict[Path, int] = field(default_factory=dict)  # bytes written, by path
     final_loss: float | None = None
-    diverged_at: int | None = None  # first step whose loss overflowed
+    diverged_at: int | None = None  # the step a run diverged at (the earliest): events.diverged_at
+    warn_diverged: int | None = None  # ... when every run of the scene diverged
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,8 @@ def committed(finished: list, out_dir: Path, token: str) -> Iterator[Rendered | 
             yield Failed(scene, failure_message(error))
             continue
         sizes = {new.output.path: new.bytes for new in drawn.files}
-        yield Rendered(scene, [new.output for new in drawn.files], sizes, drawn.final_loss, drawn.diverged_at)
+        yield Rendered(scene, [new.output for new in drawn.files], sizes, drawn.final_loss, drawn.diverged_at,
+                       drawn.warn_diverged)
 
 
 @contextlib.contextmanager

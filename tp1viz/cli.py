@@ -257,9 +257,9 @@ def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, do
             say(f"up to date {shown(report.scene.primary(out))}")
     else:
         done.append(report.scene.name)
-        if report.diverged_at is not None and not getattr(report.scene, "variants", ()):  # side by side: a lesson
-            click.echo(f"warning: {report.scene.name} diverged at step {report.diverged_at} (its loss passed 10 times "
-                       "its start and never came back); the video shows how", err=True)  # fmt: skip
+        if report.warn_diverged is not None:  # every run of it (one diverging beside others is a lesson)
+            click.echo(f"warning: {report.scene.name} diverged at step {report.warn_diverged} (its loss passed 10 "
+                       "times its start and never came back); the video shows how", err=True)  # fmt: skip
         for output in report.outputs:
             if not quiet and output.kind != "trajectory":
                 say(f"wrote {shown(output.path)} ({describe(output, report.sizes[output.path])})")
@@ -381,6 +381,43 @@ def one_video(name: str, catalog: dict):
     return scene
 
 
+OVERRIDABLE = ("steps", "lr", "seed", "fps", "size", "pace", "max_seconds")  # render's options that set a scene
+
+
+def overrides_between(base, scene) -> dict:
+    """render's overrides that turn the catalogue's scene `base` into `scene`, as far as options can."""
+    if base is None or scene.kind != "video" or base.kind != "video" or base == scene:
+        return {}
+    overrides = {name: getattr(scene, name) for name in OVERRIDABLE if getattr(scene, name) != getattr(base, name)}
+    return overrides | {"formats": tuple(name for name in scene.formats if name not in base.formats) or None}
+
+
+def make_line(problem, catalog: dict, files: str) -> str:
+    """What a folder could not show, and the render that makes it there: the scene as the folder had it, or, where
+    options cannot say how it was made (another definition of the scene), the scene as it is defined now."""
+    scene, base = problem.scene, catalog.get(problem.scene.name)
+    overrides = overrides_between(base, scene)
+    options = overrides_again(overrides) + (" --force" if problem.force else "")
+    command = f"{render_command()} {scene.name}{files}{options}{out_option(problem.folder)}"
+    same = base is None or base.with_overrides(**overrides) == scene
+    label = "to make it" if same else "to make it from the scene as it is defined now"
+    return f"{shown(problem.folder / problem.relative)}: {problem.reason}; {label}: {command}"
+
+
+@contextmanager
+def shown_as_made(catalog: dict, files: str):
+    """What a media folder cannot show (missing, changed since rendered, made by other code) is a line each, naming
+    the render that makes it, and exit 2: nothing is drawn from it."""
+    from .folder import Unshowable, Unshowables
+
+    try:
+        yield
+    except (Unshowable, Unshowables) as error:
+        for problem in getattr(error, "problems", [error]):
+            click.echo(f"Error: {make_line(problem, catalog, files)}", err=True)
+        sys.exit(2)
+
+
 @main.command()
 @click.argument("scene")
 @click.option("--step", "step_specs", multiple=True, required=True, help="A step, 0..N or 'last' (repeatable).")
@@ -390,19 +427,24 @@ def one_video(name: str, catalog: dict):
 def frames(scene, step_specs, scene_files, media, out):
     """Write the frame of SCENE at each --step as a lossless PNG, SCENE_stepK.png.
 
-    Drawn by the video's own renderer: pixel for pixel the video frame before encoding.
+    Drawn from the run recorded in MEDIA, with the parameters that made its video there, by the video's own
+    renderer: pixel for pixel the video frame before encoding.
 
     Example: tp1viz frames linear_sgd --step 0 --step 30 --step last
     """
+    from .folder import made_video
     from .review import resolve_steps, write_frames
 
-    video = one_video(scene, catalog_from(scene_files))
+    catalog = catalog_from(scene_files)
+    video = one_video(scene, catalog)
+    with friendly_errors(), shown_as_made(catalog, files_again(scene_files)):
+        made = made_video(video, Path(media))
     try:
-        steps = resolve_steps(step_specs, video.steps)
+        steps = resolve_steps(step_specs, made.scene.steps)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--step'") from None
     with friendly_errors():
-        for path in write_frames(video, steps, Path(media), out):
+        for path in write_frames(made, steps, out):
             click.echo(f"wrote {shown(path)}")
 
 
@@ -413,15 +455,18 @@ def frames(scene, step_specs, scene_files, media, out):
 @media_option
 @review_out_option
 def sheet(scene, count, scene_files, media, out):
-    """Write a contact sheet of SCENE: the first and last steps, each event's, and steps where the picture moves.
+    """Write a contact sheet of SCENE as MEDIA holds it: the first and last steps, each event's, and steps where
+    the picture moves.
 
     Example: tp1viz sheet pow_fn_w_non_linear_model --count 16
     """
+    from .folder import made_video
     from .review import write_sheet
 
-    video = one_video(scene, catalog_from(scene_files))
-    with friendly_errors():
-        click.echo(f"wrote {shown(write_sheet(video, count, Path(media), out))}")
+    catalog = catalog_from(scene_files)
+    video = one_video(scene, catalog)
+    with friendly_errors(), shown_as_made(catalog, files_again(scene_files)):
+        click.echo(f"wrote {shown(write_sheet(made_video(video, Path(media)), count, out))}")
 
 
 def existing_media(ctx, param, value):
@@ -438,25 +483,52 @@ def existing_media(ctx, param, value):
 @review_out_option
 @click.option("--against", type=click.Path(file_okay=False), callback=existing_media,
               help="Another media folder (a render of main kept aside): what changed, side by side.")  # fmt: skip
-def review(scenes, scene_files, media, out, against):
+@click.option("--serve", is_flag=True, help="Then serve the page over http, with byte ranges, until Ctrl-C.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="The port --serve listens on, on this machine only (0: any free one).")  # fmt: skip
+def review(scenes, scene_files, media, out, against, serve, port):
     """Write a review page (MEDIA/review/index.html): every video, scrubbable step by step.
 
-    Renders what is missing or stale first. With --against OLD, the page puts each scene that changed from
-    OLD beside its new video under one scrubber, with where they part; unchanged scenes are listed in a line.
-    The page opens from disk, with no server and no network.
+    Shows each scene as MEDIA holds it, drawn with the parameters that made it there; it never renders. What is
+    missing or stale there is a line naming the render that makes it. With --against OLD, the page puts each
+    scene a viewer would see change from OLD beside its new video under one scrubber, with the step where they
+    part; unchanged scenes are listed in a line. The page opens from disk, with no server and no network;
+    --serve serves it over http (a server must answer byte ranges for the videos to seek).
 
     Example: tp1viz review && xdg-open media/review/index.html
     """
     from .review import write_comparison, write_review
 
-    chosen = chosen_scenes(scenes, catalog_from(scene_files))
-    with friendly_errors():
-        render_outputs(chosen, Path(media), force=False, quiet=True)
+    catalog = catalog_from(scene_files)
+    chosen = chosen_scenes(scenes, catalog)
+    with friendly_errors(), shown_as_made(catalog, files_again(scene_files)):
         if against is None:
-            say(f"wrote {shown(write_review(chosen, Path(media), out))}")
+            page = write_review(chosen, Path(media), out)
+            say(f"wrote {shown(page)}")
         else:
             page, different, same = write_comparison(chosen, Path(media), against, out)
             say(f"wrote {shown(page)} ({different} changed, {same} unchanged)")
+    if serve:
+        serve_page(page, [Path(media), out, *([against] if against else [])], port)
+
+
+def serve_page(page: Path, folders: list[Path], port: int) -> None:
+    """Serve the page and the folders it shows until Ctrl-C, which ends it with one line and 130."""
+    from .serve import Server
+
+    try:
+        server = Server(folders, port)
+    except OSError as error:
+        raise click.BadParameter(f"cannot listen on port {port}: {error.strerror}", param_hint="'--port'") from None
+    with server:  # closed on the way out
+        url = server.url_of(page)
+        say(f"serving {url} (Ctrl-C to stop)")
+        try:
+            with signals.raising():  # the signal's handler raises in the wait for requests
+                server.serve_forever()
+        except (KeyboardInterrupt, signals.Interrupted):
+            click.echo(f"stopped serving {url}", err=True)
+            sys.exit(130)
 
 
 @main.command()
@@ -464,13 +536,16 @@ def review(scenes, scene_files, media, out, against):
 @scene_files_option
 @media_option
 def embed(scene, scene_files, media):
-    """Print the <video> snippet for the site, with a <source> per format rendered (MP4 first).
+    """Print the <video> snippet for the site, with a <source> per format rendered (MP4 first), as MEDIA holds it.
 
     Example: tp1viz embed linear_sgd
     """
-    video = one_video(scene, catalog_from(scene_files)).with_formats_on_disk(Path(media))
-    if not video.video_path(media).is_file():
-        raise click.ClickException(f"{shown(video.video_path(media))} is missing; run: tp1viz render {scene}")
+    from .folder import made_scene
+
+    catalog = catalog_from(scene_files)
+    video = one_video(scene, catalog)
+    with friendly_errors(), shown_as_made(catalog, files_again(scene_files)):
+        video = made_scene(video, Path(media)).with_formats_on_disk(Path(media))
     click.echo(embed_snippet(video, Path(media)))
 
 
@@ -484,9 +559,11 @@ def embed_snippet(video, media: Path) -> str:
         # Lazy: fallback content is never laid out where the video plays, so the GIF is then never fetched.
         alt = html.escape(video.title, quote=True)
         fallback = f'<img src="{site}.gif" width="{video.size}" height="{video.size}" loading="lazy" alt="{alt}">'
-    # Captions and a transcript: a video without sound still needs its text alternative (WCAG 2.2, 1.2.1).
+    # Captions and a transcript: a video without sound still needs its text alternative (WCAG 2.2, 1.2.1). Not
+    # shown by default: the video's own notes already put its words on screen, and a caption over the picture
+    # would hide what they point at; the player's menu turns them on, and the transcript is a link away.
     words = (media / "videos" / f"{video.name}.vtt").is_file()
-    track = [f'  <track kind="captions" src="{site}.vtt" srclang="en" label="English" default>'] if words else []
+    track = [f'  <track kind="captions" src="{site}.vtt" srclang="en" label="English">'] if words else []
     transcript = [f'<p><a href="{site}.txt">Transcript of the video</a></p>'] if words else []
     return "\n".join(
         [

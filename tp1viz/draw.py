@@ -263,10 +263,17 @@ class FitPanel:
         """(N, 2) display px the red curve passes through at these moments (within the panel)."""
         ax = self.curve.axes
         low, high = self.ylim
-        rows = np.array([np.clip(moment.blend(self.run, self.grid_pred), low, high) for moment in moments])
+        values = np.array([moment.blend(self.run, self.grid_pred) for moment in moments])
+        rows = np.clip(np.nan_to_num(values, nan=high, posinf=high, neginf=low), low, high)
         xs = ax.transData.transform(np.column_stack([self.run.grid_x, np.zeros_like(self.run.grid_x)]))[:, 0]
         ys = ax.transData.transform(np.column_stack([np.zeros(rows.size), rows.ravel()]))[:, 1].reshape(rows.shape)
-        return placing.curves(xs, ys)
+        # Where the curve leaves the panel, its off-scale mark sits on the edge, a few px in.
+        beyond = ~((values >= low) & (values <= high))
+        px = ax.figure.dpi / 100
+        inward = np.where(np.nan_to_num(values, nan=high, posinf=high, neginf=low) > high, -1, 1) * 8 * px
+        marks = np.column_stack([np.broadcast_to(xs, ys.shape)[beyond], (ys + inward)[beyond]])
+        wide = [marks + (dx, 0) for dx in (-5 * px, 0, 5 * px)]  # the mark is a triangle, as wide as it is tall
+        return np.concatenate([placing.curves(xs, ys), *wide])
 
     def early_stop_overlay(self, step: int) -> Overlay:
         """The fit at the step with the lowest test loss, faint, from that step on: what stopping there keeps."""
@@ -325,7 +332,7 @@ class LossPanel:
         if runs[0].steps >= 10_000:  # "100000" at the axis' end runs off the frame; "100k" does not
             ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
         self.steps = np.arange(runs[0].steps + 1)
-        self.lines, self.markers, self.placed = [], [], []
+        self.lines, self.markers, self.placed, self.event_points = [], [], [], []
         for color in colors[: len(losses)]:
             (line,) = ax.plot([], [], color=color, lw=1.6, animated=True)
             # Unclipped, so the marker stays round at step 0 and at the last step, on the axes' edges.
@@ -357,7 +364,13 @@ class LossPanel:
         reach = int(np.ceil(max(moment.position for moment in moments)))
         found = [placing.densify(*ax.transData.transform(np.column_stack([self.steps[: reach + 1],
                  np.clip(loss[: reach + 1], *self.limits)])).T) for loss in self.losses]  # fmt: skip
-        points = np.concatenate(found)
+        dots = [ax.transData.transform((moment.position, np.clip(np.interp(moment.position, self.steps, loss),
+                                                                 *self.limits)))
+                for moment in moments for loss in self.losses]  # fmt: skip
+        radius = 5 * ax.figure.dpi / 100  # a dot, or an event's diamond: a few px around its point
+        around = np.array([(dx, dy) for dx in (-radius, 0, radius) for dy in (-radius, 0, radius)])
+        marks = [ax.transData.transform((x, y)) for x, y in self.event_points]
+        points = np.concatenate([*found, *(np.asarray(dot) + around for dot in [*dots, *marks])])
         return points[np.isfinite(points).all(axis=1)]
 
     def keys(self, renderer) -> list:
@@ -372,6 +385,7 @@ class LossPanel:
         value = loss[event.step]
         if np.isfinite(value) and low <= value <= high:
             (marker,) = ax.plot([event.step], [value], "D", color=color, mec="white", ms=5, animated=True)
+            self.event_points.append((event.step, value))
         else:  # off the scale: the marker sits on the top edge, as the current value's arrow does
             (marker,) = ax.plot([event.step], [0.975], "D", color=color, mec="white", ms=5, animated=True,
                                 transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
@@ -576,7 +590,7 @@ class Animation:
         self.overlays += [fits[event.run].early_stop_overlay(event.step) for event in told
                           if event.kind == "early stopping"]  # fmt: skip
         named = {"loss": loss, **others}
-        self.overlays += [self.note_overlay(named.get(panel) or fits[run or 0], first, last, text)
+        self.overlays += [self.note_overlay([named.get(panel) or fits[run or 0], loss], first, last, text)
                           for first, last, text, run, panel in self.notes]  # fmt: skip
         artists = [artist for panel in self.panels for artist in panel.artists]
         self.foremost = [artist for panel in self.panels for artist in getattr(panel, "foremost", ())]
@@ -593,43 +607,56 @@ class Animation:
                                  self.plan.t[first : last + 1], strict=True))  # fmt: skip
         return [Moment(int(a), int(b), float(t)) for a, b, t in seen]
 
-    def note_overlay(self, panel, first: int, last: int, text: str) -> Overlay:
-        """An author's note in the panel it talks about, where it covers no data point, no place the curve (or path,
-        or loss line) passes while it is shown, no key and no label; if the curve would reach it later, it goes
-        when the curve comes (it always stays while its step is held and its caption read)."""
-        ax = panel_axes(panel)
+    def note_overlay(self, panels: list, first: int, last: int, text: str) -> Overlay:
+        """An author's note in the panel it talks about (the first of `panels`; the next, the loss panel, where that
+        one has no room), where it covers no data point, no place the curve (or path, or loss line) passes while it
+        is shown, no key and no label; if the curve would reach it later, it goes when the curve comes (it always
+        stays while its step is held and its caption read)."""
         renderer = self.canvas.get_renderer()
-        label = ax.text(0, 0, text, ha="left", va="bottom", fontsize=NOTE_SIZES[0], transform=IdentityTransform(),
-                        bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
-                        animated=True)  # fmt: skip
         held = self.plan.frames_of(int(self.plan.end[first]))
         still = int(held[held >= first].max()) if (held >= first).any() else first  # the end of its step's pause
         still = min(max(still, first), last)
-        keys = panel.keys(renderer)
-        for fontsize, width in ((size, width) for size in NOTE_SIZES for width in NOTE_WIDTHS):
-            label.set_fontsize(fontsize)
-            label.set_text("\n".join(textwrap.wrap(text, width)))
-            box = text_box(label, renderer, 0.35 * fontsize)
-            candidates = placing.grid(panel_box(ax), (box[2] - box[0], box[3] - box[1]), 3 * self.size / DESIGN_PX)
-            found = self.longest_free(panel, candidates, keys, first, still, last)
-            if found is not None:
-                chosen, last = found
-                break
-        else:  # nowhere free even while its step is held: the least crowded place (the tests flag this)
-            points = panel.covered(self.moments(first, still))
-            chosen = candidates[int(np.argmin(placing.crowding(candidates, points, 2 * self.size / DESIGN_PX)))]
-            last = still
+        for panel in panels:
+            label = self.note_label(panel_axes(panel), text)
+            for fontsize, width in ((size, width) for size in NOTE_SIZES for width in NOTE_WIDTHS):
+                candidates = self.note_spots(label, fontsize, width, text)
+                found = self.longest_free(panel, candidates, panel.keys(renderer), first, still, last)
+                if found is not None:
+                    return self.placed_note(label, *found, first)
+            label.remove()
+        # Nowhere free even while its step is held: the least crowded place in its own panel (the tests flag this).
+        label = self.note_label(panel_axes(panels[0]), text)
+        candidates = self.note_spots(label, NOTE_SIZES[-1], NOTE_WIDTHS[-1], text)
+        points = panels[0].covered(self.moments(first, still))
+        crowd = placing.crowding(candidates, points, 2 * self.size / DESIGN_PX)
+        return self.placed_note(label, candidates[int(np.argmin(crowd))], still, first)
+
+    def note_label(self, ax, text: str):
+        return ax.text(0, 0, text, ha="left", va="bottom", fontsize=NOTE_SIZES[0], transform=IdentityTransform(),
+                       bbox={"boxstyle": "round,pad=0.35", "facecolor": "#fffbe6", "edgecolor": "#c9b458"},
+                       animated=True)  # fmt: skip
+
+    def note_spots(self, label, fontsize: float, width: int, text: str) -> np.ndarray:
+        """Every place in the label's panel a box of its text, set at this size and wrapped at this width, may go."""
+        label.set_fontsize(fontsize)
+        label.set_text("\n".join(textwrap.wrap(text, width)))
+        box = text_box(label, self.canvas.get_renderer(), 0.35 * fontsize)
+        return placing.grid(panel_box(label.axes), (box[2] - box[0], box[3] - box[1]), 3 * self.size / DESIGN_PX)
+
+    def placed_note(self, label, box, last: int, first: int) -> Overlay:
         pad = 0.35 * label.get_fontsize() * self.fig.dpi / 72
-        label.set_position((chosen[0] + pad, chosen[1] + pad))
-        return Overlay([label], first=first, last=last, by_frame=True, on_top=True, box=tuple(chosen))
+        label.set_position((box[0] + pad, box[1] + pad))
+        return Overlay([label], first=first, last=last, by_frame=True, on_top=True, box=tuple(box))
 
     def longest_free(self, panel, candidates, keys, first: int, least: int, last: int):
         """(box, last frame) of the candidate that stays free longest, from frame `first` to at least `least`
         (and at most `last`); None if none is free that long."""
-        margin = 2 * self.size / DESIGN_PX
+        margin = 3.5 * self.size / DESIGN_PX  # a data point is a dot 5 px across, its edge soft
+
+        within = placing.inside(candidates, panel_box(panel_axes(panel)))  # a note stays in its panel
 
         def free_until(end: int) -> np.ndarray:
-            return placing.free(candidates, panel.covered(self.moments(first, end)), keys, margin=margin)
+            return within & placing.free(candidates, panel.covered(self.moments(first, end)), keys, margin=margin)
 
         if not free_until(least).any():
             return None

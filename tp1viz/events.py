@@ -14,12 +14,12 @@ from .words import sig
 TAIL = 0.1  # the last tenth of a run tells where its loss settled
 CLOSE_SHARE = 0.01  # "close to the final loss": within 1% of the whole fall ...
 CLOSE_NOISE = 3.0  # ... or within 3 standard deviations of the tail, which a minibatch run needs
-STILL_PX = 1.0  # converged: from here the drawn model strays less than this from where it is (px at 512 px)
+STILL_PX = 0.75  # converged: from here the drawn model strays less than this from where it is (px at 512 px)
 SPIKE_RATIO = 2.0  # a spike: the loss at least doubles its lowest value so far ...
 SPIKE_SHARE = 0.05  # ... and rises by at least 5% of the whole fall (not jitter on a flat tail)
 DIVERGED_RATIO = 10.0  # diverged: the loss overflowed, or climbed past 10 times its start and stayed there
 REVERSED = -0.5  # oscillating: the curve's move points back against the one before (their cosine is below this) ...
-VISIBLE_SWING = 1.0  # ... both moving it this far somewhere (px at 512 px) ...
+VISIBLE_SWING = 0.5  # ... both moving it this far somewhere (px at 512 px), which a blend across would show ...
 REVERSALS = 3  # ... this many times in a row
 POOR_BEST = 1.5  # a poor fit: the final loss above 1.5 times the best its model class can do on the data ...
 POOR_FLOOR = 3.0  # ... or above 3 times the data's noise floor (the variance of the noise it was drawn with)
@@ -41,7 +41,9 @@ def detect(run: Trajectory, scale: Scale | None = None, index: int = 0) -> tuple
         converged = converged_step(run, scale)
         if converged is not None:
             events.append(converged_event(loss, converged))
-        events += poor_fit_events(run, converged)
+        settled = settled_loss_step(loss)
+        if settled is not None:  # a loss still falling is on its way, not a poor fit (its panel says it still moves)
+            events += poor_fit_events(run, converged if converged is not None else settled)
     if run.units is not None and len(run.units.w):
         events += dead_unit_events(run)
     if run.test is not None:
@@ -257,14 +259,13 @@ def is_linear_net(run: Trajectory) -> bool:
     return run.units is None and run.params.ndim == 2 and run.params.shape[1] == 2
 
 
-def poor_fit_events(run: Trajectory, converged: int | None) -> list[Event]:
-    """A final loss well above the best the model class can do here (a line: least squares), or well above the
-    noise the data were drawn with; told where the run converged (or at its end), saying which."""
+def poor_fit_events(run: Trajectory, step: int) -> list[Event]:
+    """A settled loss well above the best the model class can do here (a line: least squares), or well above the
+    noise the data were drawn with; told at `step` (where the run settled), saying which."""
     final = float(np.median(run.loss[-max(1, int(TAIL * len(run.loss))) :]))
     floor = run.meta.get("run", {}).get("noise_floor")
     best = least_squares_loss(run.x, run.y) if is_linear_net(run) else None
-    step = converged if converged is not None else run.steps
-    if best is not None and best > 0 and final > POOR_BEST * best:
+    if best is not None and final > POOR_BEST * max(best, 1e-9 * float(np.var(run.y)) or 1e-300):
         times = final / best
         return [Event("poor fit", step, f"poor fit · {sig(times)}× the best line",
                       f"Step {step}: a poor fit; the loss, {final:.4g}, is {times:.1f} times the lowest a straight "

@@ -47,8 +47,9 @@ class Drawn:
     scene: object
     files: list[NewFile]
     final_loss: float | None = None
-    diverged_at: int | None = None  # the first step whose loss overflowed
+    diverged_at: int | None = None  # the step a run diverged at (the earliest): events.diverged_at
     events: list[dict] = field(default_factory=list)  # what happens in the runs (events.py), for the manifest
+    warn_diverged: int | None = None  # diverged_at, when every run diverged: worth a warning, not only a picture
 
 
 class TempFiles:
@@ -115,7 +116,7 @@ class Note:
 
     text: str  # a caption: at most two lines of 42 characters
     step: int | None = None  # shown at this step ...
-    at: str | None = None  # ... or at the first event of this kind (events.KINDS); left out if the run has none
+    at: str | None = None  # ... or at the first event of this kind (events.KINDS; left out if there is none), or "end"
     unless: tuple[str, ...] = ()  # left out if the run has an event of one of these kinds
     run: str | None = None  # in a scene of several runs: the label of the run it is about (its events, its panel)
     panel: str = "fit"  # the panel it talks about, where it is placed: fit, loss or landscape
@@ -126,9 +127,11 @@ class Note:
         kinds = {event.kind for index in chosen for event in runs[index].events}
         if kinds & set(self.unless):
             return None
+        here = chosen[0] if self.run is not None else None
         if self.at is None:
-            here = chosen[0] if self.run is not None else None
             return (self.step, here) if self.step <= runs[0].steps else None
+        if self.at == "end":  # what the run came to
+            return runs[0].steps, here
         found = [(event.step, index) for index in chosen for event in runs[index].events if event.kind == self.at]
         if not found:
             return None
@@ -338,11 +341,13 @@ class Video:
             temps(poster).write_bytes(image_bytes(last, poster.path.suffix))
             temps(trajectory).write_bytes(runs_to_bytes(runs))
             temps(captions).write_text(webvtt(animation.said), encoding="utf-8")
-            temps(words).write_text(transcript(f"{self.name}: {self.heading}", animation.said), encoding="utf-8")
+            # A byte-order mark: a server that names no charset leaves a browser guessing, and it guesses wrong.
+            temps(words).write_text(transcript(f"{self.name}: {self.heading}", animation.said), encoding="utf-8-sig")
             final_loss = float(runs[0].loss[-1])
             told = [{"run": e.run, "kind": e.kind, "step": e.step, "text": e.text} for run in runs for e in run.events]
+            everyone = all(diverged_at([run]) is not None for run in runs)  # side by side, one alone is a lesson
             return Drawn(self, temps.new_files(sink.frames), final_loss if math.isfinite(final_loss) else None,
-                         diverged_at(runs), told)  # fmt: skip
+                         diverged_at(runs), told, diverged_at(runs) if everyone else None)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ def fit_ylim(*runs) -> tuple[float, float]:
     """Y limits that hold the data and every prediction, but never zoom out far past the data."""
     data_low, data_high = finite_range(runs[0].y, *([] if runs[0].test is None else [runs[0].test.y]))
     reach = MAX_OVERSHOOT * (data_high - data_low or 1.0)
-    predictions = [run.grid_pred for run in runs if run.grid_pred.size]  # a first pass keeps none
+    # A long run keeps some snapshots only (and its first pass none): the data alone set its axes, so both passes
+    # measure the same moves.
+    predictions = [run.grid_pred for run in runs if run.snapshot_steps is None]
     pred_low, pred_high = finite_range(*predictions) if predictions else (data_low, data_high)
     low = max(min(data_low, pred_low), data_low - reach)
     high = min(max(data_high, pred_high), data_high + reach)

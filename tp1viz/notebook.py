@@ -35,6 +35,13 @@ def named(runs: list[Trajectory], labels) -> list[Trajectory]:
             for run, label in zip(runs, labels, strict=True)]  # fmt: skip
 
 
+def numbered(runs: list[Trajectory]) -> list[Trajectory]:
+    """The runs, each one's events told of it (recorded alone, every run's events say run 0): side by side, an
+    event is drawn in its own run's colour, on its own loss curve."""
+    return [dataclasses.replace(run, events=tuple(dataclasses.replace(event, run=index) for event in run.events))
+            for index, run in enumerate(runs)]  # fmt: skip
+
+
 def default_title(runs: list[Trajectory]) -> str:
     """ "SGD lr 0.5", from what the run was recorded with; nothing for several runs (their panels say it)."""
     settings = runs[0].meta.get("run", {})
@@ -105,7 +112,18 @@ def video(traj, fps: int = 30, size: int = 512, title: str = "", hold: float = 1
             got = "a list of something else" if traj else "an empty list"
         raise TypeError(f"video() takes what tp1viz.record(...) returns, a list of 2 to 4 of them, or a scene's "
                         f"name; got {got}")  # fmt: skip
-    return Clip(named(runs, labels), fps=fps, size=size, title=title, hold=hold)
+    return Clip(numbered(named(runs, labels)), fps=fps, size=size, title=title, hold=hold)
+
+
+class SceneClip(Clip):
+    """A course scene's video, drawn as the build draws it: the scene's pacing, notes, tolerance and hold."""
+
+    def __init__(self, scene, runs: list[Trajectory]):
+        self.scene = scene
+        super().__init__(runs, scene.fps, scene.size, scene.heading, scene.hold, scene.layout)
+
+    def animation(self):
+        return self.scene.animation(self.runs)
 
 
 def scene_video(name: str, media: Path | str = "media", scene_files=()) -> Clip:
@@ -120,4 +138,4 @@ def scene_video(name: str, media: Path | str = "media", scene_files=()) -> Clip:
     scene = catalogue[name]
     if scene.kind != "video":
         raise ValueError(f"{name} is a still, not a video")
-    return Clip(Runs(media).of(scene), scene.fps, scene.size, scene.heading, scene.hold, scene.layout)
+    return SceneClip(scene, Runs(media).of(scene))

@@ -137,7 +137,7 @@ def for_runs(scene, runs: list, reading: dict[int, list] | None = None, phases=(
     marks = set(reading) | {event.step for run in runs for event in run.events}
     change = visible_change(runs, scene.layout)
     motion = plan(scene.pace, runs[0].steps, scene.fps, scene.max_seconds, change, settled_step(runs), marks,
-                  steady(runs, scene.layout), phases)  # fmt: skip
+                  steady(runs, scene.layout), phases, runs[0].kept)  # fmt: skip
     return motion.held(pauses(motion, reading, scene.fps))
 
 
@@ -157,11 +157,12 @@ def pauses(motion: Plan, reading: dict[int, list], fps: int) -> dict[int, int]:
 
 
 def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.ndarray, settled: int,
-         marks=(), smooth: np.ndarray | None = None, phases=()) -> Plan:  # fmt: skip
+         marks=(), smooth: np.ndarray | None = None, phases=(), kept=None) -> Plan:  # fmt: skip
     """The motion of a video of `steps` steps. `change` (steps+1,) is how far the picture moves at each step
     (px); every step up to `settled` is shown exactly, and so is each step in `marks` (an event's or a caption's).
     `smooth` (steps+1,) says across which steps a glide is allowed (all, by default); each (start, end) of
-    `phases` gets at least PHASE_SECONDS of frames, where it has that many steps."""
+    `phases` gets at least PHASE_SECONDS of frames, where it has that many steps. `kept`: the only steps with a
+    snapshot to show (a long run keeps those its first pass planned), all by default."""
     frames = budget(steps, fps, max_seconds)
     marks = sorted(mark for mark in set(marks) if 0 <= mark <= steps)[: frames // 2]
     if pace == "steps" and frames >= steps + 1:
@@ -174,6 +175,8 @@ def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.
         exact = spread(change, settled, frames - len(marks))
     exact = np.union1d(exact, marks).astype(int)
     exact = with_phases(exact, change, phases, round(PHASE_SECONDS * fps))
+    if kept is not None and len(kept) < steps + 1:  # only what was kept can be drawn exactly
+        exact = np.union1d(np.intersect1d(exact, kept), [0, steps]).astype(int)
     smooth = np.ones(steps + 1, bool) if smooth is None else smooth
     return glide(exact, change, frames - len(exact), round(LONGEST_GLIDE * fps), smooth)
 
@@ -214,9 +217,10 @@ def with_phases(exact: np.ndarray, change: np.ndarray, phases, least: int) -> np
     late stretch (a slow creep shown in a few frames) gets the time to show it, every step of it if it is short."""
     for first, last in phases:  # beyond the motion's budget if need be: the note asked for this time
         inside = exact[(exact > first) & (exact < last)]
-        room = min(least, last - first - 1)
-        if len(inside) < room:
-            exact = np.union1d(exact, by_travel(change, first, last, room + 2)).astype(int)
+        if last - first - 1 <= least:  # a short stretch: every step of it
+            exact = np.union1d(exact, np.arange(first, last + 1)).astype(int)
+        elif len(inside) < least:
+            exact = np.union1d(exact, by_travel(change, first, last, least + 2)).astype(int)
     return exact
 
 

@@ -58,7 +58,9 @@ function setUp(section) {
     history.replaceState(null, "", `#${name}@${step}`);
   };
   scrubber.addEventListener("input", () => section.show(Number(scrubber.value)));
-  scrubber.addEventListener("focus", () => (current = section));
+  // A click or a focus anywhere in the section (its video, its strip, its button) picks it for the keys.
+  section.addEventListener("pointerdown", () => (current = section));
+  section.addEventListener("focusin", () => (current = section));
   play.addEventListener("click", () => {
     current = section;
     if (!videos[0].paused) return section.show(step);

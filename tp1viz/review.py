@@ -1,4 +1,5 @@
-"""Reviewing: exact stills of any step, contact sheets, and the review page with a step scrubber.
+"""Reviewing: exact stills of any step, contact sheets, and the review page with a step scrubber, each of a
+video as its media folder holds it (folder.py); and a change, as two folders' videos paired step by step.
 
 The page is self-contained: its data sit in data.js beside it (a <script>, which file:// pages may load,
 unlike fetch), every other file is referenced relatively, and nothing comes from the network.
@@ -7,17 +8,13 @@ unlike fetch), every other file is referenced relatively, and nothing comes from
 import html
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from .files import write_bytes
+from .folder import Made, Unshowable, held
 from .kinds import image_bytes
-from .runs import Runs
-
-
-def recorded_runs(scene, media_dir: Path) -> list:
-    """The scene's runs: read from media_dir when they are current there (no torch needed), else recorded."""
-    return Runs(media_dir).of(scene)
 
 
 def resolve_steps(specs, steps: int) -> list[int]:
@@ -35,10 +32,10 @@ def frame_file(dest: Path, scene, step: int) -> Path:
     return Path(dest) / f"{scene.name}_step{step}.png"
 
 
-def write_frames(scene, steps: list[int], media_dir: Path, dest: Path) -> list[Path]:
+def write_frames(made: Made, steps: list[int], dest: Path) -> list[Path]:
     """Each step as a lossless PNG drawn by the video's own renderer: the video frame before encoding."""
-    animation = scene.animation(recorded_runs(scene, media_dir))
-    paths = [frame_file(dest, scene, step) for step in steps]
+    animation = made.scene.animation(made.runs)
+    paths = [frame_file(dest, made.scene, step) for step in steps]
     for step, path in zip(steps, paths, strict=True):
         write_bytes(path, image_bytes(animation.draw_step(step), path.suffix))
     return paths
@@ -79,11 +76,11 @@ def sheet_file(dest: Path, scene) -> Path:
     return Path(dest) / f"{scene.name}_sheet.png"
 
 
-def write_sheet(scene, count: int, media_dir: Path, dest: Path, runs: list | None = None) -> Path:
+def write_sheet(made: Made, count: int, dest: Path) -> Path:
     """A contact sheet: thumbnails of the steps that tell the story (story_steps), each labelled with its loss."""
     from .draw import contact_sheet
 
-    runs = runs or recorded_runs(scene, media_dir)
+    scene, runs = made.scene, made.runs
     animation = scene.animation(runs)
     tiles = [(animation.draw_step(k).copy(), step_label(runs, k)) for k in story_steps(runs, count)]
     path = sheet_file(dest, scene)
@@ -127,18 +124,6 @@ def run_data(runs: list) -> list[dict]:
 
     return [{"label": run.meta.get("run", {}).get("label", ""), "loss": [format_loss(value) for value in run.loss]}
             for run in runs]  # fmt: skip
-
-
-def scene_data(sides: list[tuple]) -> dict:
-    """What the scrubber needs: per video its fps, its steps, the step each frame shows, and its runs' losses;
-    the longest step count."""
-    videos = [{"fps": fps, "steps": steps, "shown": shown, "runs": run_data(runs)} for fps, steps, shown, runs in sides]
-    return {"steps": max(video["steps"] for video in videos), "videos": videos}
-
-
-def shown_steps(scene, runs: list) -> list[int]:
-    """The step each frame of the scene's video shows (the held end not counted)."""
-    return [int(step) for step in scene.plan(runs).shown]
 
 
 def number(value) -> str:
@@ -189,17 +174,18 @@ def controls(scene_steps: int) -> str:
             "</div><output></output>")  # fmt: skip
 
 
-def video_section(scene, runs: list, media_dir: Path, page_dir: Path, sheet: Path) -> str:
+def video_section(made: Made, page_dir: Path, sheet: Path) -> str:
     from .draw import format_loss
 
-    final = " / ".join(format_loss(run.loss[-1]) for run in runs)
+    scene = made.scene
+    final = " / ".join(format_loss(run.loss[-1]) for run in made.runs)
     return f"""
 <section data-scene="{scene.name}" id="{scene.name}">
   <h2>{scene.name}</h2>
   <p>{html.escape(scene.heading)}. Final loss: <b>{final}</b>.</p>
   <div class="row">
     <div class="player" style="width: {scene.size}px">
-      {video_tag(scene, media_dir, page_dir)}{controls(scene.steps)}
+      {video_tag(scene, made.folder, page_dir)}{controls(scene.steps)}
     </div>
     <div>{params_table(scene)}</div>
   </div>
@@ -207,30 +193,30 @@ def video_section(scene, runs: list, media_dir: Path, page_dir: Path, sheet: Pat
 </section>"""
 
 
-def still_section(scene, media_dir: Path, page_dir: Path) -> str:
+def still_section(scene, path: Path, page_dir: Path) -> str:
     return f"""
 <section id="{scene.name}">
   <h2>{scene.name}</h2>
   <p>{html.escape(scene.title)}</p>
-  <img src="{link(scene.primary(media_dir), page_dir)}" width="{scene.size}" alt="{html.escape(scene.title)}">
+  <img src="{link(path, page_dir)}" width="{scene.size}" alt="{html.escape(scene.title)}">
 </section>"""
 
 
 def write_review(scenes: list, media_dir: Path, page_dir: Path, sheet_count: int = 12) -> Path:
-    """Write index.html, data.js and one contact sheet per video into page_dir; return the page's path."""
+    """Write index.html, data.js and one contact sheet per video into page_dir, showing each scene as media_dir
+    holds it; return the page's path. folder.Unshowables, before anything is written, if any cannot be shown."""
     media_dir, page_dir = Path(media_dir), Path(page_dir)
+    found = held(scenes, media_dir)
     sections, data = [], {}
     for scene in scenes:
+        made = found[scene.name]
         if scene.kind == "still":
-            sections.append(still_section(scene, media_dir, page_dir))
+            sections.append(still_section(scene, made, page_dir))
             continue
-        scene = scene.with_formats_on_disk(media_dir)
-        runs = recorded_runs(scene, media_dir)
-        sheet = write_sheet(scene, sheet_count, media_dir, page_dir, runs)
-        sections.append(video_section(scene, runs, media_dir, page_dir, sheet))
-        data[scene.name] = scene_data([(scene.fps, scene.steps, shown_steps(scene, runs), runs)])
+        sections.append(video_section(made, page_dir, write_sheet(made, sheet_count, page_dir)))
+        data[scene.name] = scene_data([made])
     contents = " ".join(f'<a href="#{s.name}">{s.name}</a>' for s in scenes)
-    intro = "Every course video: any step exactly, with its loss."
+    intro = f"Every video in {html.escape(str(media_dir))}, as it was made: any step exactly, with its loss."
     return write_page(page_dir, "tp1viz review", intro, contents, sections, data)
 
 
@@ -245,105 +231,165 @@ def write_page(page_dir: Path, title: str, intro: str, contents: str, sections: 
 # ---- reviewing a change: the same scenes in two media folders, side by side ----------------------------
 
 
-def changed(scene, media_dir: Path, against: Path) -> bool:
-    """Whether the scene's main file differs between the two folders (by its bytes)."""
-    from .files import sha256
+@dataclass(frozen=True)
+class Difference:
+    """How two videos of a scene differ, step by step, as a viewer sees them."""
 
-    new, old = scene.primary(media_dir), scene.primary(against)
-    return not (new.is_file() and old.is_file() and sha256(new) == sha256(old))
+    levels: list[float]  # per step: the mean difference between the frames that show it, in levels of 255
+    parted: list[int]  # the steps whose frames differ visibly (by the tolerance `render --check` uses)
+    captions: bool  # the captions say something else
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.parted) or self.captions
 
 
-def frame_differences(old: Path, new: Path, old_steps: int, new_steps: int) -> list[float]:
-    """The mean difference, in levels of 255, between the two videos' frames of each step (a shorter one holds)."""
+def frames_at(made: Made, indices: list[int]):
+    """The frames of made's video at these indices (in rising order, repeats allowed), decoded once, one at a time;
+    Unshowable if it cannot be decoded that far."""
+    from .compare import decoded_frames
+
+    try:
+        frames = decoded_frames(made.video)
+        next(frames)
+        index, frame = -1, None
+        for wanted in indices:
+            while index < wanted:
+                frame = next(frames, None)
+                if frame is None:
+                    raise ValueError(f"it ends before frame {wanted}")
+                index += 1
+            yield frame
+    except (RuntimeError, OSError, ValueError, StopIteration) as error:
+        why = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise Unshowable(made.folder, made.video, f"cannot be decoded ({why})", made.scene, force=True) from None
+
+
+def frames_of_steps(made: Made, steps: int) -> list[int]:
+    """The frame of made's video that shows each step 0..steps: its own, or the last before it (a paced video
+    skips steps; a shorter run holds its end)."""
+    return [made.plan.frame_of(min(step, made.scene.steps)) for step in range(steps + 1)]
+
+
+def step_differences(old: Made, new: Made) -> tuple[list[float], list[int]]:
+    """Per step, the mean difference between the frames of the two videos that show it, and the steps where they
+    differ visibly; frames of another size are compared at the new one."""
     import numpy as np
     from PIL import Image
 
-    from .compare import decoded_frames
+    from .compare import image_difference
 
-    old_frames, new_frames = decoded_frames(old), decoded_frames(new)
-    next(old_frames), next(new_frames)
-    differences, a, b = [], None, None
-    for step in range(max(old_steps, new_steps) + 1):
-        a = next(old_frames) if step <= old_steps else a
-        b = next(new_frames) if step <= new_steps else b
-        if a.shape != b.shape:  # another size: compared at the new one
-            a = np.asarray(Image.fromarray(a).resize(b.shape[1::-1], Image.BILINEAR))
-        differences.append(float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()))
-    return differences
+    steps = max(old.scene.steps, new.scene.steps)
+    pairs = list(zip(frames_of_steps(old, steps), frames_of_steps(new, steps), strict=True))
+    olds, news = frames_at(old, [a for a, _ in pairs]), frames_at(new, [b for _, b in pairs])
+    levels, parted, last = [], [], None
+    for step, (pair, a, b) in enumerate(zip(pairs, olds, news, strict=True)):
+        if pair != last:  # a paced video shows one frame for several steps: compared once
+            if a.shape != b.shape:
+                a = np.asarray(Image.fromarray(a).resize(b.shape[1::-1], Image.BILINEAR))
+            level = float(np.abs(a.astype(np.int16) - b.astype(np.int16)).max(axis=-1).mean())
+            differs, last = image_difference(a, b) is not None, pair
+        levels.append(level)
+        if differs:
+            parted.append(step)
+    return levels, parted
 
 
-PARTED = 0.5  # levels of 255: a mean difference below this is encoder noise, not a change
+def difference(old: Made, new: Made) -> Difference | None:
+    """How the two videos differ, or None when their files are the same bytes."""
+    from .files import sha256
+
+    captions = [made.scene.video_path(made.folder, "vtt") for made in (old, new)]
+    said = [path.read_bytes() if path.is_file() else b"" for path in captions]
+    if sha256(old.video) == sha256(new.video) and said[0] == said[1]:
+        return None
+    levels, parted = step_differences(old, new)
+    return Difference(levels, parted, said[0] != said[1])
 
 
-def strip(differences: list[float]) -> tuple[str, str]:
+def strip(found: Difference) -> tuple[str, str]:
     """An SVG bar per step, as tall as that step's difference, and a sentence on where the videos part."""
-    largest = max(differences) or 1.0
+    largest = max(found.levels) or 1.0
     bars = "".join(f'<rect class="step" x="{k}" y="{1 - h:.3f}" width="1" height="{h:.3f}"/>'
-                   for k, d in enumerate(differences) if d >= PARTED for h in [max(0.08, d / largest)])  # fmt: skip
+                   for k in found.parted for h in [max(0.08, found.levels[k] / largest)])  # fmt: skip
     cursor = '<rect class="cursor" x="0" y="0" width="1" height="1"/>'
-    svg = (f'<svg class="strip" viewBox="0 0 {len(differences)} 1" preserveAspectRatio="none" role="img" '
+    svg = (f'<svg class="strip" viewBox="0 0 {len(found.levels)} 1" preserveAspectRatio="none" role="img" '
            f'aria-label="difference per step">{bars}{cursor}</svg>')  # fmt: skip
-    parted = [k for k, d in enumerate(differences) if d >= PARTED]
-    if not parted:
-        return svg, "The pictures agree at every step; only the files' bytes differ."
-    worst = max(range(len(differences)), key=differences.__getitem__)
-    return svg, (f"They part at step {parted[0]}; the largest difference is {differences[worst]:.1f} levels "
-                 f"(of 255) at step {worst}.")  # fmt: skip
+    captions = " The captions say something else too." if found.captions else ""
+    if not found.parted:
+        return svg, "The pictures agree at every step; the captions say something else."
+    worst = max(found.parted, key=found.levels.__getitem__)
+    return svg, (f"They part at step {found.parted[0]}; the largest difference is {found.levels[worst]:.1f} levels "
+                 f"(of 255) at step {worst}.{captions}")  # fmt: skip
 
 
-def old_runs(scene, against: Path) -> list:
-    """The runs the old folder saved for the scene, whatever recorded them; none if it has none."""
-    return Runs(against, reuse="any").saved(scene) or []
+def changed_parameters(old, new) -> str:
+    """ "lr 0.005 → 0.0052", for each parameter that differs between the two scenes."""
+    before, after = old.describe(), new.describe()
+    shown = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            simple = all(isinstance(v, int | float | str) for v in (before.get(key), after.get(key)))
+            shown.append(f"{key} {number(before.get(key))} → {number(after.get(key))}" if simple else f"{key} changed")
+    return "; ".join(shown)
 
 
-def old_fps(scene, against: Path) -> int:
-    from . import manifest
+def scene_data(videos: list[Made]) -> dict:
+    """What the scrubber needs: per video its fps, its steps, the step each frame shows (the held end not counted),
+    and its runs' losses; the longest step count."""
+    sides = [{"fps": made.scene.fps, "steps": made.scene.steps, "shown": [int(step) for step in made.plan.shown],
+              "runs": run_data(made.runs)} for made in videos]  # fmt: skip
+    return {"steps": max(side["steps"] for side in sides), "videos": sides}
 
-    entry = manifest.load(against).get(scene.video_path(against).relative_to(against).as_posix(), {})
-    return entry.get("fps") if isinstance(entry.get("fps"), int) else scene.fps
 
-
-def pair_section(scene, media_dir: Path, against: Path, page_dir: Path) -> tuple[str, dict]:
+def pair_section(old: Made, new: Made, found: Difference, page_dir: Path) -> str:
     """The old and new videos of a scene side by side, one scrubber, and the strip of where they differ."""
-    new, old = recorded_runs(scene, media_dir), old_runs(scene, against)
-    old_steps = old[0].steps if old else scene.steps
-    differences = frame_differences(scene.video_path(against), scene.video_path(media_dir), old_steps, scene.steps)
-    svg, parted = strip(differences)
-    old_shown = shown_steps(scene, old) if old else list(range(old_steps + 1))
-    data = scene_data([(old_fps(scene, against), old_steps, old_shown, old),
-                       (scene.fps, scene.steps, shown_steps(scene, new), new)])  # fmt: skip
-    section = f"""
+    scene = new.scene
+    svg, parted = strip(found)
+    changes = changed_parameters(old.scene, scene)
+    changes = f"<p>Parameters: {html.escape(changes)}.</p>" if changes else ""
+    width = old.scene.size + scene.size + 8
+    return f"""
 <section data-scene="{scene.name}" id="{scene.name}">
   <h2>{scene.name}</h2>
-  <p>{html.escape(scene.heading)}.</p>
+  <p>{html.escape(scene.heading)}.</p>{changes}
   <div class="row">
-    <div class="player" style="width: {2 * scene.size + 8}px">
+    <div class="player" style="width: {width}px">
       <div class="pair">
-        <figure>{video_tag(scene, against, page_dir)}<figcaption>before</figcaption></figure>
-        <figure>{video_tag(scene, media_dir, page_dir)}<figcaption>after</figcaption></figure>
+        <figure>{video_tag(old.scene, old.folder, page_dir)}<figcaption>before</figcaption></figure>
+        <figure>{video_tag(scene, new.folder, page_dir)}<figcaption>after</figcaption></figure>
       </div>
       {svg}<p class="parted">{parted}</p>
-      {controls(data["steps"])}
+      {controls(max(old.scene.steps, scene.steps))}
     </div>
     <div>{params_table(scene)}</div>
   </div>
 </section>"""
-    return section, data
 
 
 def write_comparison(scenes: list, media_dir: Path, against: Path, page_dir: Path) -> tuple[Path, int, int]:
-    """A page of every scene that differs between `against` (before) and media_dir (after); the page's path and
-    how many scenes changed and did not."""
+    """A page of every scene that a viewer would see change from `against` (before) to media_dir (after), each as
+    its folder holds it; the page's path and how many scenes changed and did not. folder.Unshowables, before
+    anything is written, for a scene that either folder cannot show (one only the new folder has is new)."""
+    from .compare import compare
+
     media_dir, against, page_dir = Path(media_dir), Path(against), Path(page_dir)
+    new, old = held(scenes, media_dir), held(scenes, against, missing_ok=True)
     sections, data, same = [], {}, []
     for scene in scenes:
-        if not changed(scene, media_dir, against):
+        before, after = old[scene.name], new[scene.name]
+        if before is None or scene.kind == "still":
+            if before is not None and compare(before, after) is None:
+                same.append(scene.name)
+            else:
+                sections.append(still_pair(scene, before, after, page_dir))
+            continue
+        found = difference(before, after)
+        if found is None or not found.changed:
             same.append(scene.name)
-        elif scene.kind == "still" or not scene.video_path(against).is_file():
-            sections.append(still_pair(scene, media_dir, against, page_dir))
-        else:
-            section, data[scene.name] = pair_section(scene, media_dir, against, page_dir)
-            sections.append(section)
+            continue
+        sections.append(pair_section(before, after, found, page_dir))
+        data[scene.name] = scene_data([before, after])
     if same:
         sections.append(f'<section class="unchanged"><h2>Unchanged</h2><p>{", ".join(same)}</p></section>')
     contents = " ".join(f'<a href="#{s.name}">{s.name}</a>' for s in scenes if s.name not in same)
@@ -352,15 +398,14 @@ def write_comparison(scenes: list, media_dir: Path, against: Path, page_dir: Pat
     return page, len(scenes) - len(same), len(same)
 
 
-def still_pair(scene, media_dir: Path, against: Path, page_dir: Path) -> str:
-    """A still's two versions (or a video that is new: its poster beside nothing)."""
-    new, old = scene.primary(media_dir), scene.primary(against)
+def still_pair(scene, before, after, page_dir: Path) -> str:
+    """A still's two versions, or a video that is new: its poster beside nothing."""
     if scene.kind == "video":
-        new, old = scene.poster_path(media_dir), scene.poster_path(against)
-    before = f'<img src="{link(old, page_dir)}" alt="before">' if old.is_file() else "<p>(not there before)</p>"
+        after = after.scene.poster_path(after.folder)
+    old = f'<img src="{link(before, page_dir)}" alt="before">' if before is not None else "<p>(not there before)</p>"
     return f"""
 <section id="{scene.name}">
   <h2>{scene.name}</h2>
-  <div class="pair"><figure>{before}<figcaption>before</figcaption></figure>
-  <figure><img src="{link(new, page_dir)}" alt="after"><figcaption>after</figcaption></figure></div>
+  <div class="pair"><figure>{old}<figcaption>before</figcaption></figure>
+  <figure><img src="{link(after, page_dir)}" alt="after"><figcaption>after</figcaption></figure></div>
 </section>"""

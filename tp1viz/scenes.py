@@ -226,7 +226,8 @@ def _notes(items: list, scene: dict, at: str) -> tuple[Note, ...]:
         step = _typed(item["step"], int, f"{where}.step") if "step" in item else None
         if step is not None and not 0 <= step <= scene["steps"]:
             raise SceneError(f"{where}.step: {step} is not in 0..{scene['steps']} (the scene's steps)")
-        anchor = _one_of(_typed(item["at"], str, f"{where}.at"), KINDS, f"{where}.at") if "at" in item else None
+        anchors = (*KINDS, "end")  # an event of the run, or its end
+        anchor = _one_of(_typed(item["at"], str, f"{where}.at"), anchors, f"{where}.at") if "at" in item else None
         unless = item.get("unless", [])
         unless = [unless] if isinstance(unless, str) else _typed(unless, list, f"{where}.unless")
         unless = tuple(_one_of(_typed(kind, str, f"{where}.unless"), KINDS, f"{where}.unless") for kind in unless)
@@ -266,6 +267,11 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     except rules.RuleError as error:
         raise SceneError(f"{where}: key 'steps': {error}") from None
     return video
+
+
+def video_from_table(name: str, table: dict, where: str) -> Video:
+    """A video scene from a table of its keys (a scene file's, or a manifest's record of one), checked as a file's."""
+    return _video(name, table, where, where)
 
 
 def _check_held_out(checked: dict, n_data: int, where: str) -> None:
