@@ -338,7 +338,7 @@ notes = [
 @pytest.fixture(scope="module")
 def paced(tmp_path_factory):
     """A scene paced by change in fewer frames than steps, its review page and its snippet: (scene, runs, media)."""
-    from tp1viz.folder import made_video
+    from tp1viz.made import made_video
     from tp1viz.scenes import load_catalog
 
     scenes, media = scene_file_rendered(tmp_path_factory, PACED, "paced")

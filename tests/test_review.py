@@ -15,7 +15,7 @@ from conftest import ROOT, decode, digests, run, scene_file_rendered, stream_inf
 
 from tp1viz import draw, review
 from tp1viz.cli import main
-from tp1viz.folder import made_video
+from tp1viz.made import made_video
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import load_catalog
 

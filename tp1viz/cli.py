@@ -408,7 +408,7 @@ def make_line(problem, catalog: dict, files: str) -> str:
 def shown_as_made(catalog: dict, files: str):
     """What a media folder cannot show (missing, changed since rendered, made by other code) is a line each, naming
     the render that makes it, and exit 2: nothing is drawn from it."""
-    from .folder import Unshowable, Unshowables
+    from .made import Unshowable, Unshowables
 
     try:
         yield
@@ -432,7 +432,7 @@ def frames(scene, step_specs, scene_files, media, out):
 
     Example: tp1viz frames linear_sgd --step 0 --step 30 --step last
     """
-    from .folder import made_video
+    from .made import made_video
     from .review import resolve_steps, write_frames
 
     catalog = catalog_from(scene_files)
@@ -460,7 +460,7 @@ def sheet(scene, count, scene_files, media, out):
 
     Example: tp1viz sheet pow_fn_w_non_linear_model --count 16
     """
-    from .folder import made_video
+    from .made import made_video
     from .review import write_sheet
 
     catalog = catalog_from(scene_files)
@@ -540,7 +540,7 @@ def embed(scene, scene_files, media):
 
     Example: tp1viz embed linear_sgd
     """
-    from .folder import made_scene
+    from .made import made_scene
 
     catalog = catalog_from(scene_files)
     video = one_video(scene, catalog)
