@@ -130,10 +130,15 @@ def test_a_corrupt_manifest_entry_counts_as_missing(media, corrupt):
 
 
 def test_an_unreadable_manifest_is_kept_aside_not_lost(media):
-    (media / "manifest.json").write_bytes(b"\x00 not json {")
-    result = run("render", "linear_sgd", *SMALL, "--size", 96, "--out", media)
-    assert result.exit_code == 0, result.output
-    assert (media / ".tp1viz" / "manifest.unreadable.json").read_bytes() == b"\x00 not json {"
+    kept = []
+    for garbage, size in ((b"\x00 not json {", 96), (b"\xff\xfe not UTF-8 either", 112)):  # each its own copy
+        (media / "manifest.json").write_bytes(garbage)
+        result = run("render", "linear_sgd", *SMALL, "--size", size, "--out", media)
+        assert result.exit_code == 0, result.output
+        kept.append(garbage)
+        copies = sorted((media / ".tp1viz").glob("manifest.unreadable.*.json"))
+        assert sorted(copy.read_bytes() for copy in copies) == sorted(kept)
+        assert all(copy.stat().st_mode & 0o777 == 0o600 for copy in copies)  # it may have held anything
     entries = json.loads((media / "manifest.json").read_text())["outputs"]
     assert set(entries) == {"videos/linear_sgd.mp4", "videos/linear_sgd.jpg", "trajectories/linear_sgd.npz",
                             "videos/linear_sgd.vtt", "videos/linear_sgd.txt"}  # fmt: skip

@@ -297,9 +297,9 @@ def old_runs(scene, against: Path) -> list:
 
 
 def old_fps(scene, against: Path) -> int:
-    from . import manifest
+    from . import folder
 
-    entry = manifest.load(against).get(scene.video_path(against).relative_to(against).as_posix(), {})
+    entry = folder.load(against).get(scene.video_path(against).relative_to(against).as_posix(), {})
     return entry.get("fps") if isinstance(entry.get("fps"), int) else scene.fps
 
 
