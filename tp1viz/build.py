@@ -90,6 +90,8 @@ def failure_message(error: BaseException) -> str:
 
     if isinstance(error, EncoderError | executor.WorkerDied | Refused | Unfinished):
         return str(error)
+    if isinstance(error, MemoryError):
+        return "out of memory (a memory limit, ulimit -v?)"
     if isinstance(error, OSError) and error.filename:
         return f"cannot write {shown_target(error.filename)}: {error.strerror}"
     return f"{type(error).__name__}: {error}"

@@ -132,7 +132,7 @@ class OneLineErrors(click.Group):
         except (click.Abort, signals.Interrupted):  # Ctrl-C or SIGTERM before any work began
             click.echo("interrupted; nothing was written", err=True)
             sys.exit(130)
-        except (MemoryError, RecursionError, ImportError, OSError) as error:
+        except (MemoryError, RecursionError, ImportError, SystemError, OSError) as error:
             click.echo(f"Error: {one_line(limit_message(error))}", err=True)
             sys.exit(1)
 
@@ -143,8 +143,8 @@ def limit_message(error: BaseException) -> str:
         return "out of memory (a memory limit, ulimit -v?)"
     if isinstance(error, RecursionError):
         return "something nests too deeply to be handled"
-    if isinstance(error, ImportError):
-        return f"cannot load {error.name or 'a library'}: {error} (out of memory?)"
+    if isinstance(error, ImportError | SystemError):  # a library's import failing under a memory cap
+        return f"cannot load {getattr(error, 'name', None) or 'a library'}: {error} (out of memory?)"
     where = f"{error.filename}: " if getattr(error, "filename", None) else ""
     return f"{where}{error.strerror or error}"
 
@@ -240,19 +240,15 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_secon
 def friendly_errors(done: list | None = None, stopped: list | None = None):
     """Failures while working become one line and an exit code. `done` names the scenes written so far,
     `stopped` those an interrupt cut short."""
-    from .compare import Undecodable
     from .encode import EncoderError
     from .files import BadFile, shown_target
-    from .trajectory import BadRecording
 
     try:
         yield
     except EncoderError as error:
         raise click.ClickException(str(error)) from None
-    except (BadFile, Undecodable) as error:
-        raise BadMedia(str(error)) from None
-    except BadRecording as error:  # read because the manifest vouched for it: only --force records it again
-        raise BadMedia(f"{error}; `tp1viz render --force` records it again") from None
+    except BadFile as error:  # a link, a FIFO, a recording or a video that is not one: bad input
+        raise BadMedia(f"{error}{error.advice}") from None
     except BrokenPipeError:
         # The reader went away (`./render | head`): stop quietly, like any Unix tool.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

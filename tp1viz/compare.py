@@ -27,7 +27,7 @@ RECORDING_RTOL = 1e-4
 FRAME_TIME_TOLERANCE = 1e-3  # seconds: two muxers may round a frame's time to their own time bases
 
 
-class Undecodable(ValueError):
+class Undecodable(BadFile):
     """A video or picture that ffmpeg or Pillow cannot decode; the message names it."""
 
 

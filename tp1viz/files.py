@@ -28,7 +28,10 @@ TEMP = re.compile(r"\.(?P<name>.+)\.tp1viz-(?P<token>[0-9a-f]{16})-[0-9a-f]{8}(?
 
 
 class BadFile(ValueError):
-    """A path in a media folder that tp1viz will not read or write: a link, or not the kind of file it keeps there."""
+    """A path in a media folder that tp1viz will not read or write: a link, or not the kind of file it keeps there
+    (trajectory.BadRecording and compare.Undecodable are kinds of it). `advice` says what to do about it."""
+
+    advice = ""
 
 
 KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),

@@ -204,8 +204,10 @@ def save_runs(path: Path, runs: list[Trajectory], token: str | None = None) -> N
     write_bytes(Path(path), runs_to_bytes(runs), token)
 
 
-class BadRecording(ValueError):
+class BadRecording(BadFile):
     """A file that is not a recording tp1viz could have saved; the message names it and says what is wrong."""
+
+    advice = "; `tp1viz render --force` records it again"  # read because the manifest vouched for it
 
 
 # What a recording may hold, checked before any array is allocated: a file from a shared media folder may
@@ -216,6 +218,7 @@ MAX_RUNS = 8
 MAX_META_CHARS = 2**20  # the parameters, the landscape's description and the events, as JSON
 MAX_TEXT = 1000  # characters of an event's text or detail, or a label
 DATA_BOUND = 1e15  # data within this magnitude (a scene's data stay within 1e13): drawing can range over them
+FIRST_LOSS_BOUND = 1e100  # a loss starts finite, and far below this with such data; the loss axis reaches 10x it
 MEMBER = re.compile(r"(?P<run>\d{1,2})\.(?P<name>[a-z_]+(?:\.[a-z_]+)?)\.npy")
 KNOWN = {*ARRAYS, *(f"landscape.{n}" for n in LANDSCAPE_ARRAYS), *(f"units.{n}" for n in UNIT_ARRAYS),
          *(f"test.{n}" for n in HELD_ARRAYS), "snapshot_steps", "meta"}  # fmt: skip
@@ -228,10 +231,10 @@ def load_runs(path: Path) -> list[Trajectory]:
     try:
         with os.fdopen(open_regular(path), "rb") as stream:
             arrays = read_members(stream)
-    except BadFile as error:
-        raise BadRecording(str(error)) from None
     except BadRecording as error:
         raise BadRecording(f"{path} is not a recording tp1viz can read: {error}") from None
+    except BadFile as error:  # a link, a FIFO, a folder: refused before it was opened
+        raise BadRecording(str(error)) from None
     except OSError as error:
         raise BadRecording(f"{path} cannot be read: {error.strerror or error}") from None
     try:
@@ -261,6 +264,8 @@ def read_members(stream) -> dict[str, np.ndarray]:
                 with archive.open(info) as member:
                     arrays[info.filename[: -len(".npy")]] = np.lib.format.read_array(member, allow_pickle=False)
             return arrays
+    except BadRecording:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
         raise BadRecording(f"{type(error).__name__}: {error}") from None
 
@@ -377,11 +382,13 @@ def shaped(value: np.ndarray, name: str, shape: tuple) -> None:
         raise BadRecording(f"{name} has shape {value.shape}, its run needs {shape}")
 
 
-def losses(value: np.ndarray, name: str) -> None:
-    """A loss is never negative (an overflow may be inf or NaN)."""
+def losses(value: np.ndarray, name: str, starts: bool = True) -> None:
+    """A loss is never negative (an overflow may be inf or NaN), and it starts finite, below FIRST_LOSS_BOUND."""
     with np.errstate(invalid="ignore"):
         if (value < 0).any():
             raise BadRecording(f"{name} holds a negative loss")
+    if starts and len(value) and not (np.isfinite(value[0]) and value[0] <= FIRST_LOSS_BOUND):
+        raise BadRecording(f"{name} starts at {value[0]}, which no data tp1viz draws gives")
 
 
 def check_core(arrays: dict) -> tuple[int, int]:
@@ -394,7 +401,7 @@ def check_core(arrays: dict) -> tuple[int, int]:
     if steps < 1 or len(x) < 1 or len(grid_x) < 2 or params.shape[1] < 1:
         raise BadRecording(f"{steps} steps, {len(x)} points, {len(grid_x)} grid points, {params.shape[1]} parameters")
     losses(loss, "loss")
-    losses(change, "change")
+    losses(change, "change", starts=False)
     kept = steps + 1
     if "snapshot_steps" in arrays:
         snapshots = array(arrays, "snapshot_steps", 1, "iu")
@@ -425,7 +432,7 @@ def landscape_of(arrays: dict, about: dict, kept: int) -> Landscape | None:
     if len(u) < 2 or len(v) < 2:
         raise BadRecording("a landscape of fewer than 2 by 2 points")
     shaped(loss, fields["loss"], (len(v), len(u)))
-    losses(loss, fields["loss"])
+    losses(loss, fields["loss"], starts=False)
     shaped(path_u, fields["path_u"], (kept,))
     shaped(path_v, fields["path_v"], (kept,))
     shaped(directions, fields["directions"], (2, len(origin)))
