@@ -90,6 +90,18 @@ def tiny_folder(tmp_path_factory) -> Path:
     return made_once(tmp_path_factory, "tiny", render_tiny)
 
 
+def render_tiny_larger(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "tiny.toml").write_text(TINY)
+    result = run("render", "tiny", "--size", 96, "--scenes", folder / "tiny.toml", "--out", folder / "media", "-q")
+    assert result.exit_code == 0, result.output
+
+
+def tiny_larger(tmp_path_factory) -> Path:
+    """The scene tiny rendered once at 96 px: a folder whose tiny differs from the tiny folder's. Do not change it."""
+    return made_once(tmp_path_factory, "tiny_larger", render_tiny_larger)
+
+
 def copy_of(base: Path, where: Path) -> tuple[Path, Path]:
     """A copy of the tiny folder: (its scene file, its media)."""
     shutil.copytree(base, where)
@@ -210,3 +222,114 @@ def set_at(tree, path: tuple, value):
 
 def _has(tree, key) -> bool:
     return key in tree if isinstance(tree, dict) else key < len(tree)
+
+
+# ---- whole folders ---------------------------------------------------------------------------------------
+
+STATE_ENTRIES = [".tp1viz/lock", ".tp1viz/claims", ".tp1viz/commits", ".tp1viz/rejected",
+                 ".tp1viz/claims/0123456789abcdef", ".tp1viz/commits/0123456789abcdef-tiny.json",
+                 ".tp1viz/commits/x.json", "manifest.json", "videos", "trajectories", "videos/tiny.mp4",
+                 "trajectories/tiny.npz", "review"]  # fmt: skip
+ENTRY_KINDS = ["file", "folder", "fifo", "link", "garbage", "record"]
+MANIFEST_FIELDS = ["path", "sha256", "bytes", "fingerprint", "recording", "versions", "fps", "frames", "scene",
+                   "final_loss", "events", "kind", "width"]  # fmt: skip
+
+
+@st.composite
+def broken_folder(draw, media: Path) -> list:
+    """A few ways to break a media folder (as `media` holds it) at once: its recordings, its manifest, tp1viz's own
+    entries."""
+    breakages = []
+    for _ in range(draw(st.integers(1, 3))):
+        what = draw(st.sampled_from(["recording", "recording", "manifest", "entry"]))
+        if what == "recording":
+            name = draw(st.sampled_from(NAMES))
+            how, broken = draw(broken_recording(members(media / "trajectories" / f"{name}.npz")))
+            breakages.append(("recording", name, (how, broken), draw(st.booleans())))
+        elif what == "manifest":
+            where = draw(st.sampled_from(["top", "outputs", "entry", "field", "bytes"]))
+            field = draw(st.sampled_from(MANIFEST_FIELDS))
+            value = draw(JSON | st.sampled_from([math.nan, math.inf]) | st.binary(max_size=12))
+            breakages.append(("manifest", where, field, value))
+        else:
+            breakages.append(("entry", draw(st.sampled_from(STATE_ENTRIES)), draw(st.sampled_from(ENTRY_KINDS)),
+                              draw(JSON)))  # fmt: skip
+    return breakages
+
+
+def break_folder(media: Path, breakages: list, elsewhere: Path) -> list[str]:
+    """Apply the breakages; what was done, for the report."""
+    done = []
+    for breakage in breakages:
+        if breakage[0] == "recording":
+            _, name, (how, broken), vouched = breakage
+            path = media / "trajectories" / f"{name}.npz"
+            if not path.is_file() or path.is_symlink():
+                continue
+            path.write_bytes(broken) if isinstance(broken, bytes) else write_members(path, broken)
+            if vouched and (media / "manifest.json").is_file() and not (media / "manifest.json").is_symlink():
+                try:
+                    vouch(media, f"trajectories/{name}.npz")
+                except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+                    pass  # the manifest is broken already
+            done.append(f"{name}.npz: {how}{' (vouched)' if vouched else ''}")
+        elif breakage[0] == "manifest":
+            done.append(break_manifest(media, *breakage[1:]))
+        else:
+            done.append(break_entry(media, *breakage[1:], elsewhere))
+    return done
+
+
+def break_manifest(media: Path, where: str, field: str, value) -> str:
+    path = media / "manifest.json"
+    if not path.is_file() or path.is_symlink():
+        return "manifest: not a file already"
+    if where == "bytes":
+        path.write_bytes(value if isinstance(value, bytes) else json.dumps(value).encode()[:7])
+        return f"manifest bytes {value!r}"
+    value = value.decode("latin-1") if isinstance(value, bytes) else value
+    try:
+        manifest = json.loads(path.read_text())
+        entry = manifest["outputs"]["trajectories/tiny.npz"]
+        entry["path"]  # noqa: B018 -- an entry that is a table
+    except (ValueError, KeyError, TypeError, IndexError):
+        return "manifest: broken already"
+    if where == "top":
+        manifest = value
+    elif where == "outputs":
+        manifest["outputs"] = value
+    elif where == "entry":
+        manifest["outputs"]["trajectories/tiny.npz"] = value
+    else:
+        entry[field] = value
+    path.write_text(json.dumps(manifest))  # NaN written as NaN: JSON readers disagree on it
+    return f"manifest {where} {field} = {value!r}"
+
+
+def break_entry(media: Path, relative: str, kind: str, value, elsewhere: Path) -> str:
+    import os
+
+    path = media / relative
+    if path.parent.is_symlink() or not path.parent.is_dir():
+        return f"{relative}: its folder is broken already"
+    if path.is_symlink() or path.is_file() or path.exists() and not path.is_dir():
+        path.unlink()
+    elif path.is_dir():
+        try:
+            shutil.copytree(path, elsewhere / relative.replace("/", "_"), symlinks=True, dirs_exist_ok=True)
+        except shutil.Error:
+            pass  # a FIFO in it, made by an earlier breakage
+        shutil.rmtree(path)
+    if kind == "file":
+        path.write_text("plain text")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link":
+        path.symlink_to(elsewhere / relative.replace("/", "_"))
+    elif kind == "garbage":
+        path.write_bytes(json.dumps(value).encode())
+    else:  # a record-like JSON of any content
+        path.write_text(json.dumps({"moves": value, "entries": value}))
+    return f"{relative} is a {kind}"

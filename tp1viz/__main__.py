@@ -1,8 +1,13 @@
 """`python -m tp1viz` and the `tp1viz` command: Ctrl-C and SIGTERM are routed first, before anything slow loads."""
 
+import os
 import sys
 
-from . import signals
+# numpy's BLAS starts a thread pool in every process, its buffers reserved up front: tp1viz's arrays are small, and
+# under a memory cap (ulimit -v 200000) that reservation alone failed with OpenBLAS's own message.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from . import signals  # noqa: E402 -- after the environment a library reads when it loads
 
 signals.install()
 

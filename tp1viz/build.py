@@ -92,6 +92,8 @@ def failure_message(error: BaseException) -> str:
         return str(error)
     if isinstance(error, MemoryError):
         return "out of memory (a memory limit, ulimit -v?)"
+    if isinstance(error, ImportError | SystemError):  # torch's libraries cannot be mapped under a memory cap
+        return f"cannot load {getattr(error, 'name', None) or 'a library'}: {error} (out of memory?)"
     if isinstance(error, OSError) and error.filename:
         return f"cannot write {shown_target(error.filename)}: {error.strerror}"
     return f"{type(error).__name__}: {error}"

@@ -196,10 +196,14 @@ class Claim:
 
     def close(self, folders) -> None:
         """Remove what is left of this claim's temporary files in `folders`, then the claim itself."""
-        remove_temps(folders, {self.token})
-        (self.claims / self.token).unlink(missing_ok=True)
-        locks.unlock(self.fd)
-        os.close(self.fd)
+        try:
+            remove_temps(folders, {self.token})
+            (self.claims / self.token).unlink(missing_ok=True)
+        except OSError:
+            pass  # out of memory, say: the claim is dead once we are, and the next render removes what is left
+        finally:
+            locks.unlock(self.fd)
+            os.close(self.fd)
 
 
 def dead_claims(out_dir: Path) -> set[str]:

@@ -1,0 +1,56 @@
+"""Generated hostile media folders against every command that reads one: each answers exit 0, or exit 2 in one
+line (render: records again, with a line saying why; --check: exit 1 with its stale lines), never a traceback."""
+
+import os
+
+import pytest
+from conftest import run
+from hostile import break_folder, broken_folder, copy_of, tiny_folder, tiny_larger
+from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import strategies as st
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """(the tiny folder to break copies of, a folder whose tiny differs: what review --against compares with)."""
+    return tiny_folder(tmp_path_factory), tiny_larger(tmp_path_factory)
+
+
+def answers(result, name: str) -> str:
+    """How a command answered; fails on a traceback or on more than the one line its answer allows."""
+    assert isinstance(result.exception, SystemExit | None), (name, result.exception)
+    lines = result.stderr.splitlines()
+    if result.exit_code == 0:
+        assert all(line.startswith("warning: ") for line in lines), (name, result.stderr)
+    elif result.exit_code == 2:
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (name, result.stderr)
+    else:
+        assert name == "check" and result.exit_code == 1, (name, result.exit_code, result.stderr)
+        assert all(line.startswith(("stale: ", "to render them again: ", "to see the change")) for line in lines)
+    return f"{name} {result.exit_code}"
+
+
+SETTINGS = settings(max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 8)), deadline=None,
+                    derandomize=not os.environ.get("HOSTILE_EXAMPLES"),
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+
+
+@SETTINGS
+@given(data=st.data())
+def test_a_generated_hostile_folder_is_answered_in_one_line(base, tmp_path_factory, data):
+    tiny, larger = base
+    breakages = data.draw(broken_folder(tiny / "media"))
+    where = tmp_path_factory.mktemp("hostile")
+    scenes, media = copy_of(tiny, where / "tiny")
+    (where / "elsewhere").mkdir()
+    note(break_folder(media, breakages, where / "elsewhere"))
+    on = ["tiny", "--scenes", scenes]
+    for name, args in (
+        ("review --against", ["review", *on, "--media", larger / "media", "--against", media, "--out", where / "page"]),
+        ("frames", ["frames", *on, "--step", 1, "--media", media]),
+        ("sheet", ["sheet", *on, "--count", 3, "--media", media]),
+        ("check", ["render", *on, "--out", media, "--check"]),
+        ("review", ["review", *on, "--media", media]),
+        ("render", ["render", *on, "--out", media]),
+    ):
+        event(answers(run(*args), name))
