@@ -2,9 +2,11 @@
 line (render: records again, with a line saying why; --check: exit 1 with its stale lines), never a traceback."""
 
 import os
+import subprocess
+import sys
 
 import pytest
-from conftest import run
+from conftest import ROOT, run
 from hostile import break_folder, broken_folder, copy_of, tiny_folder, tiny_larger
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
@@ -54,3 +56,32 @@ def test_a_generated_hostile_folder_is_answered_in_one_line(base, tmp_path_facto
         ("render", ["render", *on, "--out", media]),
     ):
         event(answers(run(*args), name))
+
+
+CAPPED = settings(SETTINGS, max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 3)))
+MEMORY_CAP = 250_000  # KiB of address space: enough for a command that needs no torch, not for torch
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ulimit -v is Linux's")
+@CAPPED
+@given(data=st.data())
+def test_a_generated_hostile_folder_under_a_memory_cap_is_one_line(base, tmp_path_factory, data):
+    tiny, _ = base
+    breakages = data.draw(broken_folder(tiny / "media"))
+    where = tmp_path_factory.mktemp("capped")
+    scenes, media = copy_of(tiny, where / "tiny")
+    (where / "elsewhere").mkdir()
+    note(break_folder(media, breakages, where / "elsewhere"))
+    for command, *more in (["frames", "--step", 1], ["review"]):
+        args = [sys.executable, "-m", "tp1viz", command, "tiny", "--scenes", scenes, *more, "--media", media]
+        line = " ".join(f"'{arg}'" for arg in args)
+        answer = subprocess.run(["bash", "-c", f"ulimit -v {MEMORY_CAP} && exec {line}"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        lines = answer.stderr.splitlines()
+        said = (command, answer.returncode, answer.stderr)
+        assert "Traceback" not in answer.stderr and answer.returncode in (0, 1, 2), said
+        if answer.returncode:
+            assert len(lines) == 1 and lines[0].startswith("Error: "), said
+        else:
+            assert all(line.startswith("warning: ") for line in lines), said
+        event(f"{command} {answer.returncode}")
