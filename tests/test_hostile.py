@@ -331,8 +331,7 @@ def test_a_crafted_recording_is_one_line_for_readers_and_recorded_again_by_rende
 
 # Address space (KiB, ulimit -v): at 150 MB Python cannot import matplotlib or torch; at 250 MB a command that
 # needs no torch runs, and a recording of 200 MB (declared and there, within every limit) cannot be read.
-MEMORY_CAPS = [(150_000, "render", "tiny"), (150_000, "frames", "tiny"), (250_000, "frames", "tiny_land"),
-               (250_000, "render", "tiny_land"), (250_000, "review", "tiny_land")]  # fmt: skip
+MEMORY_CAPS = [(150_000, "render", "tiny"), (250_000, "frames", "tiny_land"), (250_000, "review", "tiny_land")]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="ulimit -v is Linux's")

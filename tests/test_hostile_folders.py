@@ -32,7 +32,7 @@ def answers(result, name: str) -> str:
     return f"{name} {result.exit_code}"
 
 
-SETTINGS = settings(max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 8)), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 5)), deadline=None,
                     derandomize=not os.environ.get("HOSTILE_EXAMPLES"),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 
@@ -58,7 +58,7 @@ def test_a_generated_hostile_folder_is_answered_in_one_line(base, tmp_path_facto
         event(answers(run(*args), name))
 
 
-CAPPED = settings(SETTINGS, max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 3)))
+CAPPED = settings(SETTINGS, max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 2)))
 MEMORY_CAP = 250_000  # KiB of address space: enough for a command that needs no torch, not for torch
 
 

@@ -34,7 +34,7 @@ def draw_everything(scene, runs) -> None:
     story_steps(runs, 12)
 
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("HOSTILE_EXAMPLES", 60)), deadline=None,
+SETTINGS = settings(max_examples=int(__import__("os").environ.get("HOSTILE_EXAMPLES", 40)), deadline=None,
                     derandomize=not __import__("os").environ.get("HOSTILE_EXAMPLES"),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 
