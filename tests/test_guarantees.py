@@ -142,6 +142,8 @@ def test_an_unreadable_manifest_is_kept_aside_not_lost(media):
     entries = json.loads((media / "manifest.json").read_text())["outputs"]
     assert set(entries) == {"videos/linear_sgd.mp4", "videos/linear_sgd.jpg", "trajectories/linear_sgd.npz",
                             "videos/linear_sgd.vtt", "videos/linear_sgd.txt"}  # fmt: skip
+    again = run("render", "linear_sgd", *SMALL, "--size", 112, "--out", media)  # a non-UTF-8 one broke every later
+    assert again.exit_code == 0 and again.output.startswith("up to date"), again.output  # render; not any more
 
 
 def test_a_garbage_recording_whose_checksum_matches_is_recorded_again(media):

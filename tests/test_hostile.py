@@ -64,6 +64,18 @@ def test_a_link_inside_the_media_folder_is_refused_and_nothing_outside_is_touche
     assert tree(elsewhere) == before and tree(media) == inside
 
 
+def test_a_linked_folder_is_refused_even_where_the_scenes_asked_for_write_nothing(tiny, tmp_path):
+    scenes, media = tiny
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ours = elsewhere / ".x.mp4.tp1viz-0123456789abcdef-01234567.mp4"  # named like a dead render's temporary file
+    ours.write_text("someone else's")
+    __import__("shutil").rmtree(media / "videos")
+    (media / "videos").symlink_to(elsewhere)  # a render's cleanup looks in videos/ whatever it renders
+    one_line(run("render", "tp_1_linear_fit", "--size", 64, "--out", media), 2, f"{media / 'videos'} is a symbolic")
+    assert ours.read_text() == "someone else's"
+
+
 def test_a_linked_manifest_is_neither_read_nor_copied(tiny, tmp_path):
     scenes, media = tiny
     secret = tmp_path / "secret.json"

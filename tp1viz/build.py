@@ -75,8 +75,8 @@ def is_output(relative: str, scene_name: str) -> bool:
 def check_folder(scenes: list, out_dir: Path) -> None:
     """Refuse (files.BadFile) a media folder with a link, or a file of the wrong kind, where these scenes'
     outputs or tp1viz's own files go: before anything is read or written."""
-    folder.check(out_dir, [output.path for scene in scenes for output in scene.with_formats_on_disk(out_dir).outputs(
-        out_dir)])  # fmt: skip
+    outputs = [output.path for scene in scenes for output in scene.with_formats_on_disk(out_dir).outputs(out_dir)]
+    folder.check(out_dir, outputs, [name for name in FOLDERS if name])  # where any render cleans up, too
 
 
 def recording_order(scenes: list) -> list:

@@ -226,11 +226,16 @@ def dead_claims(out_dir: Path) -> set[str]:
     return dead
 
 
+def is_real_dir(path) -> bool:
+    """A folder itself, not a link to one: cleanup never follows a link out of the media folder."""
+    return Path(path).is_dir() and not Path(path).is_symlink()
+
+
 def remove_temps(folders, tokens: set[str]) -> list[Path]:
     """Delete the temporary files of these tokens in `folders` (not below them): regular files only."""
     removed = []
     for folder in folders:
-        for entry in os.scandir(folder) if Path(folder).is_dir() else ():
+        for entry in os.scandir(folder) if is_real_dir(folder) else ():
             match = TEMP.fullmatch(entry.name)
             if match and match["token"] in tokens and stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
                 Path(entry.path).unlink(missing_ok=True)
@@ -251,7 +256,7 @@ def remove_dead_claims(out_dir: Path, folders) -> list[Path]:
     so such a file can only come from a writer that outlived its render (an ffmpeg orphaned by a SIGKILL).
     """
     dead = dead_claims(out_dir)
-    unclaimed = {TEMP.fullmatch(p.name)["token"] for folder in folders if Path(folder).is_dir()
+    unclaimed = {TEMP.fullmatch(p.name)["token"] for folder in folders if is_real_dir(folder)
                  for p in Path(folder).iterdir() if TEMP.fullmatch(p.name)} - live_claims(out_dir)  # fmt: skip
     removed = remove_temps(folders, dead | unclaimed)
     for token in dead:

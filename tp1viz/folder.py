@@ -26,11 +26,12 @@ WAIT_NOTICE_SECONDS = 1.0  # waiting longer than this for the lock is said, with
 POLL_SECONDS = 0.05
 
 
-def check(out_dir: Path, outputs=()) -> None:
+def check(out_dir: Path, outputs=(), folders=()) -> None:
     """Refuse (BadFile, one line) a media folder tp1viz cannot trust: a link where it reads or writes (its own
-    folders, the manifest, its lock, the outputs given), or a file where a folder belongs, or the reverse."""
+    folders, the manifest, its lock, the outputs and folders given), or a file where a folder belongs, or the
+    reverse."""
     out_dir = Path(out_dir)
-    for relative in (STATE, CLAIMS, COMMITS, REJECTED):
+    for relative in (STATE, CLAIMS, COMMITS, REJECTED, *folders):
         check_path(out_dir, relative, "folder")
     for relative in (MANIFEST, LOCK, *(Path(path).relative_to(out_dir) for path in outputs)):
         check_path(out_dir, relative, "file")
