@@ -376,3 +376,19 @@ def test_every_tiny_scene_reads_back_as_its_own_recording(tiny):
     catalog = load_catalog([scenes])
     for name in NAMES:
         assert Runs(media, reuse="any").of(catalog[name])
+
+
+def test_a_commit_record_may_name_every_output_a_scene_writes_and_nothing_else():
+    """A record is acted on only for outputs build.is_output knows: every file every course scene writes (in every
+    video format) must be one, or a killed render's genuine commit would be kept aside instead of finished."""
+    from conftest import SCENES
+
+    from tp1viz.build import is_output
+
+    for scene in SCENES.values():
+        for output in scene.with_overrides(formats=("webm", "gif")).outputs(Path("media")):
+            assert is_output(output.path.relative_to("media").as_posix(), scene.name), output.path
+    assert not any(
+        is_output(path, "linear_sgd")
+        for path in ("notes.txt", "videos/other.mp4", "../x.png", "videos/linear_sgd.html", "trajectories/x.npz")
+    )
