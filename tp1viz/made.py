@@ -11,6 +11,8 @@ from pathlib import Path
 
 from . import manifest
 from .files import sha256
+from .folder import MANIFEST
+from .folder import load as manifest_entries
 from .kinds import Video
 from .scenes import video_from_table
 
@@ -48,9 +50,9 @@ def entry_of(folder: Path, path: Path, entries: dict, scene) -> dict:
     if not path.is_file():
         raise Unshowable(folder, path, "missing", scene)
     if entry is None:
-        raise Unshowable(folder, path, f"{manifest.MANIFEST} has no entry for it: not a render tp1viz can read", scene)
+        raise Unshowable(folder, path, f"{MANIFEST} has no entry for it: not a render tp1viz can read", scene)
     if entry["bytes"] != path.stat().st_size or entry["sha256"] != sha256(path):
-        raise Unshowable(folder, path, f"changed since it was rendered (its {manifest.MANIFEST} entry describes "
+        raise Unshowable(folder, path, f"changed since it was rendered (its {MANIFEST} entry describes "
                          "other bytes)", scene)  # fmt: skip
     return entry
 
@@ -87,14 +89,14 @@ def rebuilt(scene, described) -> Video:
     try:
         table = scene_table(described)
     except (TypeError, ValueError, AttributeError) as error:  # a number where notes belong, and such
-        raise ValueError(f"its {manifest.MANIFEST} entry: {error}") from None
-    return video_from_table(scene.name, table, f"its {manifest.MANIFEST} entry")  # SceneError: a ValueError
+        raise ValueError(f"its {MANIFEST} entry: {error}") from None
+    return video_from_table(scene.name, table, f"its {MANIFEST} entry")  # SceneError: a ValueError
 
 
 def made_scene(scene, folder: Path, entries: dict | None = None) -> Video:
     """The video scene as the folder's render of it was made: rebuilt from its video's manifest entry."""
     folder = Path(folder)
-    entries = manifest.load(folder) if entries is None else entries
+    entries = manifest_entries(folder) if entries is None else entries
     path = scene.video_path(folder)
     entry = entries.get(path.relative_to(folder).as_posix(), {})
     try:
@@ -113,8 +115,9 @@ def read_runs(scene: Video, folder: Path, path: Path) -> list:
 
     try:
         runs = load_runs(path)
-    except (OSError, ValueError) as error:
-        raise Unshowable(folder, path, f"cannot be read ({error})", scene, force=True) from None
+    except (OSError, ValueError) as error:  # trajectory.BadRecording names the file; the line names it once
+        why = str(error).removeprefix(f"{path} ").removeprefix("is ")
+        raise Unshowable(folder, path, why, scene, force=True) from None
     return [dataclasses.replace(run, meta=scene.describe() | {"run": run.meta.get("run", {})}) for run in runs]
 
 
@@ -122,7 +125,7 @@ def made_video(scene, folder: Path) -> Made:
     """The video of `scene` in `folder` as it was made, with its runs and its frame-to-step map; Unshowable if the
     files are not what the manifest says, or the map cannot be worked out again by this code."""
     folder = Path(folder)
-    entries = manifest.load(folder)
+    entries = manifest_entries(folder)
     made = made_scene(scene, folder, entries)
     path = made.trajectory_path(folder)
     recording = entry_of(folder, path, entries, made)
@@ -167,5 +170,5 @@ def still_file(scene, folder: Path) -> Path:
     """A still's file in the folder, on disk as its manifest entry records it; Unshowable otherwise."""
     folder = Path(folder)
     path = scene.primary(folder)
-    entry_of(folder, path, manifest.load(folder), scene)
+    entry_of(folder, path, manifest_entries(folder), scene)
     return path
