@@ -10,6 +10,7 @@ from warm import Process
 
 from tp1viz import draw, recorder
 from tp1viz.compare import RECORDING_RTOL, compare_runs, relative_difference
+from tp1viz.trajectory import load_runs
 
 QUICK = ["linear_sgd", "tp_1_linear_fit", *SMALL, "--jobs", "1"]  # two scenes of the catalogue
 CHECK_ELSEWHERE = """
@@ -188,3 +189,153 @@ def test_an_unreadable_manifest_is_one_line_and_a_scene_stale_throughout_is_one_
     stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
     whole_scene = "stale: linear_sgd: its 5 files (mp4, jpg, npz, vtt, txt): manifest.json has no entry for it"
     assert stale == [whole_scene, "stale: tp_1_linear_fit.png: manifest.json has no entry for it"]  # in scene order
+
+
+# ---- what a viewer sees, and what a recording says (issue 26: nine changes that used to pass) -------------
+
+
+def remux(path: Path, *before_input: str, after_input: tuple = ()) -> None:
+    """Rewrite a video with ffmpeg, its frames copied as they are (no re-encoding)."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    out = path.with_name(f"remuxed{path.suffix}")
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", *before_input, "-i", str(path), "-c", "copy",
+               *after_input, str(out)]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
+    out.replace(path)
+
+
+def redraw_from_an_edited_recording(media: Path, name: str, edit) -> None:
+    """Edit a scene's committed recording and render the scene from it, manifest and all, as an attacker with the
+    folder could: every file then agrees with the edited recording."""
+    from tp1viz import build
+    from tp1viz.scenes import load_catalog
+
+    scene = load_catalog()[name].with_overrides(steps=12, size=128)
+
+    class Edited:
+        def of(self, video):
+            return [edit(run_) for run_ in load_runs(media / "trajectories" / f"{name}.npz")]
+
+        def take_notes(self):
+            return []
+
+    reports = list(build.build([scene], media, force=True, runs=Edited()))
+    assert all(isinstance(report, build.Rendered) for report in reports), reports
+
+
+def with_exif_orientation(path: Path, orientation: int) -> None:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        exif = image.getexif()
+        exif[0x0112] = orientation
+        image.save(path.with_name("turned.jpg"), quality=90, exif=exif)
+    path.with_name("turned.jpg").replace(path)
+
+
+def with_png_chunk(path: Path, chunk: bytes, data: bytes) -> None:
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add(chunk, data)
+    with Image.open(path) as image:
+        image.save(path.with_name("chunked.png"), pnginfo=info)
+    path.with_name("chunked.png").replace(path)
+
+
+def with_icc_profile(path: Path, space: str) -> None:
+    from PIL import Image, ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile(space)).tobytes()
+    with Image.open(path) as image:
+        image.save(path.with_name("profiled.png"), icc_profile=profile)
+    path.with_name("profiled.png").replace(path)
+
+
+def vouched(media: Path, relative: str) -> None:
+    """The manifest made to describe the file as it now is (bytes and sha256), as an attacker would leave it."""
+    import hashlib
+
+    manifest = json.loads((media / "manifest.json").read_text())
+    data = (media / relative).read_bytes()
+    manifest["outputs"][relative].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    (media / "manifest.json").write_text(json.dumps(manifest))
+
+
+def replaced(run_, **fields):
+    import dataclasses
+
+    return dataclasses.replace(run_, **fields)
+
+
+VIEWER_MUTATIONS = {  # file: (how it is changed, the start of the reason --check gives)
+    "videos/train_vs_test.mp4": (
+        lambda p: remux(p, after_input=("-bsf:v", "h264_metadata=sample_aspect_ratio=2/1")),
+        "sample aspect ratio 2/1 instead of 1/1",
+    ),
+    "videos/gd_vs_sgd.mp4": (
+        lambda p: remux(p, "-itsscale", "4"),
+        "frame 1 shows at 0.133 s instead of 0.033 s (another speed or timing)",
+    ),
+    "videos/loss_landscape.mp4": (lambda p: remux(p, "-display_rotation", "180"), "rotation -180.0 instead of 0.0"),
+    "videos/loss_landscape_mlp.mp4": (
+        lambda p: remux(p, after_input=("-metadata", "title=the same frames")),
+        "other bytes than this encoder makes of the same pictures",
+    ),
+    "videos/train_vs_test.jpg": (lambda p: with_exif_orientation(p, 3), "EXIF orientation 3 instead of 1"),
+    "tp_1_linear_fit.png": (lambda p: with_png_chunk(p, b"gAMA", (20000).to_bytes(4, "big")), "gamma 0.2 instead of"),
+    "tp_1_non_linear_noise.png": (lambda p: with_icc_profile(p, "LAB"), "ICC profile "),
+}
+RECORDING_MUTATIONS = {  # scene: (how its recording is edited before the video is drawn from it, the reason)
+    "pow_fn_w_linear_model": (
+        lambda r: replaced(r, events=(replaced(r.events[0], text="settled · step 11"),)),
+        "the recorded events changed: step 11 says 'settled · step 11', a recording now 'poor fit · 40× the noise'",
+    ),  # fmt: skip
+    "gd_vs_sgd": (
+        lambda r: replaced(r, events=tuple(replaced(e, step=4) for e in r.events)),
+        "run 1: the recorded events changed: converged at step 4 recorded, a recording now finds converged at step 7",
+    ),  # fmt: skip
+    "loss_landscape": (
+        lambda r: replaced(r, landscape=replaced(r.landscape, labels=("w", "b"))),
+        "the recorded landscape changed: exact ['w', 'b'], a recording now gives exact ['weight w', 'bias b']",
+    ),  # fmt: skip
+    "loss_landscape_mlp": (
+        lambda r: replaced(r, landscape=replaced(r.landscape, explained=0.5)),
+        "the recorded landscape changed: its plane holds 0.5 of the path, a recording now 0.99",
+    ),
+}
+
+
+def test_every_change_a_viewer_could_see_fails_the_check(media):
+    for name, (edit, _) in RECORDING_MUTATIONS.items():
+        redraw_from_an_edited_recording(media, name, edit)
+    for relative, (change, _) in VIEWER_MUTATIONS.items():
+        change(media / relative)
+        vouched(media, relative)  # the manifest agrees: only the picture's own comparison can see the change
+    names = {Path(relative).stem for relative in VIEWER_MUTATIONS} | set(RECORDING_MUTATIONS)
+    result = run("render", *sorted(names), *SMALL, "--jobs", "1", "--out", media, "--check")
+    assert result.exit_code == 1
+    stale = [line for line in result.stderr.splitlines() if line.startswith("stale: ")]
+    for relative, (_, reason) in VIEWER_MUTATIONS.items():
+        assert any(line.startswith(f"stale: {relative}: {reason}") for line in stale), (relative, result.stderr)
+    for name, (_, reason) in RECORDING_MUTATIONS.items():
+        assert any(line.startswith(f"stale: trajectories/{name}.npz: {reason}") for line in stale), (name, stale)
+    assert len(stale) == len(VIEWER_MUTATIONS) + len(RECORDING_MUTATIONS), stale  # nothing else is flagged
+
+
+def test_made_by_another_encoder_the_same_pictures_pass_and_a_changed_look_does_not(catalogue, tmp_path):
+    from tp1viz.compare import compare
+
+    for relative, (change, reason) in VIEWER_MUTATIONS.items():
+        copy = tmp_path / relative.replace("/", "_")
+        copy.write_bytes((catalogue / relative).read_bytes())
+        change(copy)
+        lenient = compare(catalogue / relative, copy, exact=False)
+        if "other bytes" in reason:
+            assert lenient is None  # the same frames, other bytes: only the same encoder must give the same bytes
+            assert compare(catalogue / relative, copy, exact=True).startswith(reason)
+        else:
+            assert lenient is not None and lenient.startswith(reason), (relative, lenient)

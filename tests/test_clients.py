@@ -349,7 +349,7 @@ notes = [
 @pytest.fixture(scope="module")
 def paced(tmp_path_factory):
     """A scene paced by change in fewer frames than steps, its review page and its snippet: (scene, runs, media)."""
-    from tp1viz.folder import made_video
+    from tp1viz.made import made_video
     from tp1viz.scenes import load_catalog
 
     scenes, media = scene_file_rendered(tmp_path_factory, PACED, "paced")
@@ -613,4 +613,3 @@ def test_every_course_videos_captions_turned_on_show_one_cue_at_a_time(tab):
         assert video["most"] == 1, video["src"]  # at the start, middle and end of every cue: that cue alone
         for (_, end), (start, _) in zip(video["cues"], video["cues"][1:], strict=False):
             assert end <= start + 1e-6, video["src"]  # as Chromium parsed them, none overlaps the next
-

@@ -135,20 +135,28 @@ def test_a_corrupt_manifest_entry_counts_as_missing(media, corrupt):
 
 
 def test_an_unreadable_manifest_is_kept_aside_not_lost(media):
-    (media / "manifest.json").write_bytes(b"\x00 not json {")
-    result = run("render", "linear_sgd", *SMALL, "--size", 96, "--out", media)
-    assert result.exit_code == 0, result.output
-    assert (media / ".tp1viz" / "manifest.unreadable.json").read_bytes() == b"\x00 not json {"
+    kept = []
+    for garbage, size in ((b"\x00 not json {", 96), (b"\xff\xfe not UTF-8 either", 112)):  # each its own copy
+        (media / "manifest.json").write_bytes(garbage)
+        result = run("render", "linear_sgd", *SMALL, "--size", size, "--out", media)
+        assert result.exit_code == 0, result.output
+        kept.append(garbage)
+        copies = sorted((media / ".tp1viz").glob("manifest.unreadable.*.json"))
+        assert sorted(copy.read_bytes() for copy in copies) == sorted(kept)
+        assert all(copy.stat().st_mode & 0o777 == 0o600 for copy in copies)  # it may have held anything
     entries = json.loads((media / "manifest.json").read_text())["outputs"]
     assert set(entries) == {"videos/linear_sgd.mp4", "videos/linear_sgd.jpg", "trajectories/linear_sgd.npz",
                             "videos/linear_sgd.vtt", "videos/linear_sgd.txt"}  # fmt: skip
+    again = run("render", "linear_sgd", *SMALL, "--size", 112, "--out", media)  # a non-UTF-8 one broke every later
+    assert again.exit_code == 0 and again.output.startswith("up to date"), again.output  # render; not any more
 
 
 def test_a_garbage_recording_whose_checksum_matches_is_recorded_again(media):
     import hashlib
 
     garbage = b"PK\x03\x04 this is not a zip"
-    (media / "trajectories" / "linear_sgd.npz").write_bytes(garbage)
+    path = media / "trajectories" / "linear_sgd.npz"
+    path.write_bytes(garbage)
     manifest = json.loads((media / "manifest.json").read_text())
     entry = manifest["outputs"]["trajectories/linear_sgd.npz"]
     entry.update(sha256=hashlib.sha256(garbage).hexdigest(), bytes=len(garbage))
@@ -156,9 +164,24 @@ def test_a_garbage_recording_whose_checksum_matches_is_recorded_again(media):
     for command in (("frames", "linear_sgd", "--step", 3), ("review", "linear_sgd")):
         result = run(*command, "--media", media, "--out", media / "review")
         assert result.exit_code == 2 and not (media / "review").exists()
-        assert result.stderr.startswith(f"Error: {media}/trajectories/linear_sgd.npz: cannot be read (not a recording")
+        assert result.stderr.startswith(f"Error: {media}/trajectories/linear_sgd.npz: not a recording tp1viz can read")
     again = result.stderr.split("; to make it: ")[1].strip()
     assert again == f"tp1viz render linear_sgd --steps 12 --size 128 --force --out {media}"  # up to date by its bytes
+    # Another size: the recording's fingerprint still matches, so its file is read, and found wanting.
+    result = run("render", "linear_sgd", *SMALL, "--size", 96, "--out", media)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"warning: {path} is not a recording tp1viz can read: not a zip archive; recording "
+                             "linear_sgd again\n")  # fmt: skip
+    assert run("render", "linear_sgd", *SMALL, "--size", 96, "--out", media, "--check").exit_code == 0
+    path.write_bytes(garbage)  # and once more, to follow the readers' advice verbatim
+    entry.update(scene=json.loads((media / "manifest.json").read_text())["outputs"][entry["path"]]["scene"])
+    manifest["outputs"] = json.loads((media / "manifest.json").read_text())["outputs"]
+    manifest["outputs"]["trajectories/linear_sgd.npz"].update(sha256=hashlib.sha256(garbage).hexdigest(),
+                                                             bytes=len(garbage))  # fmt: skip
+    (media / "manifest.json").write_text(json.dumps(manifest))
+    result = run("frames", "linear_sgd", "--step", 3, "--media", media, "--out", media / "review")
+    again = result.stderr.split("; to make it: ")[1].strip()
+    assert again == f"tp1viz render linear_sgd --steps 12 --size 96 --force --out {media}"  # up to date by its bytes
     assert run(*shlex.split(again)[1:]).exit_code == 0  # the command it names, verbatim
     result = run("frames", "linear_sgd", "--step", 3, "--media", media, "--out", media / "review")
     assert result.exit_code == 0, result.output

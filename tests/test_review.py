@@ -15,7 +15,7 @@ from conftest import ROOT, decode, digests, plan_of, run, scene_file_rendered, s
 
 from tp1viz import draw, review
 from tp1viz.cli import main
-from tp1viz.folder import made_video
+from tp1viz.made import made_video
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import load_catalog
 

@@ -83,6 +83,10 @@ class Process:
             raise subprocess.TimeoutExpired(f"tp1viz (pid {self.pid})", timeout)
         return self._process.exitcode
 
+    def stderr_so_far(self) -> str:
+        """What the process has written to its stderr by now."""
+        return Path(self._err).read_text() if os.path.exists(self._err) else ""
+
     def communicate(self, timeout: float | None = None) -> tuple[str, str]:
         self.wait(timeout)
         return tuple(Path(path).read_text() if os.path.exists(path) else "" for path in (self._out, self._err))

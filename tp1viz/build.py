@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import executor, manifest, signals
-from .commit import commit, roll_forward
+from . import executor, folder, manifest, signals
+from .commit import Refused, Unfinished, commit, roll_forward
 from .files import Claim, remove_dead_claims, remove_dead_scratch, shown_target
-from .kinds import FOLDERS, Output
+from .kinds import FOLDERS, VIDEO_FORMATS, Output
 from .runs import Runs
+from .scenes import STILL_FILE
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,14 @@ class Failed:
     error: str  # one line
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something the render met and dealt with, said in one line: a broken record kept aside, a recording that
+    could not be read and is recorded again."""
+
+    line: str
+
+
 def select(names: list[str] | tuple[str, ...], catalog: dict) -> list:
     """The named scenes in the order given, or every scene; unknown names raise KeyError."""
     if not names:
@@ -53,7 +62,22 @@ def select(names: list[str] | tuple[str, ...], catalog: dict) -> list:
 def is_up_to_date(scene, out_dir: Path, entries: dict) -> bool:
     """True when every output of `scene` is on disk as the manifest recorded it, with today's fingerprint."""
     relative = [output.path.relative_to(out_dir).as_posix() for output in scene.outputs(out_dir)]
-    return manifest.is_current(out_dir, relative, manifest.fingerprint(scene.describe()), entries)
+    return folder.is_current(out_dir, relative, manifest.fingerprint(scene.describe()), entries)
+
+
+def is_output(relative: str, scene_name: str) -> bool:
+    """Whether a scene of this name writes the file at `relative`: a video's files and its recording, or a
+    still's picture (a still names its file itself). A commit record may rename onto nothing else."""
+    suffixes = (*VIDEO_FORMATS, "jpg", "vtt", "txt")  # kinds.Video.outputs: the videos, poster, captions, words
+    videos = {f"videos/{scene_name}.{suffix}" for suffix in suffixes} | {f"trajectories/{scene_name}.npz"}
+    return relative in videos or STILL_FILE.fullmatch(relative) is not None
+
+
+def check_folder(scenes: list, out_dir: Path) -> None:
+    """Refuse (files.BadFile) a media folder with a link, or a file of the wrong kind, where these scenes'
+    outputs or tp1viz's own files go: before anything is read or written."""
+    outputs = [output.path for scene in scenes for output in scene.with_formats_on_disk(out_dir).outputs(out_dir)]
+    folder.check(out_dir, outputs, [name for name in FOLDERS if name])  # where any render cleans up, too
 
 
 def recording_order(scenes: list) -> list:
@@ -65,8 +89,12 @@ def recording_order(scenes: list) -> list:
 def failure_message(error: BaseException) -> str:
     from .encode import EncoderError
 
-    if isinstance(error, EncoderError | executor.WorkerDied):
+    if isinstance(error, EncoderError | executor.WorkerDied | Refused | Unfinished):
         return str(error)
+    if isinstance(error, MemoryError):
+        return "out of memory (a memory limit, ulimit -v?)"
+    if isinstance(error, ImportError | SystemError):  # torch's libraries cannot be mapped under a memory cap
+        return f"cannot load {getattr(error, 'name', None) or 'a library'}: {error} (out of memory?)"
     if isinstance(error, OSError) and error.filename:
         return f"cannot write {shown_target(error.filename)}: {error.strerror}"
     return f"{type(error).__name__}: {error}"
@@ -95,14 +123,16 @@ def build(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    folders = [out_dir / folder for folder in FOLDERS]
+    check_folder(scenes, out_dir)
+    folders = [out_dir / name for name in FOLDERS]
     remove_dead_scratch()
     claim = Claim(out_dir)
     try:
-        with manifest.locked(out_dir):  # what a killed render left: its commit finished, its temporary files gone
-            roll_forward(out_dir, claim.token)
+        with folder.locked(out_dir):  # what a killed render left: its commit finished, its temporary files gone
+            _, notices = roll_forward(out_dir, claim.token, is_output)
             remove_dead_claims(out_dir, folders)
-        entries = manifest.load(out_dir)
+        yield from (Notice(line) for line in notices)
+        entries = folder.load(out_dir)
         todo = []
         for scene in scenes:
             scene = scene.with_formats_on_disk(out_dir)
@@ -111,7 +141,7 @@ def build(
             else:
                 todo.append(scene)
         if todo:
-            runs = runs or Runs(out_dir, reuse="never" if force else "current")
+            runs = runs or Runs(out_dir, reuse="never" if force else "current", unreadable="record")
             yield from render(recording_order(todo), out_dir, claim.token, runs, jobs, progress)
     finally:
         claim.close(folders)
@@ -127,10 +157,14 @@ def render(scenes: list, out_dir: Path, token: str, runs: Runs, jobs: int, progr
         try:
             for scene in scenes:
                 signals.checkpoint()
+                inputs, failure = None, None
                 try:
                     inputs = scene.inputs(runs)
                 except Exception as error:
-                    yield Failed(scene, failure_message(error))
+                    failure = error
+                yield from (Notice(line) for line in runs.take_notes())  # a recording read again, and why
+                if failure is not None:
+                    yield Failed(scene, failure_message(failure))
                     continue
                 pool.submit(scene, draw, scene, inputs, out_dir, token)
                 yield from committed(pool.done(), out_dir, token)  # reported while later ones are recorded
@@ -149,14 +183,15 @@ def committed(finished: list, out_dir: Path, token: str) -> Iterator[Rendered | 
             continue
         try:
             commit(out_dir, drawn, token)
-        except OSError as error:
-            for new in drawn.files:
+        except (Refused, Unfinished, OSError) as error:
+            for new in drawn.files:  # those not moved: a commit refused moves none
                 new.temp.unlink(missing_ok=True)
             yield Failed(scene, failure_message(error))
             continue
         sizes = {new.output.path: new.bytes for new in drawn.files}
-        yield Rendered(scene, [new.output for new in drawn.files], sizes, drawn.final_loss, drawn.diverged_at,
-                       drawn.warn_diverged)
+        yield Rendered(
+            scene, [new.output for new in drawn.files], sizes, drawn.final_loss, drawn.diverged_at, drawn.warn_diverged
+        )
 
 
 @contextlib.contextmanager

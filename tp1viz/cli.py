@@ -43,6 +43,14 @@ def writable_dir(ctx, param, value):
     """A folder we can write into, or one we can create: refused here, before anything is written."""
     if not str(value).strip():
         raise click.BadParameter("an empty name; name a folder ('.' for this one)")
+    try:
+        return checked_dir(value)
+    except OSError as error:  # a name too long, a folder we may not look into
+        raise click.BadParameter(f"{value}: {error.strerror or error}") from None
+
+
+def checked_dir(value) -> Path:
+    """writable_dir's checks, which may meet an OSError."""
     path = Path(value)
     lineage = (path, *path.parents)
     dangling = next((p for p in lineage if p.is_symlink() and not p.exists()), None)
@@ -98,8 +106,20 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+def one_line(text: str) -> str:
+    """A message as one line: a control character (a newline in a scene's name, in a path) is shown escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
+class BadMedia(click.ClickException):
+    """A media folder, or a file in it, that tp1viz will not trust: exit 2, as for any bad input."""
+
+    exit_code = 2
+
+
 class OneLineErrors(click.Group):
-    """Errors are one line on stderr (no usage block, never a traceback), with click's exit codes."""
+    """Errors are one line on stderr (no usage block, never a traceback), with click's exit codes. What the
+    machine runs out of (memory, a library that cannot be loaded under a memory cap) is one line too."""
 
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         try:
@@ -108,11 +128,26 @@ class OneLineErrors(click.Group):
             click.echo(error.ctx.get_help(), err=error.ctx.parent is not None)
             sys.exit(0 if error.ctx.parent is None else error.exit_code)
         except click.ClickException as error:  # UsageError and BadParameter included: exit code 2
-            click.echo(f"Error: {error.format_message()}", err=True)
+            click.echo(f"Error: {one_line(error.format_message())}", err=True)
             sys.exit(error.exit_code)
         except (click.Abort, signals.Interrupted):  # Ctrl-C or SIGTERM before any work began
             click.echo("interrupted; nothing was written", err=True)
             sys.exit(130)
+        except (MemoryError, RecursionError, ImportError, SystemError, OSError) as error:
+            click.echo(f"Error: {one_line(limit_message(error))}", err=True)
+            sys.exit(1)
+
+
+def limit_message(error: BaseException) -> str:
+    """What a limit of the machine stopped, in a line: memory, the stack, a library, the operating system."""
+    if isinstance(error, MemoryError):
+        return "out of memory (a memory limit, ulimit -v?)"
+    if isinstance(error, RecursionError):
+        return "something nests too deeply to be handled"
+    if isinstance(error, ImportError | SystemError):  # a library's import failing under a memory cap
+        return f"cannot load {getattr(error, 'name', None) or 'a library'}: {error} (out of memory?)"
+    where = f"{error.filename}: " if getattr(error, "filename", None) else ""
+    return f"{where}{error.strerror or error}"
 
 
 def run() -> None:
@@ -204,15 +239,18 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_secon
 
 
 @contextmanager
-def friendly_errors(done: list | None = None):
-    """Failures while working become one line and an exit code. `done` names the scenes written so far."""
+def friendly_errors(done: list | None = None, stopped: list | None = None):
+    """Failures while working become one line and an exit code. `done` names the scenes written so far,
+    `stopped` those an interrupt cut short."""
     from .encode import EncoderError
-    from .files import shown_target
+    from .files import BadFile, shown_target
 
     try:
         yield
     except EncoderError as error:
         raise click.ClickException(str(error)) from None
+    except BadFile as error:  # a link, a FIFO, a recording or a video that is not one: bad input
+        raise BadMedia(f"{error}{error.advice}") from None
     except BrokenPipeError:
         # The reader went away (`./render | head`): stop quietly, like any Unix tool.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -220,37 +258,46 @@ def friendly_errors(done: list | None = None):
     except OutputError as error:
         raise click.ClickException(f"cannot write to standard output: {error}") from None
     except OSError as error:
+        if not error.filename:
+            raise click.ClickException(limit_message(error)) from None
         raise click.ClickException(f"cannot write {shown_target(error.filename)}: {error.strerror}") from None
     except (KeyboardInterrupt, signals.Interrupted):
-        click.echo(interrupted_line(done or []), err=True)
+        click.echo(interrupted_line(done or [], stopped or []), err=True)
         sys.exit(130)
 
 
-def interrupted_line(done: list[str]) -> str:
-    """What an interrupt left: the scenes written whole, and that every other output is as it was."""
+def interrupted_line(done: list[str], stopped: list[str] = ()) -> str:
+    """What an interrupt left: the scenes it cut short, the scenes written whole, and that every other output is
+    as it was."""
+    cut = f" while drawing {', '.join(stopped)}" if stopped else ""
     if not done:
-        return "interrupted; every output is as it was"
-    return f"interrupted; written whole: {', '.join(done)}; every other output is as it was"
+        return f"interrupted{cut}; every output is as it was"
+    return f"interrupted{cut}; written whole: {', '.join(done)}; every other output is as it was"
 
 
 def render_outputs(scenes: list, out: Path, force: bool, quiet: bool, jobs: int = 1) -> None:
     """Render, one line per finished file; a failed scene is one line on stderr, and the exit code is 1."""
     show_bars = not quiet and sys.stderr.isatty()
-    failed, done = [], []
-    with friendly_errors(done):
+    failed, done, stopped = [], [], []
+    with friendly_errors(done, stopped):
         for report in build.build(scenes, out, force=force, progress=progress.bar if show_bars else None, jobs=jobs):
-            report_one(report, out, quiet, show_bars, failed, done)
+            report_one(report, out, quiet, show_bars, failed, done, stopped)
         signals.checkpoint()  # a signal held back by the last commit is answered here, naming what it wrote
     if failed:
         raise SystemExit(1)  # each failure has had its line; the other scenes' outputs are written
 
 
-def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, done: list) -> None:
+def report_one(report, out: Path, quiet: bool, show_bars: bool, failed: list, done: list, stopped: list) -> None:
     """The lines of one scene's report, as it finishes."""
     if show_bars:
         click.echo("\r\033[K", nl=False, err=True)  # clear the bar's line before printing under it
-    if isinstance(report, build.Failed):
-        click.echo(f"Error: {report.scene.name}: {report.error}", err=True)
+    if isinstance(report, build.Failed) and signals.interrupted():
+        stopped.append(report.scene.name)  # its encoder took the signal too: the interrupt's line names it
+        signals.checkpoint()
+    if isinstance(report, build.Notice):
+        click.echo(f"warning: {one_line(report.line)}", err=True)
+    elif isinstance(report, build.Failed):
+        click.echo(f"Error: {report.scene.name}: {one_line(report.error)}", err=True)
         failed.append(report.scene.name)
     elif isinstance(report, build.UpToDate):
         if not quiet:
@@ -290,7 +337,7 @@ def check_outputs(scenes: list, out: Path, quiet: bool, jobs: int = 1, files: st
 
     problems = check(scenes, out, jobs)
     for line in stale_lines(problems):
-        click.echo(f"stale: {line}", err=True)
+        click.echo(f"stale: {one_line(line)}", err=True)
     if problems:
         stale = [problem.scene for problem in problems]
         stale = stale if all(stale) else [scene.name for scene in scenes]  # a scene of "": all of them
@@ -374,6 +421,17 @@ review_out_option = click.option(
 )
 
 
+def trusted_media(media: Path, scenes: list, page_dir: Path | None = None) -> None:
+    """Refuse (files.BadFile, one line, exit 2) a media folder with a link, or a file of the wrong kind, where
+    these scenes' files or tp1viz's own are, or on the way to a page folder inside it."""
+    from .files import check_path
+
+    build.check_folder([*scenes, *(video for scene in scenes for video in scene.recordings)], media)
+    inside = os.path.relpath(os.path.abspath(page_dir), os.path.abspath(media)) if page_dir else os.pardir
+    if inside.split(os.sep)[0] != os.pardir:
+        check_path(media, inside, "folder")
+
+
 def one_video(name: str, catalog: dict):
     scene = chosen_scenes([name], catalog)[0]
     if scene.kind != "video":
@@ -408,7 +466,7 @@ def make_line(problem, catalog: dict, files: str) -> str:
 def shown_as_made(catalog: dict, files: str):
     """What a media folder cannot show (missing, changed since rendered, made by other code) is a line each, naming
     the render that makes it, and exit 2: nothing is drawn from it."""
-    from .folder import Unshowable, Unshowables
+    from .made import Unshowable, Unshowables
 
     try:
         yield
@@ -432,12 +490,13 @@ def frames(scene, step_specs, scene_files, media, out):
 
     Example: tp1viz frames linear_sgd --step 0 --step 30 --step last
     """
-    from .folder import made_video
+    from .made import made_video
     from .review import resolve_steps, write_frames
 
     catalog = catalog_from(scene_files)
     video = one_video(scene, catalog)
     with friendly_errors(), shown_as_made(catalog, files_again(scene_files)):
+        trusted_media(Path(media), [video], out)
         made = made_video(video, Path(media))
     try:
         steps = resolve_steps(step_specs, made.scene.steps)
@@ -460,12 +519,13 @@ def sheet(scene, count, scene_files, media, out):
 
     Example: tp1viz sheet pow_fn_w_non_linear_model --count 16
     """
-    from .folder import made_video
+    from .made import made_video
     from .review import write_sheet
 
     catalog = catalog_from(scene_files)
     video = one_video(scene, catalog)
     with friendly_errors(), shown_as_made(catalog, files_again(scene_files)):
+        trusted_media(Path(media), [video], out)
         click.echo(f"wrote {shown(write_sheet(made_video(video, Path(media)), count, out))}")
 
 
@@ -502,10 +562,12 @@ def review(scenes, scene_files, media, out, against, serve, port):
     catalog = catalog_from(scene_files)
     chosen = chosen_scenes(scenes, catalog)
     with friendly_errors(), shown_as_made(catalog, files_again(scene_files)):
+        trusted_media(Path(media), chosen, out)
         if against is None:
             page = write_review(chosen, Path(media), out)
             say(f"wrote {shown(page)}")
         else:
+            trusted_media(against, chosen)
             page, different, same = write_comparison(chosen, Path(media), against, out)
             say(f"wrote {shown(page)} ({different} changed, {same} unchanged)")
     if serve:
@@ -540,7 +602,7 @@ def embed(scene, scene_files, media):
 
     Example: tp1viz embed linear_sgd
     """
-    from .folder import made_scene
+    from .made import made_scene
 
     catalog = catalog_from(scene_files)
     video = one_video(scene, catalog)

@@ -101,7 +101,8 @@ def shown(values: np.ndarray) -> np.ndarray:
 def contour_levels(grid_loss: np.ndarray) -> np.ndarray:
     """Contour levels spaced geometrically above the minimum, so a quadratic bowl shows evenly spaced rings."""
     low, high = float(np.nanmin(grid_loss)), float(np.nanmax(grid_loss))
-    excess = np.geomspace(LOWEST_LEVEL * (high - low or 1.0), high - low or 1.0, CONTOUR_LEVELS)
+    spread = max(high - low, abs(low) * 1e-9) or 1.0  # a plane flat to rounding still gets rising levels
+    excess = np.geomspace(LOWEST_LEVEL * spread, spread, CONTOUR_LEVELS)
     return np.concatenate([[low], low + excess])
 
 

@@ -8,7 +8,7 @@ in docs/pages/videos.md.
 import numpy as np
 
 from .layouts import Scale, scales
-from .trajectory import Event, Trajectory
+from .trajectory import EVENT_KINDS, Event, Trajectory
 from .words import sig
 
 TAIL = 0.1  # the last tenth of a run tells where its loss settled
@@ -25,7 +25,7 @@ POOR_BEST = 1.5  # a poor fit: the final loss above 1.5 times the best its model
 POOR_FLOOR = 3.0  # ... or above 3 times the data's noise floor (the variance of the noise it was drawn with)
 FEW_BENDS = 2  # a ReLU net with this many units left alive or fewer is told it can bend only that often
 OVERFIT_RISE = 0.1  # early stopping: the test loss ends at least 10% above its lowest, so stopping there matters
-KINDS = ("converged", "spike", "diverged", "oscillating", "dead units", "poor fit", "early stopping")
+KINDS = EVENT_KINDS
 
 
 def detect(run: Trajectory, scale: Scale | None = None, index: int = 0) -> tuple[Event, ...]:

@@ -8,6 +8,7 @@ claim) at once and never touches those of a live one.
 """
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -20,8 +21,84 @@ from pathlib import Path
 from . import locks
 
 STATE = ".tp1viz"  # tp1viz's own bookkeeping inside an output folder
+# Opened files are never reached through a link at the end of their path, and a FIFO never blocks the open.
+SAFE_OPEN = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 PROCESS_TOKEN = secrets.token_hex(8)  # names the temporary files of writes no claim covers
 TEMP = re.compile(r"\.(?P<name>.+)\.tp1viz-(?P<token>[0-9a-f]{16})-[0-9a-f]{8}(?P<suffix>\.[A-Za-z0-9]+)?")
+
+
+class BadFile(ValueError):
+    """A path in a media folder that tp1viz will not read or write: a link, or not the kind of file it keeps there
+    (trajectory.BadRecording and compare.Undecodable are kinds of it). `advice` says what to do about it."""
+
+    advice = ""
+
+
+KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+         (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))  # fmt: skip
+
+
+def what_is(mode: int) -> str:
+    """ "a folder", "a FIFO", ...: what a file's mode says it is."""
+    return next((name for test, name in KINDS if test(mode)), "a file")
+
+
+def refusal(path, mode: int, want: str) -> BadFile:
+    """Why `path`, of this mode, is not what tp1viz keeps there (`want`: "file" or "folder")."""
+    if stat.S_ISLNK(mode):
+        return BadFile(f"{path} is a symbolic link; tp1viz follows no link inside a media folder (it would read or "
+                       "write outside it)")  # fmt: skip
+    return BadFile(f"{path} is {what_is(mode)}, not a {want}; move it away")
+
+
+def check_path(root: Path, relative, want: str = "file") -> None:
+    """Refuse (BadFile) a path under `root` that passes through a link or a file, or is there but not a `want`
+    ("file": a regular file; "folder"). An absent path passes: tp1viz may make it."""
+    path, parts = Path(root), Path(relative).parts
+    for index, part in enumerate(parts):
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return
+        last = index == len(parts) - 1
+        if stat.S_ISLNK(mode) or not last and not stat.S_ISDIR(mode):
+            raise refusal(path, mode, "folder")
+        if last and not (stat.S_ISDIR(mode) if want == "folder" else stat.S_ISREG(mode)):
+            raise refusal(path, mode, want)
+
+
+def open_regular(path: Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """A descriptor of the regular file at `path`: never through a link at its end, never a FIFO or a device
+    (refused before it is opened, and checked again once open), BadFile otherwise."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        if not flags & os.O_CREAT:
+            raise
+    else:
+        if not stat.S_ISREG(info.st_mode):
+            raise refusal(path, info.st_mode, "file")
+    try:
+        fd = os.open(path, flags | SAFE_OPEN, mode)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link made since the lstat
+            raise refusal(path, stat.S_IFLNK, "file") from None
+        raise
+    kind = os.fstat(fd).st_mode
+    if not stat.S_ISREG(kind):
+        os.close(fd)
+        raise refusal(path, kind, "file")
+    return fd
+
+
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file (open_regular); BadFile if there are more than `limit`."""
+    with os.fdopen(open_regular(path), "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if limit is not None and size > limit:
+            raise BadFile(f"{path} is {size} bytes, more than the {limit} tp1viz reads of it")
+        return stream.read()
 
 
 def temp_path(path: Path, token: str = PROCESS_TOKEN) -> Path:
@@ -97,7 +174,7 @@ def write_bytes(path: Path, data: bytes, token: str = PROCESS_TOKEN) -> None:
 
 def sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
-    with open(path, "rb") as stream:
+    with os.fdopen(open_regular(path), "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
@@ -119,10 +196,14 @@ class Claim:
 
     def close(self, folders) -> None:
         """Remove what is left of this claim's temporary files in `folders`, then the claim itself."""
-        remove_temps(folders, {self.token})
-        (self.claims / self.token).unlink(missing_ok=True)
-        locks.unlock(self.fd)
-        os.close(self.fd)
+        try:
+            remove_temps(folders, {self.token})
+            (self.claims / self.token).unlink(missing_ok=True)
+        except OSError:
+            pass  # out of memory, say: the claim is dead once we are, and the next render removes what is left
+        finally:
+            locks.unlock(self.fd)
+            os.close(self.fd)
 
 
 def dead_claims(out_dir: Path) -> set[str]:
@@ -133,9 +214,9 @@ def dead_claims(out_dir: Path) -> set[str]:
         if claim.name.startswith("."):
             continue  # being created
         try:
-            fd = os.open(claim, os.O_RDWR)
-        except OSError:
-            continue
+            fd = open_regular(claim, os.O_RDWR)
+        except (OSError, BadFile):
+            continue  # not a claim of ours: left alone
         try:
             if locks.try_lock(fd):
                 dead.add(claim.name)
@@ -145,11 +226,16 @@ def dead_claims(out_dir: Path) -> set[str]:
     return dead
 
 
+def is_real_dir(path) -> bool:
+    """A folder itself, not a link to one: cleanup never follows a link out of the media folder."""
+    return Path(path).is_dir() and not Path(path).is_symlink()
+
+
 def remove_temps(folders, tokens: set[str]) -> list[Path]:
     """Delete the temporary files of these tokens in `folders` (not below them): regular files only."""
     removed = []
     for folder in folders:
-        for entry in os.scandir(folder) if Path(folder).is_dir() else ():
+        for entry in os.scandir(folder) if is_real_dir(folder) else ():
             match = TEMP.fullmatch(entry.name)
             if match and match["token"] in tokens and stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
                 Path(entry.path).unlink(missing_ok=True)
@@ -170,7 +256,7 @@ def remove_dead_claims(out_dir: Path, folders) -> list[Path]:
     so such a file can only come from a writer that outlived its render (an ffmpeg orphaned by a SIGKILL).
     """
     dead = dead_claims(out_dir)
-    unclaimed = {TEMP.fullmatch(p.name)["token"] for folder in folders if Path(folder).is_dir()
+    unclaimed = {TEMP.fullmatch(p.name)["token"] for folder in folders if is_real_dir(folder)
                  for p in Path(folder).iterdir() if TEMP.fullmatch(p.name)} - live_claims(out_dir)  # fmt: skip
     removed = remove_temps(folders, dead | unclaimed)
     for token in dead:
@@ -179,6 +265,13 @@ def remove_dead_claims(out_dir: Path, folders) -> list[Path]:
 
 
 SCRATCH = "tp1viz-check-"  # folders in the system's temporary directory, each with an owner.lock
+SCRATCH_NAME = re.compile(re.escape(SCRATCH) + "[0-9a-f]{16}")
+OWNER = "owner.lock"  # holds the folder's own identity: a copy of it, or a folder a user named so, is not ours
+
+
+def identity(info: os.stat_result) -> bytes:
+    """What names one folder on this machine (its device and inode): a copy or a namesake has another."""
+    return f"tp1viz --check scratch folder {info.st_dev}:{info.st_ino}\n".encode()
 
 
 @contextlib.contextmanager
@@ -186,7 +279,8 @@ def scratch_folder():
     """A folder of our own in the system's temporary directory, removed afterwards, or by a later run if we die."""
     parent = Path(tempfile.gettempdir())
     pending = Path(tempfile.mkdtemp(prefix=f".{SCRATCH}", dir=parent))
-    fd = os.open(pending / "owner.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(pending / OWNER, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, identity(os.stat(pending)))
     locks.lock(fd)
     folder = parent / f"{SCRATCH}{secrets.token_hex(8)}"
     os.replace(pending, folder)  # a folder with our prefix always holds a lock file, taken before it had the name
@@ -198,19 +292,34 @@ def scratch_folder():
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def is_dead_scratch(folder: Path) -> bool:
+    """Whether `folder` is the scratch folder of a `--check` that died: a real folder of this user, named as we
+    name them, whose owner.lock names the folder itself and is free."""
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    if not (SCRATCH_NAME.fullmatch(folder.name) and stat.S_ISDIR(info.st_mode) and mine):
+        return False
+    try:
+        fd = open_regular(folder / OWNER, os.O_RDWR)
+    except (OSError, BadFile):
+        return False  # not one of ours, or not ours to touch
+    try:
+        if os.read(fd, 256) != identity(info) or not locks.try_lock(fd):
+            return False  # a folder that only looks like ours, or its owner lives
+        locks.unlock(fd)
+        return True
+    finally:
+        os.close(fd)
+
+
 def remove_dead_scratch() -> list[Path]:
     """Remove the scratch folders of `--check` runs that died (SIGKILL) before they could."""
     removed = []
     for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH}*"):
-        try:
-            fd = os.open(folder / "owner.lock", os.O_RDWR)
-        except OSError:
-            continue  # not one of ours, or not ours to touch
-        try:
-            if not locks.try_lock(fd):
-                continue  # its owner lives
+        if is_dead_scratch(folder):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
-        finally:
-            os.close(fd)
     return removed

@@ -12,6 +12,7 @@ from .trajectory import Landscape
 
 GRID = 121  # points per axis: smooth contours at 4096 px, a few milliseconds to draw once
 PAD = 0.25  # the grid reaches this fraction of the path's extent past it on every side
+ESCAPE = 10.0  # a path whose loss passes this many times its start has left the landscape (as the loss panel's axis)
 
 
 def linear_mse_grid(x: np.ndarray, y: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
@@ -48,7 +49,15 @@ def span(values: np.ndarray, *extra: float, pad: float = PAD) -> np.ndarray:
     return np.linspace(low - margin, high + margin, GRID)
 
 
-def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> Landscape:
+def in_view(params: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """The rows of a path a landscape spans: finite, and while the loss stays under ESCAPE times its start. A
+    diverging path leaves the plane there (its end is far off, and the bowl would shrink to a dot)."""
+    loss = np.asarray(loss, np.float64)
+    kept = np.isfinite(params).all(axis=1) & np.isfinite(loss) & (loss <= ESCAPE * loss[0])
+    return params[kept] if kept.any() else params[:1]
+
+
+def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray, loss: np.ndarray) -> Landscape:
     """The exact MSE around a Linear(1, 1) net's path; params (steps+1, 2) as (weight, bias).
 
     The grid is centred on the minimum, and its half-widths are chosen so the loss rises by the same amount
@@ -56,7 +65,7 @@ def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> Landsc
     """
     x = np.asarray(x, np.float64)
     minimum = linear_minimum(x, y)
-    finite = params[np.isfinite(params).all(axis=1)]
+    finite = in_view(params, loss)
     reach = np.abs(finite - minimum).max(axis=0) * (1 + PAD)  # (2,) the path's farthest offset, padded
     curvature = np.sqrt([(x * x).mean(), 1.0])  # sqrt of the Hessian's diagonal, for w and for b
     half = np.maximum(reach, (reach * curvature).max() / curvature)  # equal loss rise at all four edges
@@ -67,7 +76,7 @@ def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> Landsc
                      minimum=(float(minimum[0]), float(minimum[1])))  # fmt: skip
 
 
-def pca_plane(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def pca_plane(params: np.ndarray, loss: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """The plane through the last finite parameters along the path's first two principal directions.
 
     Returns the origin (p,), the orthonormal directions (2, p), and the share of the path's variance about
@@ -75,7 +84,7 @@ def pca_plane(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     step before its parameters left the finite numbers.
     """
     params = np.asarray(params, np.float64)
-    finite = params[np.isfinite(params).all(axis=1)]
+    finite = params[np.isfinite(params).all(axis=1)] if loss is None else in_view(params, loss)
     if len(finite) == 0:  # diverged at once: any plane will do; the path is not drawn
         return np.zeros(params.shape[1]), np.eye(2, params.shape[1]), 1.0
     origin = finite[-1]
@@ -87,16 +96,17 @@ def pca_plane(params: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     return origin, directions, explained
 
 
-def plane_landscape(net, x, y, loss_fn, params: np.ndarray) -> Landscape:
+def plane_landscape(net, x, y, loss_fn, params: np.ndarray, path_loss: np.ndarray) -> Landscape:
     """The loss of `net`'s architecture on the PCA plane of its path, one batched forward pass for the grid."""
     import torch
     from torch.func import functional_call, vmap
 
-    origin, directions, explained = pca_plane(params)
+    origin, directions, explained = pca_plane(params, path_loss)
     with np.errstate(invalid="ignore", over="ignore"):
         path = (np.asarray(params, np.float64) - origin) @ directions.T  # (steps+1, 2); NaN where it diverged
     path[~np.isfinite(path).all(axis=1)] = np.nan
-    us, vs = span(path[:, 0], 0.0), span(path[:, 1], 0.0)
+    seen = np.isfinite(path_loss) & (path_loss <= ESCAPE * path_loss[0])  # the part the plane is cut to show
+    us, vs = span(path[seen, 0], 0.0), span(path[seen, 1], 0.0)
     u, v = np.meshgrid(us, vs)  # (len(vs), len(us))
     points = origin + u.reshape(-1, 1) * directions[0] + v.reshape(-1, 1) * directions[1]  # (G, p)
     names_shapes = [(name, p.shape) for name, p in net.named_parameters()]

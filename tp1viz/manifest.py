@@ -1,24 +1,20 @@
-"""media/manifest.json: what each output is, and the fingerprint that says whether it is up to date.
+"""media/manifest.json's entries: what each output is, and the fingerprint that says whether it is up to date.
 
 A fingerprint hashes everything that decides an output's bytes: the scene's parameters, tp1viz's own
 source, and the versions of torch, matplotlib and ffmpeg. It is computed without importing torch or
-matplotlib, so a run with nothing to do stays fast.
+matplotlib, so a run with nothing to do stays fast. Reading, checking, merging and locking the file is
+folder.py's, which shapes no output.
 """
 
-import contextlib
 import functools
 import hashlib
 import json
-import os
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from . import locks
 from ._version import __version__
-from .files import STATE, sha256, write_bytes
 
-MANIFEST = "manifest.json"
 PACKAGE_DIR = Path(__file__).parent
 RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py", "layouts.py",
                   "events.py", "pacing.py", "words.py")  # fmt: skip
@@ -102,94 +98,6 @@ def fingerprint(scene_params: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class NotANumber:
-    """What NaN or Infinity in the file reads as: no entry holding one is valid."""
-
-
-UNREADABLE = object()  # a manifest that is there but is not JSON
-
-
-def read(out_dir: Path):
-    """The manifest's parsed JSON, None if there is none, or UNREADABLE."""
-    try:
-        text = (Path(out_dir) / MANIFEST).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError):
-        return UNREADABLE
-    try:
-        return json.loads(text, parse_constant=lambda name: NotANumber())
-    except (ValueError, RecursionError):
-        return UNREADABLE
-
-
-def is_valid(relative: str, entry) -> bool:
-    """An entry that can be trusted as far as its form goes; any other counts as missing."""
-    if not isinstance(entry, dict) or entry.get("path") != relative:
-        return False
-    sha, size = entry.get("sha256"), entry.get("bytes")
-    if not (isinstance(sha, str) and len(sha) == 64 and isinstance(size, int) and size >= 0):
-        return False
-    try:
-        json.dumps(entry, allow_nan=False)  # no NaN, no stray object anywhere inside
-    except (TypeError, ValueError):
-        return False
-    return isinstance(entry.get("fingerprint"), str)
-
-
-def load(out_dir: Path) -> dict:
-    """The manifest's valid entries by path (relative to out_dir); empty if there is none or none is valid."""
-    return valid_entries(read(out_dir))
-
-
-def valid_entries(data) -> dict:
-    """The valid entries of a manifest's parsed content (as read() gives it), by relative path."""
-    outputs = data.get("outputs") if isinstance(data, dict) else None
-    if not isinstance(outputs, dict):
-        return {}
-    return {relative: entry for relative, entry in outputs.items() if is_valid(relative, entry)}
-
-
-def dumps(entries: dict) -> str:
-    """Sorted, indented, one trailing newline: stable bytes that diff cleanly."""
-    return json.dumps({"outputs": entries}, indent=2, sort_keys=True, allow_nan=False) + "\n"
-
-
-@contextlib.contextmanager
-def locked(out_dir: Path):
-    """Hold an exclusive lock on the output folder while its manifest is read, merged and rewritten.
-
-    The lock is a file's, not the folder's: Windows cannot open a folder to lock it.
-    """
-    state = Path(out_dir) / STATE
-    state.mkdir(exist_ok=True)
-    fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        locks.lock(fd)
-        try:
-            yield
-        finally:
-            locks.unlock(fd)  # Windows releases a closed file's locks only eventually
-    finally:
-        os.close(fd)
-
-
-def merge(out_dir: Path, new_entries: dict, token: str) -> None:
-    """Merge `new_entries` into the manifest, dropping entries whose files are gone; hold locked() around it.
-
-    A manifest that is not JSON at all is kept, as .tp1viz/manifest.unreadable.json, before it is replaced.
-    """
-    out_dir = Path(out_dir)
-    if read(out_dir) is UNREADABLE:
-        write_bytes(out_dir / STATE / "manifest.unreadable.json", (out_dir / MANIFEST).read_bytes(), token)
-    entries = {path: entry for path, entry in load(out_dir).items() if (out_dir / path).is_file()}
-    entries.update(new_entries)
-    text = dumps(entries)
-    if (out_dir / MANIFEST).is_file() and (out_dir / MANIFEST).read_text() == text:
-        return  # unchanged: do not touch the file
-    write_bytes(out_dir / MANIFEST, text.encode(), token)
-
-
 def entries(drawn, out_dir: Path) -> dict[str, dict]:
     """The manifest's entries for a scene's new files, keyed by path relative to out_dir."""
     scene = drawn.scene.describe()
@@ -219,15 +127,3 @@ def entries(drawn, out_dir: Path) -> dict[str, dict]:
         if output.kind == "video":
             made[relative]["events"] = drawn.events
     return made
-
-
-def is_current(out_dir: Path, relative_paths: list[str], scene_fingerprint: str, entries: dict) -> bool:
-    """True when every output exists, matches its recorded sha256, and was made with this fingerprint."""
-    for relative in relative_paths:
-        entry = entries.get(relative)
-        path = Path(out_dir) / relative
-        if not entry or entry.get("fingerprint") != scene_fingerprint or not path.is_file():
-            return False
-        if entry.get("bytes") != path.stat().st_size or entry.get("sha256") != sha256(path):
-            return False
-    return True

@@ -424,8 +424,10 @@ def _recorded_runs(scene, keep=None) -> list[Trajectory]:
         if keep is not None and len(keep) == 0:
             pass  # a first pass, for the loss and the curve's moves alone
         elif scene.landscape == "exact":
-            traj = dataclasses.replace(traj, landscape=landscape.linear_landscape(traj.x, traj.y, traj.params))
+            traj = dataclasses.replace(traj, landscape=landscape.linear_landscape(traj.x, traj.y, traj.params,
+                                                                                   traj.loss))  # fmt: skip
         elif scene.landscape == "pca":
-            traj = dataclasses.replace(traj, landscape=landscape.plane_landscape(net, x, y, loss_fn, traj.params))
+            traj = dataclasses.replace(traj, landscape=landscape.plane_landscape(net, x, y, loss_fn, traj.params,
+                                                                                  traj.loss))  # fmt: skip
         runs.append(traj)
     return runs

@@ -1,5 +1,5 @@
 """Reviewing: exact stills of any step, contact sheets, and the review page with a step scrubber, each of a
-video as its media folder holds it (folder.py); and a change, as two folders' videos paired step by step.
+video as its media folder holds it (made.py); and a change, as two folders' videos paired step by step.
 
 The page is self-contained: its data sit in data.js beside it (a <script>, which file:// pages may load,
 unlike fetch), every other file is referenced relatively, and nothing comes from the network.
@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .files import write_bytes
-from .folder import Made, Unshowable, held
 from .kinds import image_bytes
+from .made import Made, Unshowable, held
 
 
 def resolve_steps(specs, steps: int) -> list[int]:

@@ -332,6 +332,8 @@ def parse(text: str, source_file: str) -> tuple[dict[str, Video], dict[str, dict
         tables = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SceneError(f"{source_file}: not valid TOML: {error}") from None
+    except RecursionError:  # tomllib reads nested arrays by recursion
+        raise SceneError(f"{source_file}: not valid TOML: nested too deeply") from None
     videos, stills = {}, {}
     for name, table in tables.items():
         where = f"{source_file}: scene '{name}'"

@@ -6,13 +6,17 @@ A scene may record several runs side by side; they share one file.
 
 import io
 import json
+import math
+import os
+import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .files import write_bytes
+from .files import BadFile, open_regular, write_bytes
 
 ARRAYS = ("x", "y", "grid_x", "loss", "change", "pred", "grid_pred", "params")
 LANDSCAPE_ARRAYS = ("u", "v", "loss", "path_u", "path_v", "origin", "directions")
@@ -173,34 +177,294 @@ def save_runs(path: Path, runs: list[Trajectory], token: str | None = None) -> N
     write_bytes(Path(path), runs_to_bytes(runs), token)
 
 
+class BadRecording(BadFile):
+    """A file that is not a recording tp1viz could have saved; the message names it and says what is wrong."""
+
+    advice = "; `tp1viz render --force` records it again"  # read because the manifest vouched for it
+
+
+# What a recording may hold, checked before any array is allocated: a file from a shared media folder may
+# declare anything. The largest course recording holds 4 MB of numbers; a render keeps at most 1 GiB of them.
+MAX_ARRAY_BYTES = 2**31
+MAX_MEMBERS = 512  # 8 runs of every array a run can have, with room to spare
+MAX_RUNS = 8
+MAX_META_CHARS = 2**20  # the parameters, the landscape's description and the events, as JSON
+MAX_TEXT = 1000  # characters of an event's text or detail, or a label
+DATA_BOUND = 1e15  # data within this magnitude (a scene's data stay within 1e13): drawing can range over them
+FIRST_LOSS_BOUND = 1e100  # a loss starts finite, and far below this with such data; the loss axis reaches 10x it
+MEMBER = re.compile(r"(?P<run>\d{1,2})\.(?P<name>[a-z_]+(?:\.[a-z_]+)?)\.npy")
+KNOWN = {*ARRAYS, *(f"landscape.{n}" for n in LANDSCAPE_ARRAYS), *(f"units.{n}" for n in UNIT_ARRAYS),
+         *(f"test.{n}" for n in HELD_ARRAYS), "snapshot_steps", "meta"}  # fmt: skip
+# What can happen in a run, in the order a video tells what happens at one step (events.py finds each).
+EVENT_KINDS = ("converged", "spike", "diverged", "oscillating", "dead units", "poor fit", "early stopping")
+
+
 def load_runs(path: Path) -> list[Trajectory]:
-    """Every run in a file written by `save_runs`; ValueError if it is not one."""
+    """Every run in a file written by `save_runs`: BadRecording (a ValueError naming the file and what is wrong)
+    if it is not one. Read from a regular file only, each array's declared size checked before it is read."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise ValueError(f"not a recording ({error})") from None
-    runs = []
-    for index in range(len({name.split(".")[0] for name in arrays})):
-        runs.append(run_from_arrays({k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{index}.")}))
+        with os.fdopen(open_regular(path), "rb") as stream:
+            arrays = read_members(stream)
+    except BadRecording as error:
+        raise BadRecording(f"{path} is not a recording tp1viz can read: {error}") from None
+    except BadFile as error:  # a link, a FIFO, a folder: refused before it was opened
+        raise BadRecording(str(error)) from None
+    except OSError as error:
+        raise BadRecording(f"{path} cannot be read: {error.strerror or error}") from None
+    try:
+        count = 1 + max(int(name.split(".")[0]) for name in arrays)
+        runs = [run_from_arrays({k.split(".", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{index}.")})
+                for index in range(count)]  # fmt: skip
+        check_runs(runs)
+    except BadRecording as error:
+        raise BadRecording(f"{path} is not a recording tp1viz can read: {error}") from None
     return runs
 
 
-def run_from_arrays(arrays: dict) -> Trajectory:
+def read_members(stream) -> dict[str, np.ndarray]:
+    """The arrays of an .npz by member name: the zip's directory and every member's .npy header are checked
+    (names, kinds, shapes, total size) before any array is read (BadRecording)."""
+    check_zip_directory(stream)
     try:
-        described = json.loads(str(arrays["meta"]))
-        landscape = None
-        if "landscape" in described and described["landscape"]:
-            about = described["landscape"]
-            minimum = tuple(about["minimum"]) if "minimum" in about else None
-            fields = {name: arrays[f"landscape.{name}"] for name in LANDSCAPE_ARRAYS}
-            landscape = Landscape(**fields, kind=about["kind"], labels=tuple(about["labels"]),
-                                  explained=about["explained"], minimum=minimum)  # fmt: skip
-        units = Units(**{name: arrays[f"units.{name}"] for name in UNIT_ARRAYS}) if "units.w" in arrays else None
-        test = Held(**{name: arrays[f"test.{name}"] for name in HELD_ARRAYS}) if "test.x" in arrays else None
-        events = tuple(Event(**event) for event in described.get("events", []))
-        steps = arrays.get("snapshot_steps")
-        return Trajectory(meta=described["meta"], landscape=landscape, units=units, test=test, events=events,
-                          snapshot_steps=steps, **{name: arrays[name] for name in ARRAYS})  # fmt: skip
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"not a recording (no {error})") from None
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+            if not members or len(members) > MAX_MEMBERS:
+                raise BadRecording(f"it holds {len(members)} members")
+            sizes = {info.filename: declared(archive, info) for info in members}
+            if sum(sizes.values()) > MAX_ARRAY_BYTES:
+                raise BadRecording(f"its arrays declare {sum(sizes.values())} bytes, more than {MAX_ARRAY_BYTES}")
+            arrays = {}
+            for info in members:
+                with archive.open(info) as member:
+                    arrays[info.filename[: -len(".npy")]] = np.lib.format.read_array(member, allow_pickle=False)
+            return arrays
+    except BadRecording:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as error:
+        raise BadRecording(f"{type(error).__name__}: {error}") from None
+
+
+def check_zip_directory(stream) -> None:
+    """Refuse a zip whose directory (read before anything else) is not one save_runs writes: no zip64, a small
+    directory of few entries. zipfile would read any directory whole into memory."""
+    size = stream.seek(0, os.SEEK_END)
+    tail_start = max(0, size - 65557)  # the end record, and at most 64 KiB of comment before it
+    stream.seek(tail_start)
+    tail = stream.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        raise BadRecording("not a zip archive")
+    _, _, _, _, entries, directory, _, _ = struct.unpack("<4s4H2LH", tail[at : at + 22])
+    if entries > MAX_MEMBERS or directory > MAX_MEMBERS * 1024:
+        raise BadRecording(f"its zip directory declares {entries} members in {directory} bytes")
+    stream.seek(0)
+
+
+def declared(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    """The bytes a member's array takes, from its name and .npy header alone (BadRecording if not ours)."""
+    name = MEMBER.fullmatch(info.filename)
+    if not name or name["name"] not in KNOWN or int(name["run"]) >= MAX_RUNS:
+        raise BadRecording(f"member {info.filename!r} is none of a recording's")
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version not in ((1, 0), (2, 0)):
+            raise BadRecording(f"{info.filename}: .npy format {version}")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(member)
+        header = member.tell()
+    meta = name["name"] == "meta"
+    if dtype.hasobject or (dtype.kind != "U" if meta else dtype.kind not in "biuf") or dtype.fields:
+        raise BadRecording(f"{info.filename}: holds {dtype} values")
+    if len(shape) > 2 or meta and shape != ():
+        raise BadRecording(f"{info.filename}: has shape {shape}")
+    size = math.prod(shape) * dtype.itemsize
+    if size > MAX_ARRAY_BYTES or meta and dtype.itemsize > 4 * MAX_META_CHARS:
+        raise BadRecording(f"{info.filename}: declares shape {shape} of {dtype}, {size} bytes")
+    if info.file_size != header + size:
+        raise BadRecording(f"{info.filename}: holds {info.file_size - header} bytes of data, its header says {size}")
+    return size
+
+
+def check_runs(runs: list[Trajectory]) -> None:
+    """Runs saved side by side share their steps and their snapshots (one step counter, one plan)."""
+    first = runs[0]
+    for run in runs[1:]:
+        if run.steps != first.steps or not np.array_equal(run.kept, first.kept):
+            raise BadRecording(f"its runs have {first.steps} and {run.steps} steps, or other snapshots")
+    for run in runs:
+        if any(event.run >= len(runs) for event in run.events):
+            raise BadRecording(f"an event names run {max(e.run for e in run.events)} of {len(runs)}")
+
+
+def run_from_arrays(arrays: dict) -> Trajectory:
+    """A run from its arrays by name (as run_arrays gives them), every shape, kind and field checked."""
+    if "meta" not in arrays:
+        raise BadRecording("no meta")
+    described = parse_meta(str(arrays["meta"]))
+    steps, kept = check_core(arrays)
+    landscape = landscape_of(arrays, described["landscape"], kept)
+    units = units_of(arrays, kept)
+    test = held_of(arrays, steps, kept)
+    events = tuple(event_of(item, steps) for item in described["events"])
+    return Trajectory(meta=described["meta"], landscape=landscape, units=units, test=test, events=events,
+                      snapshot_steps=arrays.get("snapshot_steps"), **{n: arrays[n] for n in ARRAYS})  # fmt: skip
+
+
+def not_json(name: str):
+    raise ValueError(f"{name} is not a number JSON knows")
+
+
+def parse_meta(text: str) -> dict:
+    """A run's meta JSON, its fields of the right types: {"meta": {...}, "landscape": {...}, "events": [...]}."""
+    try:
+        described = json.loads(text, parse_constant=not_json)
+    except (ValueError, RecursionError) as error:
+        raise BadRecording(f"meta is not JSON ({type(error).__name__})") from None
+    if not isinstance(described, dict) or not isinstance(described.get("meta"), dict):
+        raise BadRecording('meta is not {"meta": {...}, ...}')
+    if not isinstance(described.setdefault("landscape", {}), dict) or not isinstance(described.setdefault(
+            "events", []), list):  # fmt: skip
+        raise BadRecording("meta's landscape is not a table, or its events not a list")
+    meta = described["meta"]
+    if not isinstance(meta.get("loss", ""), str) or not isinstance(meta.get("run", {}), dict):
+        raise BadRecording("meta's loss is not a name, or its run not a table")
+    settings = meta.get("run", {})
+    kinds = {"label": str, "optimizer": str, "lr": (int, float, type(None)), "batch_size": (int, type(None))}
+    for key, kind in kinds.items():
+        if key in settings and (not isinstance(settings[key], kind) or isinstance(settings[key], bool)):
+            raise BadRecording(f"meta's run.{key} is {type(settings[key]).__name__}")
+    if len(settings.get("label", "")) > MAX_TEXT:
+        raise BadRecording("meta's run.label is too long")
+    return described
+
+
+def array(arrays: dict, name: str, ndim: int, kinds: str = "f", finite: bool = False) -> np.ndarray:
+    """The array `name`, of `ndim` dimensions and a kind in `kinds`; every value finite and within DATA_BOUND
+    if `finite`."""
+    if name not in arrays:
+        raise BadRecording(f"no {name}")
+    value = arrays[name]
+    if value.ndim != ndim or value.dtype.kind not in kinds:
+        raise BadRecording(f"{name} has shape {value.shape} of {value.dtype}")
+    if finite and not (np.isfinite(value).all() and (np.abs(value) <= DATA_BOUND).all()):
+        raise BadRecording(f"{name} holds values that are not finite, or beyond {DATA_BOUND:g}")
+    return value
+
+
+def shaped(value: np.ndarray, name: str, shape: tuple) -> None:
+    if value.shape != shape:
+        raise BadRecording(f"{name} has shape {value.shape}, its run needs {shape}")
+
+
+def losses(value: np.ndarray, name: str, starts: bool = True) -> None:
+    """A loss is never negative (an overflow may be inf or NaN), and it starts finite, below FIRST_LOSS_BOUND."""
+    with np.errstate(invalid="ignore"):
+        if (value < 0).any():
+            raise BadRecording(f"{name} holds a negative loss")
+    if starts and len(value) and not (np.isfinite(value[0]) and value[0] <= FIRST_LOSS_BOUND):
+        raise BadRecording(f"{name} starts at {value[0]}, which no data tp1viz draws gives")
+
+
+def check_core(arrays: dict) -> tuple[int, int]:
+    """The arrays every run has, consistent with each other: its steps and its number of snapshots."""
+    x, y = array(arrays, "x", 1, finite=True), array(arrays, "y", 1, finite=True)
+    grid_x = array(arrays, "grid_x", 1, finite=True)
+    loss, change = array(arrays, "loss", 1), array(arrays, "change", 1)
+    pred, grid_pred, params = (array(arrays, name, 2) for name in ("pred", "grid_pred", "params"))
+    steps = len(loss) - 1
+    if steps < 1 or len(x) < 1 or len(grid_x) < 2 or params.shape[1] < 1:
+        raise BadRecording(f"{steps} steps, {len(x)} points, {len(grid_x)} grid points, {params.shape[1]} parameters")
+    losses(loss, "loss")
+    losses(change, "change", starts=False)
+    kept = steps + 1
+    if "snapshot_steps" in arrays:
+        snapshots = array(arrays, "snapshot_steps", 1, "iu")
+        if not (len(snapshots) and snapshots[0] == 0 and (np.diff(snapshots) > 0).all() and snapshots[-1] <= steps):
+            raise BadRecording("snapshot_steps are not rising steps from 0")
+        kept = len(snapshots)
+    shaped(y, "y", x.shape)
+    shaped(change, "change", loss.shape)
+    shaped(pred, "pred", (kept, len(x)))
+    shaped(grid_pred, "grid_pred", (kept, len(grid_x)))
+    shaped(params, "params", (kept, params.shape[1]))
+    return steps, kept
+
+
+def landscape_of(arrays: dict, about: dict, kept: int) -> Landscape | None:
+    """The run's loss landscape, if it has one: its arrays and its description agree."""
+    present = [name for name in LANDSCAPE_ARRAYS if f"landscape.{name}" in arrays]
+    if not present and not about:
+        return None
+    if not present or not about:
+        raise BadRecording("a landscape without its arrays, or arrays without their description")
+    fields = {name: f"landscape.{name}" for name in LANDSCAPE_ARRAYS}
+    u, v = array(arrays, fields["u"], 1, finite=True), array(arrays, fields["v"], 1, finite=True)
+    loss = array(arrays, fields["loss"], 2)
+    path_u, path_v = array(arrays, fields["path_u"], 1), array(arrays, fields["path_v"], 1)
+    origin, directions = array(arrays, fields["origin"], 1, finite=True), array(arrays, fields["directions"], 2,
+                                                                                 finite=True)  # fmt: skip
+    if len(u) < 2 or len(v) < 2:
+        raise BadRecording("a landscape of fewer than 2 by 2 points")
+    shaped(loss, fields["loss"], (len(v), len(u)))
+    losses(loss, fields["loss"], starts=False)
+    shaped(path_u, fields["path_u"], (kept,))
+    shaped(path_v, fields["path_v"], (kept,))
+    shaped(directions, fields["directions"], (2, len(origin)))
+    kind, labels, explained = about.get("kind"), about.get("labels"), about.get("explained")
+    if kind not in ("exact", "pca") or not (isinstance(labels, list) and len(labels) == 2):
+        raise BadRecording("the landscape's kind or labels are not a landscape's")
+    if not all(isinstance(label, str) and 0 < len(label) <= MAX_TEXT for label in labels):
+        raise BadRecording("a landscape label is not a line of text")
+    if type(explained) not in (int, float) or not 0 <= explained <= 1:
+        raise BadRecording("the landscape's explained share is not in 0..1")
+    minimum = about.get("minimum")
+    if minimum is not None and not (isinstance(minimum, list) and len(minimum) == 2 and all(
+            type(c) in (int, float) and abs(c) <= DATA_BOUND for c in minimum)):  # fmt: skip
+        raise BadRecording("the landscape's minimum is not a point")
+    if set(about) - {"kind", "labels", "explained", "minimum"}:
+        raise BadRecording(f"the landscape says {sorted(set(about))}")
+    return Landscape(u=u, v=v, loss=loss, path_u=path_u, path_v=path_v, origin=origin, directions=directions,
+                     kind=kind, labels=tuple(labels), explained=float(explained),
+                     minimum=None if minimum is None else tuple(float(c) for c in minimum))  # fmt: skip
+
+
+def units_of(arrays: dict, kept: int) -> Units | None:
+    """A ReLU net's units, if recorded: (snapshots, h) each, the output bias (snapshots,)."""
+    if not any(f"units.{name}" in arrays for name in UNIT_ARRAYS):
+        return None
+    w, b, v = (array(arrays, f"units.{name}", 2) for name in ("w", "b", "v"))
+    c = array(arrays, "units.c", 1)
+    if w.shape[1] < 1 or w.shape[0] != kept:
+        raise BadRecording(f"units.w has shape {w.shape}, its run needs ({kept}, h)")
+    for value, name in ((b, "units.b"), (v, "units.v")):
+        shaped(value, name, w.shape)
+    shaped(c, "units.c", (kept,))
+    return Units(w=w, b=b, v=v, c=c)
+
+
+def held_of(arrays: dict, steps: int, kept: int) -> Held | None:
+    """The held-out test points, if any, and the run's predictions and loss on them."""
+    if not any(f"test.{name}" in arrays for name in HELD_ARRAYS):
+        return None
+    x, y = array(arrays, "test.x", 1, finite=True), array(arrays, "test.y", 1, finite=True)
+    loss, pred = array(arrays, "test.loss", 1), array(arrays, "test.pred", 2)
+    if len(x) < 1:
+        raise BadRecording("no test points")
+    shaped(y, "test.y", x.shape)
+    shaped(loss, "test.loss", (steps + 1,))
+    losses(loss, "test.loss")
+    shaped(pred, "test.pred", (kept, len(x)))
+    return Held(x=x, y=y, loss=loss, pred=pred)
+
+
+def event_of(item, steps: int) -> Event:
+    """One recorded event, every field of its type: {kind, step, text, detail, run, said}."""
+    if not isinstance(item, dict) or set(item) - {"kind", "step", "text", "detail", "run", "said"}:
+        raise BadRecording(f"an event is not {{kind, step, text, detail, run, said}}: {str(item)[:60]}")
+    kind, step, text = item.get("kind"), item.get("step"), item.get("text")
+    detail, run, said = item.get("detail", ""), item.get("run", 0), item.get("said", "")
+    if kind not in EVENT_KINDS or type(step) is not int or not 0 <= step <= steps or type(run) is not int or run < 0:
+        raise BadRecording(f"an event's kind, step or run is not one of a run's: {str(item)[:60]}")
+    if not all(isinstance(words, str) and len(words) <= MAX_TEXT for words in (text, detail, said)) or not text:
+        raise BadRecording(f"an event's text, detail or caption is not a line of text: {str(item)[:60]}")
+    return Event(kind=kind, step=step, text=text, detail=detail, run=run, said=said)
