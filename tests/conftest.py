@@ -10,6 +10,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from warm import ROOT  # noqa: F401 -- the checkout's root, for every test (warm.py is light: its fork server needs it)
 
 from tp1viz import build, locks
 from tp1viz.cli import main
@@ -17,7 +18,6 @@ from tp1viz.files import TEMP
 from tp1viz.scenes import load_catalog
 
 SCENES = load_catalog()
-ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue renders in about three seconds
 
 
@@ -29,6 +29,26 @@ IN_PROCESS = {"render": {"jobs": 1}}
 def run(*args):
     """`tp1viz ARGS` in this process, as click's test runner calls it."""
     return CliRunner().invoke(main, [str(arg) for arg in args], default_map=IN_PROCESS)
+
+
+class NullWriter:
+    """Counts frames and keeps the last one; lets render tests run without an encoder."""
+
+    def __init__(self):
+        self.frames, self.last = 0, None
+
+    def setup(self) -> None:
+        pass
+
+    def grab_frame(self, rgba) -> None:
+        self.frames += 1
+        self.last = rgba.copy()
+
+    def finish(self) -> None:
+        pass
+
+    def cleanup(self) -> None:
+        pass
 
 
 def wait_for(condition, timeout=60.0, pause=0.02):

@@ -4,17 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-from conftest import SCENES, decode
+from conftest import ROOT, SCENES, decode, run
 
-from tp1viz.cli import main
 from tp1viz.trajectory import load_runs
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(*args):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def test_render_one_small_scene(tmp_path):

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
-from conftest import SCENES
+from conftest import SCENES, NullWriter
 
 from tp1viz import draw
-from tp1viz.encode import NullWriter
 from tp1viz.kinds import encode_video
 from tp1viz.recorder import record_scene
 

@@ -8,9 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from conftest import SCENES, decode, plan_of
-
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, SCENES, decode, plan_of
 
 
 def build_wheel(tmp_path: Path) -> Path:

@@ -110,7 +110,8 @@ def test_the_network_still_draws_the_trained_weights(tmp_path):
     linear = recorder.record_scene(SCENES["linear_sgd"])[0]  # the runs the still draws
     mlp = recorder.record_scene(SCENES["pow_fn_w_non_linear_model"])[0]
     weights, (w, b, v, c) = lessons.net_weights(mlp)
-    np.testing.assert_allclose(w, mlp.units.w[-1]) and np.testing.assert_allclose(v, mlp.units.v[-1])
+    np.testing.assert_allclose(w, mlp.units.w[-1])
+    np.testing.assert_allclose(v, mlp.units.v[-1])
     assert lessons.net_weights(linear)[1][0][0] == pytest.approx(linear.params[-1][0])
     # The linear net's edge, midway, has the colour of its trained weight on the shared scale.
     from matplotlib import colormaps
@@ -120,6 +121,15 @@ def test_the_network_still_draws_the_trained_weights(tmp_path):
     row = round(512 * (1 - (0.91 - 0.17 + 0.17 * 0.5)))  # the linear net's axes: its edge at y = 0.5, mid-axes
     window = picture[row - 3 : row + 4, 240:272, :3].astype(int)
     assert np.abs(window - expected).max(axis=-1).min() < 12
+    # The ReLU net's strongest hidden-to-output edge, midway, has its weight's colour. Its axes: below the line's,
+    # from 0.17 to 0.68 of the height (the two nets share the room 1 to 3), limits -0.08..1.08 both ways.
+    unit = int(np.argmax(np.abs(v)))
+    expected = np.array(colormaps[lessons.WEIGHT_CMAP](0.5 + 0.5 * v[unit] / scale)[:3]) * 255
+    middle_x, middle_y = (0.5 + 0.92) / 2, (np.linspace(0.97, 0.03, 10)[unit] + 0.5) / 2
+    column = round(512 * (0.04 + 0.92 * (middle_x + 0.08) / 1.16))
+    row = round(512 * (1 - (0.17 + 0.51 * (middle_y + 0.08) / 1.16)))
+    window = picture[row - 2 : row + 3, column - 2 : column + 3, :3].astype(int)
+    assert np.abs(window - expected).max(axis=-1).min() < 12, (window[2, 2], expected)
 
 
 @pytest.mark.parametrize(

@@ -578,3 +578,15 @@ def test_a_scene_the_old_folder_lacks_is_new_and_one_it_holds_in_part_is_a_line(
     result = cli("review", "paced", "--scenes", scene_file, "--media", media, "--against", old, "--out", tmp_path / "b")
     assert result.exit_code == 2 and not (tmp_path / "b").exists()
     assert result.stderr.startswith(f"Error: {old}/trajectories/paced.npz: missing; to make it: tp1viz render paced")
+
+
+def test_the_scrubber_shows_a_passed_over_step_by_the_last_real_step_before_it(tmp_path):
+    media = ROOT / "media"  # the course's linear_sgd: it glides through its first steps and passes over late ones
+    made = made_video(load_catalog()["linear_sgd"], media)
+    assert cli("review", "linear_sgd", "--media", media, "--out", tmp_path).exit_code == 0
+    (video,) = review_data(tmp_path / "index.html")["linear_sgd"]["videos"]
+    plan = made.plan
+    real = set(int(step) for step in plan.end[plan.t >= 1])
+    assert set(range(201)) - real and any(plan.t < 1)  # steps passed over, and in-between frames
+    for step, frame in enumerate(video["frames"]):
+        assert plan.t[frame] == 1 and plan.end[frame] == max(k for k in real if k <= step)  # never an in-between

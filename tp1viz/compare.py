@@ -322,13 +322,3 @@ def paired_arrays(old, new) -> dict:
     old_arrays, new_arrays = run_arrays(old), run_arrays(new)
     names = [name for name in dict.fromkeys([*old_arrays, *new_arrays]) if name != "meta"]
     return {name: (old_arrays.get(name), new_arrays.get(name)) for name in names}
-
-
-def static_share(frames: np.ndarray, hold: int, top: float, bottom: float) -> float:
-    """The share of frames (the held ones left out) in which fewer than 20 pixels of the band between `top` and
-    `bottom` (fractions of the height: the upper panel) change by more than 40 levels from the frame before."""
-    moving = frames[: len(frames) - hold]
-    height = moving.shape[1]
-    band = moving[:, int(top * height) : int(bottom * height)].astype(np.int16)
-    changed = (np.abs(np.diff(band, axis=0)).max(axis=-1) > 40).sum(axis=(1, 2))
-    return float(np.mean(changed < 20)) if len(changed) else 0.0

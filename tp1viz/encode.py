@@ -213,26 +213,6 @@ class FanOut:
             writer.cleanup()
 
 
-class NullWriter:
-    """Counts frames and keeps the last one; lets render tests run without an encoder."""
-
-    def __init__(self):
-        self.frames, self.last = 0, None
-
-    def setup(self) -> None:
-        pass
-
-    def grab_frame(self, rgba) -> None:
-        self.frames += 1
-        self.last = rgba.copy()
-
-    def finish(self) -> None:
-        pass
-
-    def cleanup(self) -> None:
-        pass
-
-
 def verify(path: Path, frames: int) -> None:
     """Raise EncoderError unless the file at `path` decodes cleanly to exactly `frames` frames.
 

@@ -17,18 +17,6 @@ function readoutText(info, step) {
   return parts.join(" · ");
 }
 
-// The frame that shows `step`: its exact frame, or the last frame before it (a paced video skips steps).
-function frameOf(shown, step) {
-  let low = 0, high = shown.length; // the first frame showing a later step
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (shown[middle] <= step) low = middle + 1;
-    else high = middle;
-  }
-  const first = shown.indexOf(shown[Math.max(0, low - 1)]);
-  return shown[first] === step ? first : Math.max(0, low - 1);
-}
-
 function setUp(section) {
   const name = section.dataset.scene;
   const info = DATA[name];
@@ -46,8 +34,8 @@ function setUp(section) {
     if (cursor) cursor.setAttribute("x", step);
     if (!seek) return;
     videos.forEach((video, index) => {
-      const { fps, shown } = info.videos[index];
-      video.currentTime = (frameOf(shown, step) + 0.5) / fps;
+      const { fps, frames } = info.videos[index];  // the frame that shows each step, worked out by tp1viz
+      video.currentTime = (frames[Math.min(step, frames.length - 1)] + 0.5) / fps;
     });
   };
   section.show = (k) => {

@@ -335,9 +335,11 @@ def changed_parameters(old, new) -> str:
 
 
 def scene_data(videos: list[Made]) -> dict:
-    """What the scrubber needs: per video its fps, its steps, the step each frame shows (the held end not counted),
-    and its runs' losses; the longest step count."""
+    """What the scrubber needs: per video its fps, its steps, the step each frame shows, the frame that shows each
+    step (Plan.frame_of: its own, or for a step the video passes over the last exact frame before it, never an
+    in-between), and its runs' losses; the longest step count."""
     sides = [{"fps": made.scene.fps, "steps": made.scene.steps, "shown": [int(step) for step in made.plan.shown],
+              "frames": [made.plan.frame_of(step) for step in range(made.scene.steps + 1)],
               "runs": run_data(made.runs)} for made in videos]  # fmt: skip
     return {"steps": max(side["steps"] for side in sides), "videos": sides}
 
