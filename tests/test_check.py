@@ -59,7 +59,7 @@ def test_another_learning_rate_fails_naming_the_scene(media):
             "the scene now says lr 0.0052") in lines  # fmt: skip
     # The same overrides, for the scenes they were given for: not for the still that draws linear_sgd's net,
     # which would pass them on to its other net too (and draws the catalogue's linear_sgd, unchanged).
-    again = "tp1viz render linear_sgd --steps 12 --lr 0.0052 --size 128"
+    again = "tp1viz render linear_sgd --lr 0.0052 --steps 12 --size 128"
     assert lines[-3] == f"to render them again: {again} --out {media}"
     assert lines[-2] == f"to see the change first, render it aside: {again} --out /tmp/tp1viz-new"
     review = f"tp1viz review linear_sgd --media /tmp/tp1viz-new --against {media}"

@@ -66,7 +66,7 @@ def test_validation_tables_match_the_real_builders():
         ("fps = 500", "scene 'my_scene': key 'fps': 500 is not in 1..120"),
         ("size = 127", "scene 'my_scene': key 'size': 127 is not an even number of pixels in 64..4096"),
         ("seed = -2", "scene 'my_scene': key 'seed': -2 is not in 0.."),
-        ("speed = 3", "scene 'my_scene': key 'speed': unknown key; known: title, seed, size, layout"),
+        ("speed = 3", "scene 'my_scene': key 'speed': unknown key; known: title, dataset, model, lr, steps, layout"),
         ('dataset = "sin"', "scene 'my_scene': key 'dataset': 'sin' is not one of linear, linear_no_noise, pow"),
         ('optimizer = "rmsprop"', "scene 'my_scene': key 'optimizer': 'rmsprop' is not one of sgd, adam"),
         ('layout = "spiral"', "scene 'my_scene': key 'layout': 'spiral' is not one of fit, landscape"),

@@ -11,32 +11,46 @@ from pathlib import Path
 
 import click
 
-from . import build, progress, rules, signals
+from . import build, progress, rules, schema, signals
 from ._version import __version__
 from .executor import available_cpus
-from .kinds import VIDEO_FORMATS
-from .layouts import PACES
+from .kinds import VIDEO_FORMATS, Video
 from .scenes import SceneError, check_size, load_catalog
 
 DEFAULT_OUT = "media"
 
 
-def by_rule(name: str):
-    """A click callback that checks a value by the shared rule `name` (rules.py)."""
+def checked_by_schema(name: str):
+    """A click callback that checks a value as a scene file's key `name` is checked (schema.py)."""
 
     def callback(ctx, param, value):
         try:
-            return value if value is None else rules.check(name, value)
+            return value if value is None else schema.check(Video, name, value)
         except rules.RuleError as error:
             raise click.BadParameter(str(error)) from None
 
     return callback
 
 
-def rule_option(name: str, kind: type, what: str):
-    """`--NAME`, checked by its rule, with the rule's range in the help."""
-    flag = "--" + name.replace("_", "-")
-    return click.option(flag, name, type=kind, callback=by_rule(name), help=f"{what} ({rules.RULES[name].span}).")
+def override_options(command):
+    """`--NAME` for every scene key the schema marks as an override, with its help and range, in its order."""
+    options = [(name, key) for name, (key, _) in schema.keys(Video).items() if key.option]
+    for name, key in reversed(options):
+        flag, what = "--" + name.replace("_", "-"), key.help[0].upper() + key.help[1:]
+        if name == "formats":  # an array: given as a comma-separated list
+            help = f"{what}: comma-separated mp4, webm (VP9), gif (palette-optimised)."
+            option = click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
+                                  help=help)  # fmt: skip
+        elif key.choices is not None:
+            option = click.option(flag, name, type=click.Choice(key.names()), help=f"{what}.")
+        else:
+            option = click.option(flag, name, type=key.kind, callback=checked_by_schema(name),
+                                  help=f"{what} ({schema.span(key)}).")  # fmt: skip
+        command = option(command)
+    return command
+
+
+OVERRIDES = tuple(name for name, (key, _) in schema.keys(Video).items() if key.option)  # render's scene options
 
 
 def writable_dir(ctx, param, value):
@@ -198,22 +212,13 @@ def main():
 @scene_files_option
 @click.option("--out", default=DEFAULT_OUT, envvar="TP1VIZ_OUT", show_default=True, callback=writable_dir,
               help="Output folder (the site's media root). Env: TP1VIZ_OUT.")  # fmt: skip
-@rule_option("steps", int, "Training steps")
-@rule_option("lr", float, "Learning rate")
-@rule_option("seed", int, "Seed for the data and the initial weights")
-@rule_option("fps", int, "Frames per second")
-@rule_option("size", int, "Width and height in px, even")
-@click.option("--pace", type=click.Choice(PACES), help="steps: a frame a step; change: frames where the picture moves.")
-@rule_option("max_seconds", float, "The longest the steps may take on screen, in seconds")
-@click.option("--format", "formats", default="mp4", callback=video_formats, show_default=True,
-              help="Comma-separated: mp4, webm (VP9), gif (palette-optimised). MP4 is always written.")  # fmt: skip
+@override_options
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=available_cpus, show_default="CPUs",
               help="Scenes rendered at once, each in its own process; 1 renders in this process.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Render even what is up to date.")
 @click.option("--check", is_flag=True, help="Render into a temporary folder and compare with OUT; exit 1 if stale.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_seconds, formats, jobs, force, check,
-           quiet):  # fmt: skip
+def render(scenes, scene_files, out, jobs, force, check, quiet, **overrides):
     """Render SCENES (default: every video and still) into OUT.
 
     Outputs whose files and fingerprints match OUT/manifest.json are skipped as up to date.
@@ -222,8 +227,6 @@ def render(scenes, scene_files, out, steps, lr, seed, fps, size, pace, max_secon
     Example: tp1viz render linear_sgd --steps 50 --out /tmp/media
     """
     signals.checkpoint()  # a Ctrl-C while the program was loading: stop before anything is touched
-    overrides = dict(steps=steps, lr=lr, seed=seed, fps=fps, size=size, pace=pace, max_seconds=max_seconds,
-                     formats=formats)  # fmt: skip
     catalog = catalog_from(scene_files)
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog)]
     for video in (video for scene in chosen for video in scene.recordings):
@@ -320,7 +323,8 @@ def files_again(scene_files) -> str:
 def overrides_again(overrides: dict) -> str:
     """This command's overrides as options, for a suggested render that must make the same outputs."""
     options = []
-    for name, value in overrides.items():
+    for name in OVERRIDES:  # in the schema's order, whatever order they came in
+        value = overrides.get(name)
         if value is not None and name != "formats":
             options.append(f" --{name.replace('_', '-')} {shlex.quote(str(value))}")
     extra = [name for name in overrides.get("formats") or () if name != "mp4"]  # mp4 is always written
@@ -439,14 +443,12 @@ def one_video(name: str, catalog: dict):
     return scene
 
 
-OVERRIDABLE = ("steps", "lr", "seed", "fps", "size", "pace", "max_seconds")  # render's options that set a scene
-
-
 def overrides_between(base, scene) -> dict:
     """render's overrides that turn the catalogue's scene `base` into `scene`, as far as options can."""
     if base is None or scene.kind != "video" or base.kind != "video" or base == scene:
         return {}
-    overrides = {name: getattr(scene, name) for name in OVERRIDABLE if getattr(scene, name) != getattr(base, name)}
+    overrides = {name: getattr(scene, name) for name in OVERRIDES
+                 if name != "formats" and getattr(scene, name) != getattr(base, name)}  # fmt: skip
     return overrides | {"formats": tuple(name for name in scene.formats if name not in base.formats) or None}
 
 

@@ -11,8 +11,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from . import rules, schema
 from .files import sha256
-from .layouts import LAYOUTS
+from .layouts import LAYOUTS, NOTE_PANELS, PACES, STILL_LAYOUTS
+from .rules import STEPS, Rule
+from .schema import RECORDING, SHOWN, key
+from .trajectory import EVENT_KINDS
 
 VIDEO_FORMATS = ("mp4", "webm", "gif")  # mp4 always; webm and gif beside it on request
 FOLDERS = ("", "videos", "trajectories")  # where outputs go, relative to the output folder
@@ -99,27 +103,58 @@ def encode_video(animation, sink, on_frame: Callable[[], None] | None = None):
     return frame
 
 
+OPTIMIZERS = ("sgd", "adam")
+PRECISIONS = ("float32", "float64")
+LR = Rule(float, high=1e30, positive=True, why="float32 parameters cannot take a larger update")
+BATCH = Rule(int, 0, 100_000)
+
+
 @dataclass(frozen=True)
 class Variant:
     """One run of a `compare` scene: the base scene with a few settings changed."""
 
-    label: str  # shown in the panel's title
-    lr: float | None = None  # None: the scene's lr (or limit_fraction's)
-    limit_fraction: float | None = None  # lr = this fraction of the stability limit 1 / mean(x^2)
-    batch_size: int | None = None  # 0 = full batch
-    optimizer: str | None = None
+    label: str = key(kind=str, text=40, role=RECORDING, help="variants: the run's name over its panel, its own")
+    lr: float | None = key(None, kind=float, rule=LR, role=RECORDING, help="variants: its learning rate")
+    limit_fraction: float | None = key(
+        None,
+        kind=float,
+        rule=Rule(float, high=1e6, positive=True),
+        role=RECORDING,
+        help="variants: lr as this fraction of the stability limit 1 / mean(x²) (a linear model)",
+    )
+    batch_size: int | None = key(None, kind=int, rule=BATCH, role=RECORDING, help="variants: its batch size")
+    optimizer: str | None = key(None, kind=str, choices=OPTIMIZERS, role=RECORDING, help="variants: its optimizer")
 
 
 @dataclass(frozen=True)
 class Note:
     """An author's words over the video: at a step, or at an event of the run, and only when that is true."""
 
-    text: str  # a caption: at most two lines of 42 characters
-    step: int | None = None  # shown at this step ...
-    at: str | None = None  # ... or at the first event of this kind (events.KINDS; left out if there is none), or "end"
-    unless: tuple[str, ...] = ()  # left out if the run has an event of one of these kinds
-    run: str | None = None  # in a scene of several runs: the label of the run it is about (its events, its panel)
-    panel: str = "fit"  # the panel it talks about, where it is placed: fit, loss or landscape
+    text: str = key(kind=str, text=84, role=SHOWN, help="notes: a caption, two lines of 42 characters at most")
+    step: int | None = key(None, kind=int, role=SHOWN, help="notes: shown at this step (0..steps) ...")
+    at: str | None = key(
+        None,
+        kind=str,
+        choices=(*EVENT_KINDS, "end"),
+        role=SHOWN,
+        help="notes: ... or at the run's first event of this kind (left out if it has none), or its end",
+    )
+    unless: tuple[str, ...] = key(
+        (),
+        kind=list,
+        special="anchors",
+        role=SHOWN,
+        help="notes: left out if the run has an event of one of these kinds",
+    )
+    run: str | None = key(
+        None,
+        kind=str,
+        role=SHOWN,
+        help="notes: in a scene of variants, the label of the run it is about (its events, its panel)",
+    )
+    panel: str = key(
+        "fit", kind=str, choices=NOTE_PANELS, role=SHOWN, help="notes: the panel it talks about, where it sits"
+    )
 
     def anchored(self, runs: list) -> tuple[int, int | None] | None:
         """(step, run index or None) where the note is told in these runs, or None if it is not."""
@@ -140,8 +175,14 @@ class Note:
 
     def describe(self) -> dict:
         """As a scene file writes it: only the keys it has."""
-        written = {"text": self.text, "step": self.step, "at": self.at, "unless": list(self.unless), "run": self.run,
-                   "panel": None if self.panel == "fit" else self.panel}  # fmt: skip
+        written = {
+            "text": self.text,
+            "step": self.step,
+            "at": self.at,
+            "unless": list(self.unless),
+            "run": self.run,
+            "panel": None if self.panel == "fit" else self.panel,
+        }
         return {key: value for key, value in written.items() if value not in (None, [])}
 
 
@@ -160,28 +201,109 @@ class Video:
     """A training run (or several, side by side) recorded step by step and rendered as an MP4."""
 
     name: str  # also the file name: videos/<name>.mp4
-    title: str  # shown above the plot
-    dataset: str  # a key of datasets.DATASETS
-    model: str  # a key of models.MODELS
-    lr: float  # learning rate
-    steps: int  # updates recorded; the video shows steps + 1 snapshots
-    layout: str = "fit"  # a key of layouts.LAYOUTS
-    data: dict = field(default_factory=dict)  # overrides of the data set's defaults
-    model_sizes: dict = field(default_factory=dict)  # overrides of the model's sizes
-    optimizer: str = "sgd"  # sgd | adam
-    precision: str = "float32"  # the float type the net trains in (float64: a long run's numbers on every CPU)
-    batch_size: int = 0  # 0 = full batch, as on the page; else minibatches from a seeded shuffle
-    seed: int = 7  # draws the data, then the initial weights, then the minibatch order
-    fps: int = 30  # the page's players default to 30 fps
-    size: int = 512  # px, square; the page embeds <video width="512" height="512">
-    hold: float = 1.0  # seconds the final frame stays on screen
-    variants: tuple[Variant, ...] = ()  # the runs of a compare layout
-    formats: tuple[str, ...] = ("mp4",)  # files written per video, in VIDEO_FORMATS order; mp4 always
-    pace: str = "steps"  # steps: a frame a step; change: frames where the picture changes (pacing.py)
-    max_seconds: float = 30.0  # the longest the steps may take on screen (the held end not counted): any run watchable
-    notes: tuple[Note, ...] = ()  # an author's words, each at its step or its event, held while it is read
-    test_fraction: float = 0.0  # the share of points held out of training, drawn by a seeded split; 0: none
-    tolerance: float | None = None  # train_test: a test point within this of its target counts as right
+    title: str = key(kind=str, text=200, help="the heading; a video's ends with its optimizer and lr")
+    dataset: str = key(kind=str, choices=lambda: tuple(rules.DATASETS), role=RECORDING, help="the data set")
+    model: str = key(
+        kind=str,
+        choices=lambda: tuple(rules.MODELS),
+        role=RECORDING,
+        help="`linear`: Linear(1, 1); `mlp`: 1-`n_hidden`-1 ReLU",
+    )
+    lr: float = key(kind=float, rule=LR, role=RECORDING, option=True, help="learning rate")
+    steps: int = key(
+        kind=int,
+        rule=STEPS,
+        role=RECORDING,
+        option=True,
+        help="updates; snapshot 0 is the initialisation",
+    )
+    layout: str = key(
+        "fit",
+        kind=str,
+        choices=tuple(LAYOUTS),
+        role=RECORDING,
+        help="what the video draws (docs: Layouts); a still's: `data`, `surface`, `network`",
+    )
+    data: dict = key({}, kind=dict, special="data", role=RECORDING, help="the data set's parameters (docs: Data)")
+    model_sizes: dict = key(
+        {},
+        kind=dict,
+        special="model_sizes",
+        role=RECORDING,
+        help="`n_feature`, `n_output` (1) and, for `mlp`, `n_hidden`",
+    )
+    optimizer: str = key("sgd", kind=str, choices=OPTIMIZERS, role=RECORDING, help="the optimizer")
+    precision: str = key(
+        "float32",
+        kind=str,
+        choices=PRECISIONS,
+        role=RECORDING,
+        help="the float type the net trains in (float64: a long run's numbers on every CPU)",
+    )
+    batch_size: int = key(
+        0,
+        kind=int,
+        rule=BATCH,
+        role=RECORDING,
+        help="0: full batch, as on the page; else minibatches from a seeded shuffle",
+    )
+    seed: int = key(
+        7,
+        kind=int,
+        rule=Rule(int, 0, 2**63 - 1),
+        role=RECORDING,
+        option=True,
+        help="draws the data, then the initial weights, then the minibatch order",
+    )
+    fps: int = key(30, kind=int, rule=Rule(int, 1, 120), role=SHOWN, option=True, help="frames per second")
+    size: int = key(512, kind=int, rule=Rule(int, 64, 4096, even=True), option=True, help="width and height in px")
+    hold: float = key(1.0, kind=float, rule=Rule(float, 0, 10), help="seconds the final frame stays, at least")
+    variants: tuple[Variant, ...] = key(
+        (),
+        kind=list,
+        special="variants",
+        role=RECORDING,
+        help="`compare` only: 2 to 4 runs, each a table of the keys marked variants",
+    )
+    formats: tuple[str, ...] = key(
+        ("mp4",),
+        kind=list,
+        special="formats",
+        option=True,
+        help="the files written: `mp4` always, `webm` and `gif` beside it",
+    )
+    pace: str = key(
+        "steps",
+        kind=str,
+        choices=PACES,
+        role=SHOWN,
+        option=True,
+        help="`steps`: a frame a step; `change`: frames where the picture moves",
+    )
+    max_seconds: float = key(
+        30.0,
+        kind=float,
+        rule=Rule(float, 1, 3600),
+        role=SHOWN,
+        option=True,
+        help="the longest the motion may take on screen (pauses to read not counted)",
+    )
+    notes: tuple[Note, ...] = key(
+        (), kind=list, special="notes", role=SHOWN, help="an author's words, each a table of the keys marked notes"
+    )
+    test_fraction: float = key(
+        0.0,
+        kind=float,
+        rule=Rule(float, 0, 0.9, why="some points must be left to train on"),
+        role=RECORDING,
+        help="the share of points held out of training by a seeded split",
+    )
+    tolerance: float | None = key(
+        None,
+        kind=float,
+        rule=Rule(float, high=1e6, positive=True),
+        help="`train_test` only (required there): a test point within this counts right",
+    )
     source_file: str = field(default="", compare=False)  # where the scene was defined
 
     kind = "video"
@@ -252,6 +374,13 @@ class Video:
         params["kind"] = self.kind
         params["loss"] = "mse"
         return params
+
+    def recording_params(self) -> dict:
+        """The parameters recording reads (schema.py's roles): what training reads, and for a run long enough to
+        keep only the steps its video shows (rules.SPARSE_FROM), what decides those steps."""
+        wanted = (RECORDING, SHOWN) if self.steps > rules.SPARSE_FROM else (RECORDING,)
+        return {key: value for key, value in self.describe().items()
+                if schema.role_of(Video, key) in wanted or key == "loss"}  # fmt: skip
 
     # ---- where its files go ----
 
@@ -355,15 +484,19 @@ class Still:
     """A picture: a data set's scatter plot (layout data) or a video's loss surface (layout surface)."""
 
     name: str
-    title: str
-    layout: str = "data"  # data | surface
-    dataset: str | None = None  # for layout data
-    data: dict = field(default_factory=dict)
-    seed: int = 7  # the same draw as the videos on the same data set
-    size: int = 512  # px, square, like the videos
-    file: str | None = None  # the output's file name; default <name>.png
-    source: Video | None = None  # for layout surface: the video scene whose run is drawn
-    sources: tuple[Video, ...] = ()  # for layout network: the video scenes whose trained nets are drawn
+    title: str = key(kind=str, text=200, help="the heading")
+    layout: str = key("data", kind=str, choices=STILL_LAYOUTS, help="a still's: scatter, loss surface or networks")
+    dataset: str | None = key(None, kind=str, choices=lambda: tuple(rules.DATASETS), help="the data set")
+    data: dict = key({}, kind=dict, special="data", help="the data set's parameters")
+    seed: int = key(7, kind=int, rule=Rule(int, 0, 2**63 - 1), option=True, help="the draw of the data")
+    size: int = key(512, kind=int, rule=Rule(int, 64, 4096, even=True), option=True, help="width and height in px")
+    file: str | None = key(None, kind=str, special="file", help="still only: its file name, `name.png` or `.jpeg`")
+    source: Video | None = key(
+        None, kind=str, special="source", help="`surface` still only: the `landscape` video whose run it draws"
+    )
+    sources: tuple[Video, ...] = key(
+        (), kind=list, special="sources", help="`network` still only: the 1 to 3 videos whose nets it draws"
+    )
     source_file: str = field(default="", compare=False)
 
     kind = "still"

@@ -14,6 +14,8 @@ FIT_MARGIN = 0.08  # fraction of the data's range left empty around it
 MAX_OVERSHOOT = 0.25  # the fit axes follow a wild prediction only this far past the data (in data ranges)
 LOSS_CEILING = 10.0  # beside other runs, the loss axis stops at this multiple of the highest start loss
 PACES = ("steps", "change")  # a frame a step, or frames where the picture changes (pacing.py)
+STILL_LAYOUTS = ("data", "surface", "network")  # a data set's scatter, a loss surface, the trained nets
+NOTE_PANELS = ("fit", "loss", "landscape")  # where a note may sit: the panel it talks about
 
 Rect = tuple[float, float, float, float]  # left, bottom, width, height: fractions of the figure
 FIT: Rect = (LEFT, 0.395, RIGHT - LEFT, 0.505)  # the fit over ...

@@ -127,7 +127,7 @@ def made_video(scene, folder: Path) -> Made:
     made = made_scene(scene, folder, entries)
     path = made.trajectory_path(folder)
     recording = entry_of(folder, path, entries, made)
-    if recording.get("recording") != manifest.recording_fingerprint(made.describe()):
+    if recording.get("recording") != manifest.recording_fingerprint(made.recording_params()):
         raise Unshowable(folder, path, "recorded by other code (or another torch): which step each frame of its "
                          "video shows cannot be worked out again", made, force=True)  # fmt: skip
     runs = read_runs(made, folder, path)

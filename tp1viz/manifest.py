@@ -18,7 +18,6 @@ from ._version import __version__
 PACKAGE_DIR = Path(__file__).parent
 RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "trajectory.py", "layouts.py",
                   "events.py", "pacing.py", "words.py")  # fmt: skip
-DRAWING_ONLY = {"name", "title", "fps", "size", "hold", "formats", "kind", "notes", "tolerance"}  # training never reads
 # The modules whose code decides an output's bytes; the rest (the CLI, the executor, locks, --check, review)
 # can change without re-rendering anything. Not the scene catalogue (scenes.toml) nor the code that reads it
 # (scenes.py): each output's fingerprint holds its own scene's parameters, so editing one scene leaves every
@@ -70,14 +69,13 @@ def recording_digest() -> str:
     return _digest(PACKAGE_DIR / name for name in RECORDING_CODE)
 
 
-def recording_fingerprint(scene_params: dict) -> str:
-    """The hash that changes whenever a scene's recorded numbers would, but not when only their drawing would.
-
-    A trajectory whose recording fingerprint still matches is reused, so changing how videos look re-renders
-    them without training again, or even importing torch.
-    """
-    params = {key: value for key, value in scene_params.items() if key not in DRAWING_ONLY}
-    blob = json.dumps({"scene": params, "code": recording_digest(), "torch": _package_version("torch")}, sort_keys=True)
+def recording_fingerprint(recording_params: dict) -> str:
+    """The hash that changes whenever a scene's recorded numbers would, but not when only their drawing would:
+    of the parameters recording reads (Video.recording_params, from the schema's roles), the recording code and
+    torch's version. A trajectory whose recording fingerprint still matches is reused, so changing how videos
+    look re-renders them without training again, or even importing torch."""
+    blob = json.dumps({"scene": recording_params, "code": recording_digest(), "torch": _package_version("torch")},
+                      sort_keys=True)  # fmt: skip
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -123,7 +121,7 @@ def entries(drawn, out_dir: Path) -> dict[str, dict]:
             "versions": versions(),  # what made it, so `--check` can say what changed
         }
         if output.kind == "trajectory":
-            made[relative]["recording"] = recording_fingerprint(scene)
+            made[relative]["recording"] = recording_fingerprint(drawn.scene.recording_params())
         if output.kind == "video":
             made[relative]["events"] = drawn.events
     return made

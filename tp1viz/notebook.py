@@ -5,18 +5,19 @@ import dataclasses
 import tempfile
 from pathlib import Path
 
-from . import rules
+from . import rules, schema
 from .files import AtomicFile, write_bytes
-from .kinds import encode_video
+from .kinds import Video, encode_video
 from .layouts import LAYOUTS
 from .trajectory import Trajectory
 
 
 def checked(**values) -> dict:
-    """The values, each checked by its rule (rules.py), or a ValueError naming the first refused."""
+    """The values, each checked as a scene file's key of that name is (schema.py), or a ValueError naming the first
+    refused."""
     for name, value in values.items():
         try:
-            values[name] = rules.check(name, value)
+            values[name] = schema.check(Video, name, value)
         except rules.RuleError as error:
             raise ValueError(f"{name}: {error}") from None
     return values

@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 from . import events, signals
+from .rules import GRID_POINTS, SPARSE_FROM
 from .trajectory import Held, Trajectory, Units
 
-GRID_POINTS = 256  # dense enough for a smooth red curve at 4096 px
 GRID_MARGIN = 0.05  # the curve reaches a little past the outermost points, to the axes' edges
 
 StepCallback = Callable[[int, torch.Tensor, torch.Tensor], None]
@@ -233,15 +233,15 @@ def student_run(net, x, y, optimizer, loss_fn, steps) -> tuple[torch.Tensor, tor
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
         raise TypeError(f"steps must be a whole number, got {steps!r}")
     try:
-        steps = rules.check("steps", int(steps))
+        steps = rules.STEPS.check(int(steps))
     except rules.RuleError as error:
         raise ValueError(f"steps: {error}") from None
     dtype = weights[0].dtype
     x, y = _points(x, y, ("x", "y"), dtype)
-    need = 4 * (steps + 1) * (len(x) + GRID_POINTS + sum(p.numel() for p in weights))
-    if need > rules.MAX_RECORDING_BYTES:
-        raise ValueError(f"recording {steps} steps of {len(x)} points would take {need / 2**30:.1f} GiB; at most "
-                         f"{rules.MAX_RECORDING_BYTES / 2**30:.0f} GiB (every step is kept in memory)")  # fmt: skip
+    try:
+        rules.check_recording_size(steps, len(x), sum(p.numel() for p in weights))
+    except rules.RuleError as error:
+        raise ValueError(str(error)) from None
     for name, values in (("x", x), ("y", y)):
         if values.dtype != dtype:
             cast = "float()" if dtype == torch.float32 else "double()" if dtype == torch.float64 else f"to({dtype})"
@@ -372,9 +372,6 @@ class PlainSGD:
 def make_optimizer(name: str, parameters, lr: float):
     """The scene's optimizer: the page's plain SGD, or torch's Adam."""
     return PlainSGD(parameters, lr) if name == "sgd" else torch.optim.Adam(parameters, lr=lr)
-
-
-SPARSE_FROM = 20_000  # steps: a longer run keeps snapshots only of the steps its video shows
 
 
 def record_scene(scene) -> list[Trajectory]:

@@ -1,4 +1,5 @@
-"""Every parameter's rule, in one place: scene files, the command line and the notebook all check with these."""
+"""What a value may be (Rule), and the limits of a recording: scene keys carry their rules (schema.py, kinds.py);
+the data sets' and models' parameters, and the memory a recording may take, are checked here."""
 
 import math
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ class Rule:
 
     @property
     def span(self) -> str:
-        """The allowed range as help text shows it: 1..100000, or positive."""
+        """The allowed range as help text shows it: 1..100000, even 64..4096, positive, at most 1e30."""
         if self.positive:
-            return "positive, at most 1e30" if self.high else "positive, finite"
+            return f"positive, at most {self.high:g}" if self.high else "positive, finite"
         shown = ["" if bound is None else f"{self.kind(bound):d}" if self.kind is int else f"{bound:g}"
                  for bound in (self.low, self.high)]  # fmt: skip
         return "..".join(shown)
@@ -58,20 +59,9 @@ class Rule:
 
 MAX_STEPS = 100_000
 MAX_RECORDING_BYTES = 2**30  # every step's snapshot is kept in memory, 4 bytes a number: at most 1 GiB of them
-GRID_POINTS = 256  # the dense grid the red curve is drawn on (recorder.GRID_POINTS)
-RULES = {
-    "steps": Rule(int, 1, MAX_STEPS, why="a snapshot a step, kept in memory"),
-    "lr": Rule(float, high=1e30, positive=True, why="float32 parameters cannot take a larger update"),
-    "seed": Rule(int, 0, 2**63 - 1),
-    "fps": Rule(int, 1, 120),
-    "size": Rule(int, 64, 4096, even=True),
-    "hold": Rule(float, 0, 10),
-    "batch_size": Rule(int, 0, 100_000),
-    "limit_fraction": Rule(float, high=1e6, positive=True),
-    "max_seconds": Rule(float, 1, 3600),
-    "test_fraction": Rule(float, 0, 0.9, why="some points must be left to train on"),
-    "tolerance": Rule(float, high=1e6, positive=True),
-}
+GRID_POINTS = 256  # the dense grid the red curve is drawn on: smooth at 4096 px
+SPARSE_FROM = 20_000  # steps: a longer run keeps snapshots only of the steps its video shows (recorder.record_scene)
+STEPS = Rule(int, 1, MAX_STEPS, why="a snapshot a step, kept in memory")  # a scene's steps, and a student's
 
 # The keyword parameters of datasets.py's and models.py's builders, and what each may be. Kept here so that
 # validating a scene never imports torch; tests/test_scenes.py checks them against the real signatures.
@@ -92,26 +82,17 @@ MODELS = {
 
 
 def parameter_count(model: str, sizes: dict) -> int:
-    """How many numbers the model holds: Linear(1, 1) has 2; a 1-h-1 MLP has 3h + 1."""
+    """How many numbers a scene's model holds: Linear(1, 1) has 2; a 1-h-1 MLP has 3h + 1."""
     return 2 if model == "linear" else 3 * sizes.get("n_hidden", 10) + 1
 
 
-def recording_bytes(steps: int, n_data: int, model: str, sizes: dict, runs: int) -> int:
-    """The memory a recording takes: per run and step, the predictions, the grid curve and the parameters."""
-    return 4 * runs * (steps + 1) * (n_data + GRID_POINTS + parameter_count(model, sizes))
-
-
-def check_recording_size(steps: int, n_data: int, model: str, sizes: dict, runs: int) -> None:
-    """RuleError if recording would take more memory than MAX_RECORDING_BYTES."""
-    need = recording_bytes(steps, n_data, model, sizes, runs)
+def check_recording_size(steps: int, n_data: int, parameters: int, runs: int = 1) -> None:
+    """RuleError if recording would keep more than MAX_RECORDING_BYTES in memory: per run and step, the
+    predictions at the data, the curve on the grid and the parameters, 4 bytes each."""
+    need = 4 * runs * (steps + 1) * (n_data + GRID_POINTS + parameters)
     if need > MAX_RECORDING_BYTES:
         raise RuleError(f"recording {steps} steps of {n_data} points would take {need / 2**30:.1f} GiB; "
                         f"at most {MAX_RECORDING_BYTES / 2**30:.0f} GiB (every step is kept in memory)")  # fmt: skip
-
-
-def check(name: str, value):
-    """`value` checked against the rule called `name`."""
-    return RULES[name].check(value)
 
 
 def label_key(label: str) -> str:

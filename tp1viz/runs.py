@@ -62,7 +62,8 @@ class Runs:
         """The saved runs if they are what recording `video` would give now, else None."""
         path = video.trajectory_path(self.media_dir)
         entry = folder.load(self.media_dir).get(path.relative_to(self.media_dir).as_posix(), {})
-        if entry.get("recording") != manifest.recording_fingerprint(video.describe()) or not folder.is_regular(path):
+        recording = manifest.recording_fingerprint(video.recording_params())
+        if entry.get("recording") != recording or not folder.is_regular(path):
             return None
         if entry.get("sha256") != sha256(path):
             return None

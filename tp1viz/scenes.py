@@ -7,34 +7,25 @@ author's own file with the same schema. Nothing here imports torch.
 import re
 import stat
 import tomllib
-import unicodedata
-from dataclasses import MISSING, fields
 from pathlib import Path
 
-from . import rules
+from . import rules, schema
 from .kinds import STILLS, VIDEO_FORMATS, Note, Still, Variant, Video, canonical_formats
-from .layouts import LAYOUTS, PACES
+from .layouts import LAYOUTS
+from .rules import RuleError
 
 BUILTIN = Path(__file__).with_name("scenes.toml")
 NAME = re.compile(r"[a-z0-9_]+")
 STILL_FILE = re.compile(r"[a-z0-9_]+\.(png|jpe?g)")
-REQUIRED = object()
-
 DATASET_PARAMS, MODEL_PARAMS = rules.DATASETS, rules.MODELS  # each builder's keyword parameters and their rules
 MAX_SCENE_FILE = 2**20  # bytes: a scene file is a few tables of text; anything larger is not one
-OPTIMIZERS = ("sgd", "adam")
-PRECISIONS = ("float32", "float64")
 
 
 class SceneError(ValueError):
     """A scene file that cannot be used; the message names the file, the scene and the key."""
 
 
-# ---- validation -------------------------------------------------------------------------------------
-
-
-def _type_name(kind) -> str:
-    return {int: "an integer", float: "a number", str: "a string", dict: "a table", list: "an array"}[kind]
+# ---- validation: every key's type, rule and default from the schema (kinds.py declares them) -------------
 
 
 def _typed(value, kind, where: str):
@@ -42,30 +33,7 @@ def _typed(value, kind, where: str):
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise SceneError(f"{where}: expected {_type_name(kind)}, got {value!r}")
-    return value
-
-
-def _rule(name: str):
-    """A check by the shared rule `name` (rules.py), its refusal as a SceneError."""
-
-    def check(value, where: str):
-        try:
-            return rules.check(name, value)
-        except rules.RuleError as error:
-            raise SceneError(f"{where}: {error}") from None
-
-    return check
-
-
-def _text(value: str, where: str, longest: int = 200) -> str:
-    """A line of text for the screen: no control characters (they draw as nothing, or break the line)."""
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise SceneError(f"{where}: {value!r} holds the control character U+{ord(bad):04X}")
-    if not value.strip() or len(value) > longest:
-        shown = repr(value) if len(value) <= 60 else f"{value[:40]!r}... ({len(value)} characters)"
-        raise SceneError(f"{where}: {shown} is not a line of 1 to {longest} characters")
+        raise SceneError(f"{where}: expected {schema.article(kind)}, got {value!r}")
     return value
 
 
@@ -84,99 +52,40 @@ def _params(table, allowed: dict, where: str) -> dict:
             raise SceneError(f"{where}.{key}: unknown key; known: {', '.join(allowed)}")
         try:
             checked[key] = allowed[key].check(value)
-        except rules.RuleError as error:
+        except RuleError as error:
             raise SceneError(f"{where}.{key}: {error}") from None
     return checked
 
 
-# Each key: (type, extra check or None). Defaults come from the dataclasses in kinds.py, ranges from rules.py.
-COMMON_KEYS = {
-    "title": (str, _text),
-    "seed": (int, _rule("seed")),
-    "size": (int, _rule("size")),
-}
-VIDEO_KEYS = {
-    **COMMON_KEYS,
-    "layout": (str, lambda v, w: _one_of(v, tuple(LAYOUTS), w)),
-    "dataset": (str, lambda v, w: _one_of(v, tuple(DATASET_PARAMS), w)),
-    "data": (dict, None),
-    "model": (str, lambda v, w: _one_of(v, tuple(MODEL_PARAMS), w)),
-    "model_sizes": (dict, None),
-    "optimizer": (str, lambda v, w: _one_of(v, OPTIMIZERS, w)),
-    "precision": (str, lambda v, w: _one_of(v, PRECISIONS, w)),
-    "batch_size": (int, _rule("batch_size")),
-    "lr": (float, _rule("lr")),
-    "steps": (int, _rule("steps")),
-    "fps": (int, _rule("fps")),
-    "hold": (float, _rule("hold")),
-    "variants": (list, None),
-    "formats": (list, lambda v, w: _formats(v, w)),
-    "pace": (str, lambda v, w: _one_of(v, PACES, w)),
-    "max_seconds": (float, _rule("max_seconds")),
-    "notes": (list, None),
-    "test_fraction": (float, _rule("test_fraction")),
-    "tolerance": (float, _rule("tolerance")),
-}
-STILL_KEYS = {
-    **COMMON_KEYS,
-    "layout": (str, lambda v, w: _one_of(v, tuple(STILLS), w)),
-    "dataset": (str, lambda v, w: _one_of(v, tuple(DATASET_PARAMS), w)),
-    "data": (dict, None),
-    "file": (str, lambda v, w: v if STILL_FILE.fullmatch(v) else _bad_file(v, w)),
-    "source": (str, None),
-    "sources": (list, None),
-}
-VARIANT_KEYS = {
-    "label": (str, lambda v, w: _text(v, w, longest=40)),
-    "lr": (float, _rule("lr")),
-    "limit_fraction": (float, _rule("limit_fraction")),
-    "batch_size": (int, _rule("batch_size")),
-    "optimizer": (str, lambda v, w: _one_of(v, OPTIMIZERS, w)),
-}
-
-
-def _defaults(cls) -> dict:
-    """Each field's default, or REQUIRED."""
-    defaults = {}
-    for f in fields(cls):
-        if f.default is not MISSING:
-            defaults[f.name] = f.default
-        elif f.default_factory is not MISSING:
-            defaults[f.name] = f.default_factory()
-        else:
-            defaults[f.name] = REQUIRED
-    return defaults
+def _fields(table: dict, cls, where: str, name=lambda key: f": key '{key}'") -> dict:
+    """A table checked against a scene class's keys (schema.py): no unknown key, every value of its type and in
+    its range, defaults filled. A key with its own checks (`special`) is only typed here; its caller checks it."""
+    known = schema.keys(cls)
+    unknown = [key for key in table if key not in known]
+    if unknown:
+        raise SceneError(f"{where}{name(unknown[0])}: unknown key; known: {', '.join(known)}")
+    checked = {}
+    for key, (rule, default) in known.items():
+        at = f"{where}{name(key)}"
+        if key not in table:
+            if default is schema.REQUIRED:
+                raise SceneError(f"{at}: missing")
+            checked[key] = default
+            continue
+        if rule.special is not None:
+            checked[key] = _typed(table[key], rule.kind, at)
+            continue
+        try:
+            checked[key] = schema.check(cls, key, table[key])
+        except RuleError as error:
+            raise SceneError(f"{at}: {error}") from None
+    return checked
 
 
 def _formats(values: list, where: str) -> tuple[str, ...]:
     for value in values:
         _one_of(_typed(value, str, where), VIDEO_FORMATS, where)
     return canonical_formats(values)
-
-
-def _bad_file(value, where):
-    raise SceneError(f"{where}: {value!r} is not a file name like name.png or name.jpeg ([a-z0-9_] only)")
-
-
-def _fields(table: dict, keys: dict, cls, where: str) -> dict:
-    """Check a table against a key schema: no unknown key, the right types, values in range, defaults filled."""
-    unknown = [key for key in table if key not in keys]
-    if unknown:
-        raise SceneError(f"{where}: key '{unknown[0]}': unknown key; known: {', '.join(keys)}")
-    checked = {}
-    for key, default in _defaults(cls).items():
-        if key not in keys:
-            continue  # set by the loader (name, source_file), not by the file
-        at = f"{where}: key '{key}'"
-        if key not in table:
-            if default is REQUIRED:
-                raise SceneError(f"{at}: missing")
-            checked[key] = default
-            continue
-        kind, check = keys[key]
-        value = _typed(table[key], kind, at)
-        checked[key] = check(value, at) if check else value
-    return checked
 
 
 def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
@@ -191,7 +100,7 @@ def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
         raise SceneError(f"{at}: a {scene['layout']} layout needs {low} to {high} variants, got {len(items)}")
     variants = []
     for index, item in enumerate(items):
-        checked = _fields(_typed(item, dict, f"{at}[{index}]"), VARIANT_KEYS, Variant, f"{at}[{index}]")
+        checked = _fields(_typed(item, dict, f"{at}[{index}]"), Variant, f"{at}[{index}]")
         if checked["lr"] is not None and checked["limit_fraction"] is not None:
             raise SceneError(f"{at}[{index}]: give lr or limit_fraction, not both")
         if checked["limit_fraction"] is not None and scene["model"] != "linear":
@@ -204,40 +113,32 @@ def _variants(items: list, scene: dict, where: str) -> tuple[Variant, ...]:
     return tuple(variants)
 
 
-NOTE_PANELS = ("fit", "loss", "landscape")  # where a note may sit: the panel it talks about
-
-
 def _notes(items: list, scene: dict, at: str) -> tuple[Note, ...]:
     """An author's notes: each a caption (two lines of 42 characters at most) at a step in 0..steps, or at an
     event of the run (left out where there is none), unless the run has an event it must not be told beside."""
-    from .events import KINDS
     from .words import fits
 
     notes, labels = [], [variant.label for variant in scene["variants"]]
     for index, item in enumerate(items):
         where = f"{at}[{index}]"
         item = _typed(item, dict, where)
-        unknown = [key for key in item if key not in ("step", "at", "unless", "run", "panel", "text")]
-        if unknown or "text" not in item or ("step" in item) == ("at" in item):
+        if "text" not in item or ("step" in item) == ("at" in item):
             raise SceneError(f'{where}: a note is {{ step = N, text = "..." }} or {{ at = "event", text = "..." }}')
-        text = _text(_typed(item["text"], str, f"{where}.text"), f"{where}.text", longest=84)
-        if not fits(text):
-            raise SceneError(f"{where}.text: {text!r} does not fit a caption's two lines of 42 characters")
-        step = _typed(item["step"], int, f"{where}.step") if "step" in item else None
-        if step is not None and not 0 <= step <= scene["steps"]:
-            raise SceneError(f"{where}.step: {step} is not in 0..{scene['steps']} (the scene's steps)")
-        anchors = (*KINDS, "end")  # an event of the run, or its end
-        anchor = _one_of(_typed(item["at"], str, f"{where}.at"), anchors, f"{where}.at") if "at" in item else None
-        unless = item.get("unless", [])
-        unless = [unless] if isinstance(unless, str) else _typed(unless, list, f"{where}.unless")
-        unless = tuple(_one_of(_typed(kind, str, f"{where}.unless"), KINDS, f"{where}.unless") for kind in unless)
-        run = _typed(item["run"], str, f"{where}.run") if "run" in item else None
-        if run is not None and run not in labels:
-            raise SceneError(f"{where}.run: {run!r} is not the label of one of the scene's variants")
-        panel = _one_of(_typed(item.get("panel", "fit"), str, f"{where}.panel"), NOTE_PANELS, f"{where}.panel")
-        if panel == "landscape" and LAYOUTS[scene["layout"]].landscape is None:
+        if isinstance(item.get("unless"), str):  # one kind, or an array of them
+            item = {**item, "unless": [item["unless"]]}
+        checked = _fields(item, Note, where, name=lambda key: f".{key}")
+        if not fits(checked["text"]):
+            raise SceneError(f"{where}.text: {checked['text']!r} does not fit a caption's two lines of 42 characters")
+        if checked["step"] is not None and not 0 <= checked["step"] <= scene["steps"]:
+            raise SceneError(f"{where}.step: {checked['step']} is not in 0..{scene['steps']} (the scene's steps)")
+        kinds = schema.keys(Note)["at"][0].names()[:-1]  # the events a run can have ("end" is not one)
+        checked["unless"] = tuple(_one_of(_typed(kind, str, f"{where}.unless"), kinds, f"{where}.unless")
+                                  for kind in checked["unless"])  # fmt: skip
+        if checked["run"] is not None and checked["run"] not in labels:
+            raise SceneError(f"{where}.run: {checked['run']!r} is not the label of one of the scene's variants")
+        if checked["panel"] == "landscape" and LAYOUTS[scene["layout"]].landscape is None:
             raise SceneError(f"{where}.panel: the {scene['layout']} layout draws no landscape")
-        notes.append(Note(text, step, anchor, unless, run, panel))
+        notes.append(Note(**checked))
     fixed = [note.step for note in notes if note.step is not None]
     if len(set(fixed)) < len(fixed):
         raise SceneError(f"{at}: two notes at one step; give each its own (they are read one after the other)")
@@ -245,7 +146,8 @@ def _notes(items: list, scene: dict, at: str) -> tuple[Note, ...]:
 
 
 def _video(name: str, table: dict, where: str, source_file: str) -> Video:
-    checked = _fields(table, VIDEO_KEYS, Video, where)
+    checked = _fields(table, Video, where)
+    checked["formats"] = _formats(checked["formats"], f"{where}: key 'formats'")
     checked["data"] = _params(checked["data"], DATASET_PARAMS[checked["dataset"]], f"{where}: key 'data'")
     sizes = MODEL_PARAMS[checked["model"]]
     checked["model_sizes"] = _params(checked["model_sizes"], sizes, f"{where}: key 'model_sizes'")
@@ -264,7 +166,7 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     video = Video(name=name, source_file=source_file, **checked)
     try:
         check_size(video)
-    except rules.RuleError as error:
+    except RuleError as error:
         raise SceneError(f"{where}: key 'steps': {error}") from None
     return video
 
@@ -298,11 +200,15 @@ def _check_held_out(checked: dict, n_data: int, where: str) -> None:
 def check_size(video: Video) -> None:
     """RuleError if recording the video would take more memory than a render may (after overrides too)."""
     n_data = video.data.get("n_data", 100)
-    rules.check_recording_size(video.steps, n_data, video.model, video.model_sizes, max(1, len(video.variants)))
+    parameters = rules.parameter_count(video.model, video.model_sizes)
+    rules.check_recording_size(video.steps, n_data, parameters, max(1, len(video.variants)))
 
 
 def _still(name: str, table: dict, where: str, source_file: str) -> dict:
-    checked = _fields(table, STILL_KEYS, Still, where)
+    checked = _fields(table, Still, where)
+    if checked["file"] is not None and not STILL_FILE.fullmatch(checked["file"]):
+        raise SceneError(f"{where}: key 'file': {checked['file']!r} is not a file name like name.png or name.jpeg "
+                         "([a-z0-9_] only)")  # fmt: skip
     if checked["layout"] == "data" and checked["dataset"] is None:
         raise SceneError(f"{where}: key 'dataset': missing (a data still scatters a data set)")
     if checked["layout"] == "surface" and checked["source"] is None:
@@ -421,3 +327,13 @@ def load_catalog(extra_files=()) -> dict:
     catalog.update({name: _resolve(still, videos, stills) for name, still in stills.items()})
     check_unique_files(catalog)
     return catalog
+
+
+def key_table() -> str:
+    """Every key a scene file may hold, as the docs' table (docs/pages/scenes.md): from the schema."""
+    kind = ("`kind`", "`video` \\| `still`", "required", "what the scene makes", "")
+    return schema.markdown_table(Video, Still, Variant, Note, first=(kind,))
+
+
+if __name__ == "__main__":  # `python -m tp1viz.scenes`: the key table of docs/pages/scenes.md
+    print(key_table())
