@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from conftest import ROOT, SMALL, run, scene_file_rendered
+from conftest import ROOT, SCENES, SMALL, run, scene_file_rendered
 from warm import Process
 
 from tp1viz import draw, recorder
@@ -339,3 +339,27 @@ def test_made_by_another_encoder_the_same_pictures_pass_and_a_changed_look_does_
             assert compare(catalogue / relative, copy, exact=True).startswith(reason)
         else:
             assert lenient is not None and lenient.startswith(reason), (relative, lenient)
+
+
+def test_an_fps_change_on_a_long_run_records_it_again_and_check_agrees(tmp_path, monkeypatch):
+    """A run over SPARSE_FROM steps keeps snapshots only of the steps its video shows, and those depend on fps:
+    so fps is part of such a run's recording, for render as for --check (they once disagreed)."""
+    from tp1viz import rules
+
+    monkeypatch.setattr(rules, "SPARSE_FROM", 500)  # the long-run path at a sixth of its steps (and time)
+    monkeypatch.setattr(recorder, "SPARSE_FROM", 500)
+    long = ["linear_sgd", "--steps", 3000, "--size", 128, "--jobs", 1, "--out", tmp_path]
+    assert run("render", *long, "--fps", 30, "-q").exit_code == 0
+    kept_at_30 = load_runs(tmp_path / "trajectories" / "linear_sgd.npz")[0].kept
+    stale = run("render", *long, "--fps", 12, "--check")
+    assert stale.exit_code == 1, stale.output
+    assert "stale: trajectories/linear_sgd.npz: " in stale.output  # the recording itself, not only its video
+    again = run("render", *long, "--fps", 12)
+    assert again.exit_code == 0 and "up to date" not in again.output, again.output
+    kept_at_12 = load_runs(tmp_path / "trajectories" / "linear_sgd.npz")[0].kept
+    (recorded,) = load_runs(tmp_path / "trajectories" / "linear_sgd.npz")
+    shown = SCENES["linear_sgd"].with_overrides(steps=3000, size=128, fps=12).plan([recorded]).steps
+    assert set(shown) <= set(kept_at_12) and len(kept_at_30) > 2  # every step the video at 12 fps draws was kept
+    agreed = run("render", *long, "--fps", 12, "--check")
+    assert agreed.exit_code == 0, agreed.output
+    assert run("render", *long, "--fps", 12).output.startswith("up to date ")

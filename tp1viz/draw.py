@@ -26,7 +26,7 @@ from .layouts import (
     LANDSCAPE_FIT,
     LEFT,
     LOSS,
-    LOSS_CEILING,
+    OFF_CHART,
     RIGHT,
     compare_grid,
     finite_range,
@@ -78,11 +78,11 @@ def new_canvas(size: int) -> tuple[Figure, FigureCanvasAgg]:
 def loss_axis(*losses: np.ndarray, log: bool = False, ceiling: bool = False) -> tuple[str, tuple[float, float]]:
     """The loss axis scale ('log' when the loss spans decades, or asked for) and its limits.
 
-    Limits come from finite values only. With `ceiling` (runs side by side) they stop at LOSS_CEILING times the
+    Limits come from finite values only. With `ceiling` (runs side by side) they stop at OFF_CHART times the
     highest starting loss, so a diverging run climbs out of the panel, marked where it leaves, instead of
     flattening every other curve against the floor; a run alone keeps its whole curve, however high it climbs.
     """
-    ceiling = LOSS_CEILING * max((a[0] for a in losses if np.isfinite(a[0])), default=np.inf) if ceiling else np.inf
+    ceiling = OFF_CHART * max((a[0] for a in losses if np.isfinite(a[0])), default=np.inf) if ceiling else np.inf
     loss = np.concatenate([np.ravel(a) for a in losses])
     loss = np.where(loss > ceiling, ceiling, loss)
     positive = loss[np.isfinite(loss) & (loss > 0)]

@@ -7,7 +7,7 @@ in docs/pages/videos.md.
 
 import numpy as np
 
-from .layouts import Scale, scales
+from .layouts import OFF_CHART, Scale, scales
 from .trajectory import EVENT_KINDS, Event, Trajectory
 from .words import sig
 
@@ -17,7 +17,7 @@ CLOSE_NOISE = 3.0  # ... or within 3 standard deviations of the tail, which a mi
 STILL_PX = 0.75  # converged: from here the drawn model strays less than this from where it is (px at 512 px)
 SPIKE_RATIO = 2.0  # a spike: the loss at least doubles its lowest value so far ...
 SPIKE_SHARE = 0.05  # ... and rises by at least 5% of the whole fall (not jitter on a flat tail)
-DIVERGED_RATIO = 10.0  # diverged: the loss overflowed, or climbed past 10 times its start and stayed there
+DIVERGED_RATIO = OFF_CHART  # diverged: the loss overflowed, or climbed past 10 times its start and stayed there
 REVERSED = -0.5  # oscillating: the curve's move points back against the one before (their cosine is below this) ...
 VISIBLE_SWING = 0.5  # ... both moving it this far somewhere (px at 512 px), which a blend across would show ...
 REVERSALS = 3  # ... this many times in a row

@@ -451,6 +451,14 @@ class Video:
         animation.said = said
         return animation
 
+    def sheet(self, runs: list, labelled_steps: list[tuple[int, str]]):
+        """A contact sheet (RGBA): a thumbnail of each given step, as its frame draws it, under its label."""
+        from .draw import contact_sheet
+
+        animation = self.animation(runs)
+        tiles = [(animation.draw_step(step).copy(), label) for step, label in labelled_steps]
+        return contact_sheet(tiles, f"{self.name}: {self.heading}")
+
     def render(self, runs: list, out_dir: Path, temp_for, on_frame=None) -> Drawn:
         """Every format from one drawing pass, then the poster, the runs and the words, as temporary files."""
         from .captions import transcript, webvtt

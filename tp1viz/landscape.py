@@ -8,11 +8,11 @@
 
 import numpy as np
 
+from .layouts import OFF_CHART
 from .trajectory import Landscape
 
 GRID = 121  # points per axis: smooth contours at 4096 px, a few milliseconds to draw once
 PAD = 0.25  # the grid reaches this fraction of the path's extent past it on every side
-ESCAPE = 10.0  # a path whose loss passes this many times its start has left the landscape (as the loss panel's axis)
 
 
 def linear_mse_grid(x: np.ndarray, y: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> np.ndarray:
@@ -50,10 +50,10 @@ def span(values: np.ndarray, *extra: float, pad: float = PAD) -> np.ndarray:
 
 
 def in_view(params: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    """The rows of a path a landscape spans: finite, and while the loss stays under ESCAPE times its start. A
+    """The rows of a path a landscape spans: finite, and while the loss stays under OFF_CHART times its start. A
     diverging path leaves the plane there (its end is far off, and the bowl would shrink to a dot)."""
     loss = np.asarray(loss, np.float64)
-    kept = np.isfinite(params).all(axis=1) & np.isfinite(loss) & (loss <= ESCAPE * loss[0])
+    kept = np.isfinite(params).all(axis=1) & np.isfinite(loss) & (loss <= OFF_CHART * loss[0])
     return params[kept] if kept.any() else params[:1]
 
 
@@ -105,7 +105,7 @@ def plane_landscape(net, x, y, loss_fn, params: np.ndarray, path_loss: np.ndarra
     with np.errstate(invalid="ignore", over="ignore"):
         path = (np.asarray(params, np.float64) - origin) @ directions.T  # (steps+1, 2); NaN where it diverged
     path[~np.isfinite(path).all(axis=1)] = np.nan
-    seen = np.isfinite(path_loss) & (path_loss <= ESCAPE * path_loss[0])  # the part the plane is cut to show
+    seen = np.isfinite(path_loss) & (path_loss <= OFF_CHART * path_loss[0])  # the part the plane is cut to show
     us, vs = span(path[seen, 0], 0.0), span(path[seen, 1], 0.0)
     u, v = np.meshgrid(us, vs)  # (len(vs), len(us))
     points = origin + u.reshape(-1, 1) * directions[0] + v.reshape(-1, 1) * directions[1]  # (G, p)

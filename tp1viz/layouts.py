@@ -12,7 +12,8 @@ DESIGN_PX = 512  # the layout is designed at 512 px and scaled by dpi, so it loo
 LEFT, RIGHT = 0.13, 0.96  # figure-fraction margins shared by every layout
 FIT_MARGIN = 0.08  # fraction of the data's range left empty around it
 MAX_OVERSHOOT = 0.25  # the fit axes follow a wild prediction only this far past the data (in data ranges)
-LOSS_CEILING = 10.0  # beside other runs, the loss axis stops at this multiple of the highest start loss
+OFF_CHART = 10.0  # a loss past this multiple of its start is off the charts: a run that stays there has diverged
+# (events.py), a landscape stops spanning its path there, and beside other runs the loss axis stops there
 PACES = ("steps", "change")  # a frame a step, or frames where the picture changes (pacing.py)
 STILL_LAYOUTS = ("data", "surface", "network")  # a data set's scatter, a loss surface, the trained nets
 NOTE_PANELS = ("fit", "loss", "landscape")  # where a note may sit: the panel it talks about

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .layouts import LOSS_CEILING, scales
+from .layouts import OFF_CHART, scales
 
 MIN_MOVE = 2.0  # px: after convergence, a step is shown when the picture has moved this much since the last
 LONGEST_GLIDE = 0.5  # seconds: the most frames any one step's change may take
@@ -116,7 +116,7 @@ def settled_step(runs: list) -> int:
     """Up to where every step must be shown: where the runs have converged, or for a run that diverged, until its
     loss leaves the loss panel (the latest of them); 0 when none does (a run still creeping at the end has no
     settling to show, only its moves)."""
-    ceiling = LOSS_CEILING * max(float(run.loss[0]) for run in runs) if len(runs) > 1 else np.inf
+    ceiling = OFF_CHART * max(float(run.loss[0]) for run in runs) if len(runs) > 1 else np.inf
     steps = [0]
     for run in runs:
         for event in run.events:
@@ -175,7 +175,8 @@ def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.
         exact = spread(change, settled, frames - len(marks))
     exact = np.union1d(exact, marks).astype(int)
     exact = with_phases(exact, change, phases, round(PHASE_SECONDS * fps))
-    if kept is not None and len(kept) < steps + 1:  # only what was kept can be drawn exactly
+    if kept is not None and 0 < len(kept) < steps + 1:  # only what was kept can be drawn exactly (none kept: a
+        # long run's first pass, planning which steps to keep)
         exact = np.union1d(np.intersect1d(exact, kept), [0, steps]).astype(int)
     smooth = np.ones(steps + 1, bool) if smooth is None else smooth
     return glide(exact, change, frames - len(exact), round(LONGEST_GLIDE * fps), smooth)

@@ -77,6 +77,7 @@ def dense_grid(x: torch.Tensor, points: int = GRID_POINTS) -> torch.Tensor:
 
 SNAPSHOT = torch.float32  # what the trajectory keeps of every step, whatever the net trains in
 PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
+EVENT_SNAPSHOTS = 200  # a long run keeps this many snapshots besides what its first pass plans to show
 
 
 class Recorder:
@@ -384,7 +385,10 @@ def record_scene(scene) -> list[Trajectory]:
     """
     keep = None
     if scene.steps > SPARSE_FROM:
-        keep = scene.plan(events.detect_scene(recorded_runs(scene, keep=[]), scene.layout)).steps
+        shown = scene.plan(events.detect_scene(recorded_runs(scene, keep=[]), scene.layout)).steps
+        # and steps spaced evenly in log(step), where events that need snapshots (converged, dead units) are found
+        # (the first pass, without snapshots, cannot see them; the video then marks them at a kept step)
+        keep = np.union1d(shown, np.geomspace(1, scene.steps, EVENT_SNAPSHOTS).astype(int))
     return events.detect_scene(recorded_runs(scene, keep), scene.layout)
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from .files import write_bytes
 from .kinds import image_bytes
 from .made import Made, Unshowable, held
+from .words import format_loss
 
 
 def resolve_steps(specs, steps: int) -> list[int]:
@@ -64,7 +65,6 @@ def story_steps(runs: list, count: int) -> list[int]:
 
 def step_label(runs: list, step: int) -> str:
     """ "step K · loss L", with every run's loss for a side-by-side scene."""
-    from .draw import format_loss
 
     if len(runs) == 1 and runs[0].test is not None:
         train, test = format_loss(runs[0].loss[step], 3), format_loss(runs[0].test.loss[step], 3)
@@ -78,13 +78,10 @@ def sheet_file(dest: Path, scene) -> Path:
 
 def write_sheet(made: Made, count: int, dest: Path) -> Path:
     """A contact sheet: thumbnails of the steps that tell the story (story_steps), each labelled with its loss."""
-    from .draw import contact_sheet
-
     scene, runs = made.scene, made.runs
-    animation = scene.animation(runs)
-    tiles = [(animation.draw_step(k).copy(), step_label(runs, k)) for k in story_steps(runs, count)]
+    labelled = [(step, step_label(runs, step)) for step in story_steps(runs, count)]
     path = sheet_file(dest, scene)
-    write_bytes(path, image_bytes(contact_sheet(tiles, f"{scene.name}: {scene.heading}"), path.suffix))
+    write_bytes(path, image_bytes(scene.sheet(runs, labelled), path.suffix))
     return path
 
 
@@ -120,7 +117,6 @@ def link(target: Path, page_dir: Path) -> str:
 
 def run_data(runs: list) -> list[dict]:
     """Each run's name and its loss per step, formatted as the video's status line shows it."""
-    from .draw import format_loss
 
     return [{"label": run.meta.get("run", {}).get("label", ""), "loss": [format_loss(value) for value in run.loss]}
             for run in runs]  # fmt: skip
@@ -175,7 +171,6 @@ def controls(scene_steps: int) -> str:
 
 
 def video_section(made: Made, page_dir: Path, sheet: Path) -> str:
-    from .draw import format_loss
 
     scene = made.scene
     final = " / ".join(format_loss(run.loss[-1]) for run in made.runs)
