@@ -292,7 +292,8 @@ VIEWER_MUTATIONS = {  # file: (how it is changed, the start of the reason --chec
 RECORDING_MUTATIONS = {  # scene: (how its recording is edited before the video is drawn from it, the reason)
     "pow_fn_w_linear_model": (
         lambda r: replaced(r, events=(replaced(r.events[0], text="settled · step 11"),)),
-        "the recorded events changed: step 11 says 'settled · step 11', a recording now 'poor fit · 40× the noise'",
+        "the recorded events changed: step 11 says 'settled · step 11', "
+        "a recording now 'a line cannot bend · 40× the noise'",
     ),  # fmt: skip
     "gd_vs_sgd": (
         lambda r: replaced(r, events=tuple(replaced(e, step=4) for e in r.events)),

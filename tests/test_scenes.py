@@ -76,6 +76,11 @@ def test_validation_tables_match_the_real_builders():
         ('layout = "landscape"', "scene 'my_scene': key 'layout': the landscape layout needs the linear model"),
         ('variants = [{ lr = 0.1, label = "a" }]', "only a layout of several runs (compare) has variants"),
         ('kind = "movie"', "scene 'my_scene': key 'kind': 'movie' is not one of video, still"),
+        ("loss_limits = [2, 1]", "'loss_limits': expected [low, high], two numbers with 0 < low < high, got [2, 1]"),
+        ("loss_limits = [0, 1]", "key 'loss_limits': expected [low, high], two numbers with 0 < low < high"),
+        ("loss_limits = [0.1]", "key 'loss_limits': expected [low, high], two numbers with 0 < low < high"),
+        ('loss_limits = ["a", 1]', "scene 'my_scene': key 'loss_limits': expected a number, got 'a'"),
+        ("noise_floor = 1", "scene 'my_scene': key 'noise_floor': expected a boolean, got 1"),
     ],
 )
 def test_schema_errors_name_the_file_the_scene_and_the_key(tmp_path, change, message):

@@ -42,6 +42,7 @@ warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", cat
 
 DATA_COLOR = "tab:blue"  # the page: "our dataset" in blue
 MODEL_COLOR = "tab:red"  # the page: "the trained model's predictions" in red
+TRAIN_EDGE = "#0b3d6b"  # training points, where some are held out: ringed in a darker blue, the boldest marks
 TEST_COLOR = "tab:green"  # held-out test points (hollow) and their loss: neither the data's blue nor the model's red
 RUN_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown")  # loss curves of side-by-side runs
 LANDSCAPE_CMAP = "viridis"  # low loss dark, high loss light; neither blue data nor the red path get lost in it
@@ -184,6 +185,8 @@ class FitPanel:
         self.run, self.grid_pred, self.ylim = run, shown(run.grid_pred), ylim
         self.points = ax.scatter(run.x, run.y, s=12 * fontsize / 10, color=DATA_COLOR, alpha=0.85, linewidths=0)
         self.test_points, self.taken = None, set()
+        if run.test is not None:  # the points it learns from, boldest: filled and ringed, over the test points
+            self.points.set(sizes=[30 * fontsize / 10], alpha=1.0, edgecolor=TRAIN_EDGE, linewidth=0.9, zorder=3)
         if run.test is not None:  # hollow: points the model is measured on and never learns from
             self.test_points = ax.scatter(run.test.x, run.test.y, s=22 * fontsize / 10, facecolors="none",
                                           edgecolors=TEST_COLOR, linewidths=1.2 * fontsize / 10)  # fmt: skip
@@ -311,12 +314,14 @@ class LossPanel:
     """Each run's loss drawn up to the current step, with a marker on the current value (at the panel's edge, as
     an arrow, when the value is beyond it)."""
 
-    def __init__(self, ax, runs: list[Trajectory], colors=RUN_COLORS, log: bool = False):
+    def __init__(self, ax, runs: list[Trajectory], colors=RUN_COLORS, log: bool = False, limits=(),
+                 noise_floor: bool = False):  # fmt: skip
         losses = [run.loss for run in runs]
         self.held = runs[0].test is not None and len(runs) == 1  # training loss in the data's blue, test in green
         if self.held:
             losses, colors = [runs[0].loss, runs[0].test.loss], (DATA_COLOR, TEST_COLOR)
-        scale, limits = loss_axis(*losses, log=log or self.held, ceiling=len(runs) > 1)
+        scale, found = loss_axis(*losses, log=log or self.held, ceiling=len(runs) > 1)
+        scale, limits = ("log", tuple(limits)) if limits else (scale, found)  # the scene's: one scale across scenes
         low, high = self.limits = limits
         self.losses = [shown(loss) for loss in losses]  # the lines are clipped at the panel's edge
         ax.set_yscale(scale)
@@ -345,6 +350,37 @@ class LossPanel:
                                   clip_on=False, animated=True)[0] for color in colors[: len(losses)]]  # fmt: skip
         style_axes(ax, "step", loss_label(runs[0].meta))
         self.artists = self.lines + self.markers + self.off_scale
+        floor = runs[0].meta.get("run", {}).get("noise_floor")
+        if noise_floor and floor and low <= floor <= high:
+            self.draw_floor(ax, floor)
+        if self.held:  # two lines in two colours: say which is which
+            self.kept_on_top = [self.key_where_free(ax, ["training loss", "test loss"])]
+            self.placed.append(text_box(self.kept_on_top[0], ax.figure.canvas.get_renderer(), 1.5))
+
+    def key_where_free(self, ax, labels: list[str]):
+        """The lines' legend in the corner their whole curves (every step, not only those drawn yet) cross least."""
+        renderer = ax.figure.canvas.get_renderer()
+        curves = np.concatenate([placing.densify(*ax.transData.transform(np.column_stack(
+            [self.steps, np.clip(loss, *self.limits)])).T) for loss in self.losses])  # fmt: skip
+        curves = curves[np.isfinite(curves).all(axis=1)]
+        crossings = {}
+        for corner in ("upper right", "lower left", "upper center", "lower right", "upper left"):
+            legend = ax.legend(self.lines, labels, loc=corner, fontsize=7.5, framealpha=0.9, handlelength=1.2,
+                               borderpad=0.3, labelspacing=0.2)  # fmt: skip
+            x0, y0, x1, y1 = text_box(legend, renderer, 2)
+            crossings[corner] = int(((curves[:, 0] >= x0) & (curves[:, 0] <= x1) & (curves[:, 1] >= y0)
+                                     & (curves[:, 1] <= y1)).sum())  # fmt: skip
+        best = min(crossings, key=crossings.get)  # the first such corner, in the order above
+        return ax.legend(self.lines, labels, loc=best, fontsize=7.5, framealpha=0.9, handlelength=1.2, borderpad=0.3,
+                         labelspacing=0.2)  # fmt: skip
+
+    def draw_floor(self, ax, floor: float) -> None:
+        """The data's noise variance, dashed, named under its right end (a loss comes down to it from above):
+        what a perfect model's loss would be."""
+        ax.axhline(floor, color="0.35", lw=1.0, ls=(0, (4, 3)), zorder=1)
+        label = ax.text(0.99, floor, f"noise floor {sig(floor, 2)}", transform=ax.get_yaxis_transform(), ha="right",
+                        va="top", fontsize=7.5, color="0.3")  # fmt: skip
+        self.placed.append(text_box(label, ax.figure.canvas.get_renderer(), 1.5))  # event labels keep off it
 
     def update(self, moment: "Moment") -> None:
         position = moment.position
@@ -565,10 +601,11 @@ class Animation:
             cls.__init__ = plain_text(cls.__init__)
 
     def __init__(self, runs: list[Trajectory], size: int, title: str, plan=None, notes=(), fps: int = 30,
-                 hold: float = 0.0):  # fmt: skip
+                 hold: float = 0.0, loss_limits=(), noise_floor: bool = False):  # fmt: skip
         from .pacing import Plan
 
         self.runs, self.size = runs, size
+        self.loss_axis = {"limits": loss_limits, "noise_floor": noise_floor}  # the scene's, for its loss panel
         steps = runs[0].steps
         if plan is None:  # a frame a step, the last held `hold` seconds
             plan = Plan.exact_steps(np.arange(steps + 1)).held({steps: round(hold * fps)})
@@ -763,7 +800,7 @@ class FitAnimation(Animation):
         super().__init__(runs, size, title, **pacing)
         run = runs[0]
         self.fit = FitPanel(self.fig.add_axes(FIT), run, fit_ylim(run))
-        self.loss = LossPanel(self.fig.add_axes(LOSS), [run])
+        self.loss = LossPanel(self.fig.add_axes(LOSS), [run], **self.loss_axis)
         self.panels = [self.fit, self.loss]
         self.legend(*self.fit.handles())
         self.finish_layout(self.loss, [self.fit])
@@ -779,7 +816,7 @@ class LandscapeAnimation(Animation):
         super().__init__(runs, size, title, **pacing)
         self.landscape = LandscapePanel(self.fig.add_axes(LANDSCAPE), run.landscape, run)
         self.fit = FitPanel(self.fig.add_axes(LANDSCAPE_FIT), run, fit_ylim(run))
-        self.loss = LossPanel(self.fig.add_axes(LOSS), [run])
+        self.loss = LossPanel(self.fig.add_axes(LOSS), [run], **self.loss_axis)
         self.panels = [self.landscape, self.fit, self.loss]
         self.legend(*self.fit.handles())
         self.finish_layout(self.loss, [self.fit], landscape=self.landscape)
@@ -798,7 +835,7 @@ class CompareAnimation(Animation):
             ax = self.fig.add_axes(rect)
             self.fits.append(FitPanel(ax, run, ylim, fontsize=8))
             self.label_panel(ax, run, RUN_COLORS[index], first_column=column == 0, last_row=row == (len(runs) - 1) // 2)
-        self.loss = LossPanel(self.fig.add_axes(LOSS), runs, log=True)
+        self.loss = LossPanel(self.fig.add_axes(LOSS), runs, log=True, **self.loss_axis)
         self.panels = [*self.fits, self.loss]
         self.legend([self.fits[0].points, self.fits[0].curve], ["data", "model"])
         self.finish_layout(self.loss, self.fits)

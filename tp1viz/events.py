@@ -273,11 +273,12 @@ def poor_fit_events(run: Trajectory, step: int) -> list[Event]:
                       said=f"A poor fit: {sig(times)} times the best line's loss ({sig(best)}).")]  # fmt: skip
     if floor and final > POOR_FLOOR * floor:
         times = final / floor
+        verdict = "poor fit"
         if best is not None:  # the best line, and still far above the noise: the data are not a line
-            said = f"A line cannot bend: {sig(times)} times the noise ({sig(floor)})."
+            said, verdict = f"A line cannot bend: {sig(times)} times the noise ({sig(floor)}).", "a line cannot bend"
         else:
             said = f"A poor fit: {sig(times)} times the data's noise ({sig(floor)})."
-        return [Event("poor fit", step, f"poor fit · {sig(times)}× the noise",
+        return [Event("poor fit", step, f"{verdict} · {sig(times)}× the noise",
                       f"Step {step}: a poor fit; the loss, {final:.4g}, is {times:.1f} times the variance of the "
                       f"noise the data were drawn with ({floor:.4g}), the lowest a model could expect to reach.",
                       said=said)]  # fmt: skip

@@ -304,6 +304,15 @@ class Video:
         rule=Rule(float, high=1e6, positive=True),
         help="`train_test` only (required there): a test point within this counts right",
     )
+    loss_limits: tuple[float, ...] = key(
+        (),
+        kind=list,
+        special="loss_limits",
+        help="`[low, high]`: a log loss axis with these limits, one scale for scenes a reader compares",
+    )
+    noise_floor: bool = key(
+        False, kind=bool, help="the data's noise variance dashed on the loss axis: the loss a perfect model keeps"
+    )
     source_file: str = field(default="", compare=False)  # where the scene was defined
 
     kind = "video"
@@ -370,6 +379,7 @@ class Video:
         params.pop("source_file")
         params["variants"] = list(params["variants"])  # as JSON gives it back
         params["formats"] = list(params["formats"])
+        params["loss_limits"] = list(params["loss_limits"])
         params["notes"] = [note.describe() for note in self.notes]
         params["kind"] = self.kind
         params["loss"] = "mse"
@@ -446,8 +456,9 @@ class Video:
         notes = [(round(cue.start * self.fps), round(cue.end * self.fps) - 1, cue.line.said, cue.line.run,
                   cue.line.panel) for cue in said if cue.line.kind == "note"]  # fmt: skip
         scored = {"tolerance": self.tolerance} if LAYOUTS[self.layout].held_out else {}
+        axis = {"loss_limits": self.loss_limits, "noise_floor": self.noise_floor}
         animation = ANIMATIONS[self.layout](runs, size=self.size, title=self.heading, plan=plan, notes=notes,
-                                            fps=self.fps, **scored)  # fmt: skip
+                                            fps=self.fps, **axis, **scored)  # fmt: skip
         animation.said = said
         return animation
 

@@ -6,6 +6,7 @@ still)? They are built from draw.py's panels and blitting loop. Knows matplotlib
 """
 
 import numpy as np
+from matplotlib.patches import Polygon
 from matplotlib.ticker import FuncFormatter
 
 from . import draw
@@ -13,6 +14,7 @@ from .draw import TEST_COLOR, Animation, FitPanel, LossPanel, new_canvas, style_
 from .layouts import DESIGN_PX, FIT, LOSS, RIGHT, TRAIN_TEST_FIT, fit_ylim
 from .trajectory import Trajectory
 
+OUTSIDE_COLOR = "tab:orange"  # a test point outside the tolerance: neither the test's green nor the model's red
 DEAD_COLOR = "0.6"  # a unit that never switches on: grey, dashed
 UNIT_COLORS = ("tab:orange", "tab:purple", "tab:green", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
                "tab:gray", "#b8860b", "#1a9e77")  # neither the data's blue nor the model's red  # fmt: skip
@@ -44,6 +46,49 @@ class ScorePanel:
         self.marker.set_data([kept[row]], [self.score[row]])
 
 
+class BandPanel(FitPanel):
+    """The fit with the band of ±tolerance around the model: a test point inside it counts right (a hollow
+    green circle), one outside it wrong (a hollow orange square), step by step, as the score beside counts."""
+
+    def __init__(self, ax, run: Trajectory, ylim: tuple[float, float], tolerance: float):
+        super().__init__(ax, run, ylim)
+        self.tolerance = tolerance
+        self.band = Polygon(np.zeros((0, 2)), closed=True, facecolor=TEST_COLOR, alpha=0.13, edgecolor="none",
+                            animated=True)  # fmt: skip
+        ax.add_patch(self.band)
+        self.test_points.set_visible(False)  # drawn each frame instead, by which side of the band they fall
+        # Here the test points are the lesson: the training points step back to plain dots.
+        self.points.set(sizes=[12], alpha=0.85, linewidth=0, zorder=2)
+        self.inside = ax.scatter([], [], s=30, facecolors="none", edgecolors=TEST_COLOR, linewidths=1.5, zorder=3,
+                                 animated=True)  # fmt: skip
+        self.outside = ax.scatter([], [], s=30, marker="s", facecolors="none", edgecolors=OUTSIDE_COLOR,
+                                  linewidths=1.5, zorder=3, animated=True)  # fmt: skip
+        self.artists = [self.band, self.inside, self.outside, *self.artists]
+
+    def test_hits(self, moment: "draw.Moment") -> np.ndarray:
+        """(m,) whether each test point is within the tolerance of the model as this frame draws it."""
+        pred = moment.blend(self.run, self.run.test.pred.astype(np.float64))
+        return np.abs(pred - self.run.test.y) <= self.tolerance
+
+    def handles(self) -> tuple[list, list[str]]:
+        within = f"test, within ±{self.tolerance:g}"
+        return [self.points, self.inside, self.outside, self.curve], ["train", within, "test, outside", "model"]
+
+    def update(self, moment: "draw.Moment") -> None:
+        super().update(moment)
+        curve = moment.blend(self.run, self.grid_pred).astype(np.float64)
+        x = self.run.grid_x
+        self.band.set_xy(
+            np.column_stack(
+                [np.concatenate([x, x[::-1]]), np.concatenate([curve + self.tolerance, (curve - self.tolerance)[::-1]])]
+            )
+        )
+        hits = self.test_hits(moment)
+        points = np.column_stack([self.run.test.x, self.run.test.y])
+        self.inside.set_offsets(points[hits])
+        self.outside.set_offsets(points[~hits])
+
+
 class TrainTestAnimation(Animation):
     """Training points filled, held-out test points hollow; the training and test loss; and the score."""
 
@@ -51,8 +96,8 @@ class TrainTestAnimation(Animation):
                  **pacing):  # fmt: skip
         super().__init__(runs, size, title, **pacing)
         run = runs[0]
-        self.fit = FitPanel(self.fig.add_axes(TRAIN_TEST_FIT), run, fit_ylim(run))
-        self.loss = LossPanel(self.fig.add_axes((LOSS[0], 0.08, 0.42, 0.19)), [run])
+        self.fit = BandPanel(self.fig.add_axes(TRAIN_TEST_FIT), run, fit_ylim(run), tolerance)
+        self.loss = LossPanel(self.fig.add_axes((LOSS[0], 0.08, 0.42, 0.19)), [run], **self.loss_axis)
         self.score = ScorePanel(self.fig.add_axes((0.71, 0.08, RIGHT - 0.71, 0.19)), run, tolerance)
         self.fig.text(0.5, 0.335, f"The loss averages squared errors: it is what training lowers. The score counts\n"
                       f"the test points predicted within ±{tolerance:g}: never trained on, read at a glance.",
@@ -116,7 +161,7 @@ class ReluPiecesAnimation(Animation):
         run = runs[0]
         low, high = fit_ylim(run)
         self.fit = PiecesPanel(self.fig.add_axes(FIT), run, (low, high))
-        self.loss = LossPanel(self.fig.add_axes(LOSS), [run])
+        self.loss = LossPanel(self.fig.add_axes(LOSS), [run], **self.loss_axis)
         self.panels = [self.fit, self.loss]
         self.legend(*self.fit.handles())
         self.finish_layout(self.loss, [self.fit])

@@ -153,6 +153,7 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     checked["model_sizes"] = _params(checked["model_sizes"], sizes, f"{where}: key 'model_sizes'")
     checked["variants"] = _variants(checked["variants"], checked, where)
     checked["notes"] = _notes(checked["notes"], checked, f"{where}: key 'notes'")
+    checked["loss_limits"] = _loss_limits(checked["loss_limits"], f"{where}: key 'loss_limits'")
     n_data = checked["data"].get("n_data", 100)
     for batch in [checked["batch_size"], *(v.batch_size for v in checked["variants"] if v.batch_size)]:
         if batch > n_data:
@@ -169,6 +170,14 @@ def _video(name: str, table: dict, where: str, source_file: str) -> Video:
     except RuleError as error:
         raise SceneError(f"{where}: key 'steps': {error}") from None
     return video
+
+
+def _loss_limits(values: list, where: str) -> tuple[float, ...]:
+    """[] (the axis follows the loss), or [low, high]: two positive numbers, low below high."""
+    limits = tuple(_typed(value, float, where) for value in values)
+    if limits and not (len(limits) == 2 and 0 < limits[0] < limits[1] <= 1e30):
+        raise SceneError(f"{where}: expected [low, high], two numbers with 0 < low < high, got {list(values)!r}")
+    return limits
 
 
 def video_from_table(name: str, table: dict, where: str) -> Video:

@@ -17,7 +17,7 @@ SHOWN = "shown"  # which steps the video shows: drawing, and what a long run kee
 DRAWING = "drawing"  # only the pictures: a change draws the saved runs again
 ROLES = (RECORDING, SHOWN, DRAWING)
 REQUIRED = object()  # a key without a default: the scene file must give it
-TYPE_NAMES = {int: "integer", float: "number", str: "string", dict: "table", list: "array"}
+TYPE_NAMES = {int: "integer", float: "number", str: "string", dict: "table", list: "array", bool: "boolean"}
 
 
 @dataclass(frozen=True)
