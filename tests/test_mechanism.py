@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, SCENES
 
-from tp1viz.draw import TRAIN_EDGE
+from tp1viz.draw import TRAIN_EDGE, Moment
 from tp1viz.lessons import OUTSIDE_COLOR
 from tp1viz.trajectory import load_runs
 
@@ -126,3 +126,107 @@ def test_overfittings_training_points_are_its_boldest_marks():
         row, column = px(ax, x, y, animation.size)
         ringed += near(picture[row - 5 : row + 6, column - 5 : column + 6], TRAIN_EDGE, 30).sum() >= 6
     assert ringed >= 0.8 * len(run.x)  # a dark ring round each (a few lie under the red curve)
+
+
+# -- mse_residuals: the MSE on screen is the mean of the squares of that frame's errors -------------------------------
+
+
+def number_after(text: str, marker: str) -> float:
+    return float(text.split(marker, 1)[1].split()[0].rstrip(","))
+
+
+def drawn_line(run, moment) -> tuple[float, float]:
+    """(w, b) of the line a frame draws, from the recorded parameters alone (a glide blends them)."""
+    a, b = (run.params[run.row(step)].astype(np.float64) for step in (moment.start, moment.end))
+    return tuple(b if moment.t >= 1 else (1 - moment.t) * a + moment.t * b)
+
+
+@pytest.mark.parametrize("max_seconds", [None, 12])  # the course's plan (every step exact), and one with glides
+def test_the_mse_on_screen_is_the_mean_of_that_frames_squared_errors(max_seconds):
+    animation = animation_of("mse_residuals", **({"max_seconds": max_seconds} if max_seconds else {}))
+    (run,) = committed("mse_residuals")
+    x, y = run.x.astype(np.float64), run.y.astype(np.float64)
+    gliding = np.flatnonzero(animation.plan.t < 1)
+    assert bool(gliding.size) == bool(max_seconds)
+    frames = [0, 1, 5, len(animation.plan) - 1, *(int(frame) for frame in gliding[:: max(1, len(gliding) // 4)])]
+    squares_ax = animation.squares.mean.axes
+    for frame in frames:
+        moment = animation.moment(frame)
+        picture = animation.draw(moment, frame).copy()
+        w, b = drawn_line(run, moment)
+        squares = (w * x + b - y) ** 2
+        (said,) = animation.readout_lines(moment)
+        assert said.startswith("MSE = mean of the 100 squared errors = ")
+        assert number_after(said, " = mean of the 100 squared errors = ") == pytest.approx(squares.mean(), rel=6e-4)
+        if moment.t >= 1:  # an exact frame: the loss the status line and the loss panel say, too
+            assert squares.mean() == pytest.approx(float(run.loss[moment.step]), rel=1e-4)
+        row, _ = px(squares_ax, 0, min(squares.mean(), squares_ax.get_ylim()[1]), animation.size)
+        left, right = (int(v) for v in squares_ax.transData.transform([(x.min(), 0), (x.max(), 0)])[:, 0])
+        assert near(picture[row - 1 : row + 2, left:right], "black", 60).any(axis=0).mean() > 0.4  # the dashed mean
+        biggest = int(np.argmax(np.where(squares < squares_ax.get_ylim()[1], squares, 0)))
+        top, column = px(squares_ax, x[biggest], squares[biggest], animation.size)
+        assert near(picture[top + 2 : top + 5, column - 1 : column + 2], "tab:purple", 50).any()  # its stem
+        fit_ax = animation.fit.curve.axes
+        worst = int(np.argmax(np.abs(w * x + b - y)))
+        (r0, c0), (r1, _) = px(fit_ax, x[worst], y[worst], animation.size), px(fit_ax, x[worst], w * x[worst] + b,
+                                                                                animation.size)  # fmt: skip
+        between = picture[min(r0, r1) + 4 : max(r0, r1) - 4, c0 - 1 : c0 + 2]
+        assert near(between, "0.45", 40).any(axis=1).mean() > 0.8, frame  # its grey gap, point to line
+
+
+# -- gradient_step: the arrow is the gradient, the step is lr times it ----------------------------------------------
+
+
+def test_the_gradient_arrow_is_the_analytic_gradient_and_the_step_lands_on_the_next_point():
+    animation = animation_of("gradient_step")
+    (run,) = committed("gradient_step")
+    panel = animation.landscape
+    lr = run.meta["run"]["lr"]
+    x, y = run.x.astype(np.float64), run.y.astype(np.float64)
+    for step in (0, 1, 2, 3, 10, 50, run.steps - 1):
+        picture = animation.draw_step(step).copy()  # draws the step exactly, whichever frames show it
+        w, b = run.params[step].astype(np.float64)
+        gradient = np.array([2 * np.mean((w * x + b - y) * x), 2 * np.mean(w * x + b - y)])  # by hand
+        torch_step = (run.params[step + 1] - run.params[step]).astype(np.float64)  # what autograd and SGD did
+        np.testing.assert_allclose(-lr * gradient, torch_step, rtol=2e-3, atol=2e-6)
+        here, downhill, stepped = panel.arrows
+        np.testing.assert_allclose(downhill - here, -panel.scale * gradient, rtol=1e-9)
+        np.testing.assert_allclose(stepped - here, -lr * gradient, rtol=1e-9)
+        said = animation.readout_lines(Moment(step, step))
+        assert number_after(said[0], "dL/dw = ") == pytest.approx(gradient[0], rel=1e-3, abs=1e-7)
+        assert number_after(said[0], "dL/db = ") == pytest.approx(gradient[1], rel=1e-3, abs=1e-7)
+        for line, value, change in ((said[1], w, gradient[0]), (said[2], b, gradient[1])):  # w <- w - lr dL/dw = ...
+            assert float(line.rsplit("= ", 1)[1]) == pytest.approx(value - lr * change, rel=1e-3, abs=1e-6)
+        if step <= 3:  # early, the step is long enough to see: red pixels along it, up to the next point
+            ax = panel.path.axes
+            middle = here + 0.6 * (stepped - here)
+            row, column = px(ax, *middle, animation.size)
+            assert near(picture[row - 2 : row + 3, column - 2 : column + 3], "tab:red", 60).any(), step
+    assert panel.scale in (0.01, 0.02, 0.05, 0.1) and f"gradient × {panel.scale:g}" in " ".join(
+        text.get_text() for text in panel.kept_on_top[0].get_texts())  # fmt: skip
+
+
+# -- least_squares: a linear net trained with MSE ends on the closed-form line ----------------------------------------
+
+
+def test_the_trained_line_ends_within_a_thousandth_of_the_closed_form_least_squares_line():
+    (run,) = committed("least_squares")
+    x, y = run.x.astype(np.float64), run.y.astype(np.float64)
+    slope = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)  # the normal equations
+    intercept = y.mean() - slope * x.mean()
+    w, b = run.params[-1].astype(np.float64)
+    assert abs(w - slope) < 1e-3 and abs(b - intercept) < 1e-3
+    animation = animation_of("least_squares")
+    assert animation.best == pytest.approx((slope, intercept), abs=1e-9)
+    trained, best = animation.readout_lines(animation.moment(len(animation.plan) - 1))
+    assert number_after(trained, "w = ") == pytest.approx(w, abs=1e-4)
+    assert number_after(best, "w = ") == pytest.approx(slope, abs=1e-4)
+    assert number_after(best, "b = ") == pytest.approx(intercept, abs=1e-4)
+    assert float(best.rsplit("gap ", 1)[1]) < 1e-3
+    picture = animation.draw_step(run.steps).copy()
+    ax = animation.fit.curve.axes
+    dashes = []
+    for xi in np.linspace(x.min(), x.max(), 40):
+        row, column = px(ax, xi, slope * xi + intercept, animation.size)
+        dashes.append(near(picture[row - 1 : row + 2, column - 1 : column + 2], "black", 70).any())
+    assert 0.3 < np.mean(dashes) < 0.95  # black dashes over the red line, where the two coincide

@@ -321,9 +321,44 @@ def u_shaped_near_the_noise(run_, step: int) -> bool:
     return run_.loss[-1] < 3 * 0.2**2 / 12 and ends - middle > 0.5
 
 
+def share_moved(run_, step: int, parameter: int) -> float:
+    """How much of its way (start to end) a parameter has gone by a step."""
+    return float((run_.params[step, parameter] - run_.params[0, parameter])
+                 / (run_.params[-1, parameter] - run_.params[0, parameter]))  # fmt: skip
+
+
 def walks_w_first(run_, step: int) -> bool:
     done = (run_.params[step] - run_.params[0]) / (run_.params[-1] - run_.params[0])
     return done[0] > 0.8 and done[1] < 0.5
+
+
+def least_squares_of(run_) -> tuple[float, float, float]:
+    """(w, b, MSE) of the least-squares line through a run's points, from the normal equations (worked out here)."""
+    x, y = run_.x.astype(float), run_.y.astype(float)
+    w = np.sum((x - x.mean()) * (y - y.mean())) / np.sum((x - x.mean()) ** 2)
+    b = y.mean() - w * x.mean()
+    return w, b, float(np.mean((w * x + b - y) ** 2))
+
+
+def gradient_of(run_, step: int) -> np.ndarray:
+    """(dL/dw, dL/db) of a linear net's MSE at a step, by hand."""
+    x, y = run_.x.astype(float), run_.y.astype(float)
+    w, b = run_.params[step].astype(float)
+    return np.array([2 * np.mean((w * x + b - y) * x), 2 * np.mean(w * x + b - y)])
+
+
+def mse_is_mean_of_squares(run_, step: int) -> bool:
+    w, b = run_.params[step].astype(float)
+    return np.isclose(np.mean((w * run_.x.astype(float) + b - run_.y) ** 2), run_.loss[step], rtol=1e-4)
+
+
+def lands_on_least_squares(run_, step: int) -> bool:
+    """The trained line and the least-squares line less than a pixel apart anywhere across the 512 px video's panel."""
+    w, b, _ = least_squares_of(run_)
+    tw, tb = run_.params[step].astype(float)
+    gap = np.abs((tw - w) * run_.grid_x + (tb - b)).max()
+    low, high = fit_ylim(run_)
+    return gap * 0.43 * DESIGN_PX / (high - low) < 1.0
 
 
 def never_settles(runs, step: int) -> bool:
@@ -371,6 +406,31 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
     "The red curve is the pieces' sum plus a bias: it bends where a unit switches on.": lambda runs, step, r:
         np.allclose(runs[0].units.contributions(runs[0].grid_x, step).sum(axis=0) + runs[0].units.c[step],
                     runs[0].grid_pred[step], atol=1e-4),
+    "Each grey gap is one point's error; below it, the error squared.": lambda runs, step, r:
+        step == 0 and mse_is_mean_of_squares(runs[0], 0),
+    "The MSE is the mean of the squares: the dashed line below.": lambda runs, step, r:
+        mse_is_mean_of_squares(runs[0], step),
+    "The line stops where the mean of the squares is lowest.": lambda runs, step, r:
+        runs[0].loss[step] <= 1.02 * least_squares_of(runs[0])[2] and lands_on_least_squares(runs[0], runs[0].steps),
+    "White: minus the gradient, downhill. Red: the step, lr times it.": lambda runs, step, r:
+        step == 0 and not runs[0].meta["run"]["batch_size"] and np.allclose(
+            runs[0].params[1] - runs[0].params[0], -runs[0].meta["run"]["lr"] * gradient_of(runs[0], 0), rtol=2e-3),
+    "Each update is w ← w − lr·dL/dw; the lines of numbers show it.": lambda runs, step, r: np.allclose(
+        runs[0].params[step + 1] - runs[0].params[step], -runs[0].meta["run"]["lr"] * gradient_of(runs[0], step),
+        rtol=2e-3, atol=1e-6),
+    "Steep in w, so w moves first; b crawls: its slope is gentle.": lambda runs, step, r:
+        abs(gradient_of(runs[0], 0)[0]) > 10 * abs(gradient_of(runs[0], 0)[1])
+        and share_moved(runs[0], step, 0) > 5 * share_moved(runs[0], step, 1),
+    "b is still crawling: near the bottom, its gradient is small.": lambda runs, step, r:
+        step == runs[0].steps and runs[0].loss[step] <= 1.05 * least_squares_of(runs[0])[2]
+        and abs(runs[0].params[step][1] - least_squares_of(runs[0])[1]) > 1e-3
+        and abs(gradient_of(runs[0], step)[1]) < 0.2,
+    "At the bottom the gradient is near zero: the steps stop.": lambda runs, step, r:
+        np.linalg.norm(gradient_of(runs[0], step)) < 0.01 * np.linalg.norm(gradient_of(runs[0], 0)),
+    "Dashed: the best line, solved in one formula (least squares).": lambda runs, step, r:
+        step == 0 and runs[0].params.shape[1] == 2,
+    "Training with MSE lands on the same line: it is least squares.": lambda runs, step, r:
+        lands_on_least_squares(runs[0], step),
 }  # fmt: skip
 
 
@@ -410,6 +470,11 @@ def told_runs():
     for lr in (0.06, 0.2):
         scene = SCENES["linear_sgd"].with_overrides(lr=lr)
         yield f"linear_sgd --lr {lr}", scene, record_scene(scene)
+    for name, overrides in (("mse_residuals", {"seed": 2}), ("gradient_step", {"seed": 2}),
+                            ("gradient_step", {"seed": 3}), ("gradient_step", {"lr": 0.02}),
+                            ("least_squares", {"lr": 0.005}), ("least_squares", {"seed": 4})):  # fmt: skip
+        scene = SCENES[name].with_overrides(**overrides)
+        yield f"{name} " + " ".join(f"--{key} {value}" for key, value in overrides.items()), scene, record_scene(scene)
 
 
 @pytest.fixture(scope="module")
@@ -612,3 +677,16 @@ def test_caption_text_is_wrapped_escaped_and_long_videos_count_hours():
     assert 'a --&gt; b &amp; &lt;i&gt;c&lt;/i&gt; x&lt;y "q"' in text and text.count("-->") == 2
     assert "59:59.500 --> 01:01:01.250\nlate late late late late late late late\nlate late" in text
     assert [timestamp(s) for s in (0, 59.9994, 3600)] == ["00:00.000", "00:59.999", "01:00:00.000"]
+
+
+def test_every_readout_line_fits_its_frame(told):
+    checked = 0
+    for name, scene, runs, _ in told:
+        animation = scene.animation(runs)
+        for line, readout in ((line, readout) for readout in getattr(animation, "readouts", ())
+                              for frame in range(0, len(animation.plan), 5)
+                              for line in animation.readout_lines(animation.moment(frame))):  # fmt: skip
+            right = readout.column + len(line) * readout.advance + readout.PAD
+            assert right <= animation.size - 4, (name, line)
+            checked += 1
+    assert checked > 1000

@@ -357,23 +357,6 @@ class LossPanel:
             self.kept_on_top = [self.key_where_free(ax, ["training loss", "test loss"])]
             self.placed.append(text_box(self.kept_on_top[0], ax.figure.canvas.get_renderer(), 1.5))
 
-    def key_where_free(self, ax, labels: list[str]):
-        """The lines' legend in the corner their whole curves (every step, not only those drawn yet) cross least."""
-        renderer = ax.figure.canvas.get_renderer()
-        curves = np.concatenate([placing.densify(*ax.transData.transform(np.column_stack(
-            [self.steps, np.clip(loss, *self.limits)])).T) for loss in self.losses])  # fmt: skip
-        curves = curves[np.isfinite(curves).all(axis=1)]
-        crossings = {}
-        for corner in ("upper right", "lower left", "upper center", "lower right", "upper left"):
-            legend = ax.legend(self.lines, labels, loc=corner, fontsize=7.5, framealpha=0.9, handlelength=1.2,
-                               borderpad=0.3, labelspacing=0.2)  # fmt: skip
-            x0, y0, x1, y1 = text_box(legend, renderer, 2)
-            crossings[corner] = int(((curves[:, 0] >= x0) & (curves[:, 0] <= x1) & (curves[:, 1] >= y0)
-                                     & (curves[:, 1] <= y1)).sum())  # fmt: skip
-        best = min(crossings, key=crossings.get)  # the first such corner, in the order above
-        return ax.legend(self.lines, labels, loc=best, fontsize=7.5, framealpha=0.9, handlelength=1.2, borderpad=0.3,
-                         labelspacing=0.2)  # fmt: skip
-
     def draw_floor(self, ax, floor: float) -> None:
         """The data's noise variance, dashed, named under its right end (a loss comes down to it from above):
         what a perfect model's loss would be."""
@@ -381,6 +364,12 @@ class LossPanel:
         label = ax.text(0.99, floor, f"noise floor {sig(floor, 2)}", transform=ax.get_yaxis_transform(), ha="right",
                         va="top", fontsize=7.5, color="0.3")  # fmt: skip
         self.placed.append(text_box(label, ax.figure.canvas.get_renderer(), 1.5))  # event labels keep off it
+
+    def key_where_free(self, ax, labels: list[str]):
+        """The lines' legend in the corner their whole curves (every step, not only those drawn yet) cross least."""
+        curves = np.concatenate([placing.densify(*ax.transData.transform(np.column_stack(
+            [self.steps, np.clip(loss, *self.limits)])).T) for loss in self.losses])  # fmt: skip
+        return legend_where_free(ax, self.lines, labels, curves)
 
     def update(self, moment: "Moment") -> None:
         position = moment.position
@@ -468,6 +457,23 @@ class LossPanel:
         return leader
 
 
+KEY_CORNERS = ("upper right", "lower left", "upper center", "lower right", "upper left")
+
+
+def legend_where_free(ax, handles, labels: list[str], points: np.ndarray):
+    """A small legend inside the panel, in the corner (of KEY_CORNERS, the first of the best) that covers fewest
+    of these display-px points: what the panel will draw there over the whole video."""
+    renderer = ax.figure.canvas.get_renderer()
+    points = points[np.isfinite(points).all(axis=1)]
+    style = {"fontsize": 7.5, "framealpha": 0.9, "handlelength": 1.2, "borderpad": 0.3, "labelspacing": 0.2}
+    covered = {}
+    for corner in KEY_CORNERS:
+        x0, y0, x1, y1 = text_box(ax.legend(handles, labels, loc=corner, **style), renderer, 6)  # a dot's width
+        inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+        covered[corner] = int(inside.sum())
+    return ax.legend(handles, labels, loc=min(covered, key=covered.get), **style)
+
+
 class LandscapePanel:
     """Filled contours of the loss (drawn once, in the background) and the path walked on them so far. On a
     projected plane (PCA), the dot says the run's true loss, and when the plane shows another."""
@@ -504,7 +510,9 @@ class LandscapePanel:
         return points[np.isfinite(points).all(axis=1)]
 
     def keys(self, renderer) -> list:
-        return [] if self.plane is None else [text_box(self.readout, renderer, 2)]
+        """Boxes a note must not cover: a key inside the panel, the PCA plane's readout."""
+        boxes = [text_box(artist, renderer, 0) for artist in getattr(self, "kept_on_top", [])]
+        return boxes if self.plane is None else [*boxes, text_box(self.readout, renderer, 2)]
 
     def update(self, moment: "Moment") -> None:
         a, b = self.run.row(moment.start), self.run.row(moment.end)
@@ -583,8 +591,8 @@ class StatusLine:
             if char == " ":
                 continue
             left = self.column + int(round(index * self.advance)) - self.PAD
-            cell = frame[rows, left : left + self.cell_width, :3]
-            np.minimum(cell, self.glyph(char), out=cell)
+            cell = frame[rows, left : left + self.cell_width, :3]  # cut at the frame's edge: a line too long
+            np.minimum(cell, self.glyph(char)[:, : cell.shape[1]], out=cell)  # loses its end, not the frame
 
 
 class Animation:

@@ -448,7 +448,7 @@ class Video:
         """The figure that draws these runs, frame by frame, as the scene paces them, each note on screen while
         its caption is."""
         from .captions import timed
-        from .lessons import ANIMATIONS
+        from .mechanism import ANIMATIONS
 
         story = self.story(runs)
         plan = self.plan(runs, story)

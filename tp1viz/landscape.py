@@ -57,20 +57,30 @@ def in_view(params: np.ndarray, loss: np.ndarray) -> np.ndarray:
     return params[kept] if kept.any() else params[:1]
 
 
-def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray, loss: np.ndarray) -> Landscape:
+def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray, loss: np.ndarray,
+                     around: str = "bowl") -> Landscape:  # fmt: skip
     """The exact MSE around a Linear(1, 1) net's path; params (steps+1, 2) as (weight, bias).
 
-    The grid is centred on the minimum, and its half-widths are chosen so the loss rises by the same amount
-    at every edge: the bowl's rings come out round instead of as stripes along the flat direction.
+    "bowl": the grid is centred on the minimum, and its half-widths are chosen so the loss rises by the same
+    amount at every edge: the bowl's rings come out round instead of as stripes along the flat direction.
+    "path": the grid spans the path and the minimum in each direction on its own, so a small move along the
+    flat direction (the bias's slow crawl) is as plain as the fast fall along the steep one.
     """
     x = np.asarray(x, np.float64)
     minimum = linear_minimum(x, y)
     finite = in_view(params, loss)
+    if around == "path":
+        ws, bs = span(finite[:, 0], minimum[0], pad=0.12), span(finite[:, 1], minimum[1], pad=0.12)
+        return exact_landscape(x, y, params, minimum, ws, bs)
     reach = np.abs(finite - minimum).max(axis=0) * (1 + PAD)  # (2,) the path's farthest offset, padded
     curvature = np.sqrt([(x * x).mean(), 1.0])  # sqrt of the Hessian's diagonal, for w and for b
     half = np.maximum(reach, (reach * curvature).max() / curvature)  # equal loss rise at all four edges
     ws = np.linspace(minimum[0] - half[0], minimum[0] + half[0], GRID)
     bs = np.linspace(minimum[1] - half[1], minimum[1] + half[1], GRID)
+    return exact_landscape(x, y, params, minimum, ws, bs)
+
+
+def exact_landscape(x, y, params: np.ndarray, minimum: np.ndarray, ws: np.ndarray, bs: np.ndarray) -> Landscape:
     return Landscape(u=ws, v=bs, loss=linear_mse_grid(x, y, ws, bs), path_u=params[:, 0], path_v=params[:, 1],
                      origin=np.zeros(2), directions=np.eye(2), kind="exact", labels=("weight w", "bias b"),
                      minimum=(float(minimum[0]), float(minimum[1])))  # fmt: skip

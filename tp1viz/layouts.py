@@ -24,6 +24,14 @@ LOSS: Rect = (LEFT, 0.08, RIGHT - LEFT, 0.22)  # ... the loss
 LANDSCAPE: Rect = (0.115, 0.395, 0.345, 0.505)  # the landscape on the left, the fit on the right
 LANDSCAPE_FIT: Rect = (0.615, 0.395, RIGHT - 0.615, 0.505)
 TRAIN_TEST_FIT: Rect = (LEFT, 0.47, RIGHT - LEFT, 0.43)  # room for the score beside the loss
+RESIDUALS_FIT: Rect = (LEFT, 0.56, RIGHT - LEFT, 0.34)  # the fit over the squares, over the loss
+SQUARES: Rect = (LEFT, 0.285, RIGHT - LEFT, 0.15)
+RESIDUALS_LOSS: Rect = (LEFT, 0.075, RIGHT - LEFT, 0.12)
+GRADIENT_LANDSCAPE: Rect = (0.115, 0.44, 0.40, 0.46)  # the landscape, larger: the arrows are the lesson
+GRADIENT_FIT: Rect = (0.625, 0.44, RIGHT - 0.625, 0.46)
+GRADIENT_LOSS: Rect = (LEFT, 0.075, RIGHT - LEFT, 0.13)  # under the update's three lines
+LEAST_FIT: Rect = (LEFT, 0.47, RIGHT - LEFT, 0.43)  # the fit, the two lines' numbers, the loss
+LEAST_LOSS: Rect = (LEFT, 0.075, RIGHT - LEFT, 0.2)
 
 
 def compare_grid(count: int) -> list[Rect]:
@@ -46,6 +54,7 @@ class Layout:
     about: str = ""  # one line for the docs and `list`
     fit: Rect = FIT  # where a single run's fit panel sits
     landscape_rect: Rect | None = None
+    around: str = "bowl"  # an exact landscape spans the bowl (round rings), or the path alone ("path": its moves)
 
     def fit_rects(self, count: int) -> list[Rect]:
         """Where each run's fit panel sits."""
@@ -79,6 +88,23 @@ LAYOUTS = {
             fit=TRAIN_TEST_FIT,
         ),  # fmt: skip
         Layout("relu_pieces", models=("mlp",), about="each ReLU unit's piece of the curve, and its hinge"),
+        Layout("residuals", fit=RESIDUALS_FIT, about="each point's error to the line, its square, their mean"),
+        Layout(
+            "gradient",
+            landscape="exact",
+            models=("linear",),
+            about="the gradient at the current (w, b), the step it makes, the update in numbers",
+            fit=GRADIENT_FIT,
+            landscape_rect=GRADIENT_LANDSCAPE,
+            around="path",
+        ),  # fmt: skip
+        Layout(
+            "least_squares",
+            models=("linear",),
+            about="the trained line against the closed-form least squares",
+            fit=LEAST_FIT,
+        ),  # fmt: skip
+        Layout("overlay", runs=(2, 6), about="2 to 6 runs' curves over one data set, their losses overlaid"),
     )
 }
 

@@ -23,7 +23,7 @@ RECORDING_CODE = ("datasets.py", "models.py", "recorder.py", "landscape.py", "tr
 # (scenes.py): each output's fingerprint holds its own scene's parameters, so editing one scene leaves every
 # other scene up to date.
 OUTPUT_CODE = (*RECORDING_CODE, "kinds.py", "draw.py", "lessons.py", "encode.py", "captions.py", "manifest.py",
-               "placing.py")  # fmt: skip
+               "placing.py", "mechanism.py")  # fmt: skip
 
 
 def _package_version(name: str) -> str:

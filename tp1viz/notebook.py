@@ -71,7 +71,7 @@ class Clip:
         self._mp4: bytes | None = None
 
     def animation(self):
-        from .lessons import ANIMATIONS
+        from .mechanism import ANIMATIONS
 
         return ANIMATIONS[self.layout](self.runs, self.size, self.title, fps=self.fps, hold=self.hold)
 

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from . import events, signals
+from .layouts import LAYOUTS
 from .rules import GRID_POINTS, SPARSE_FROM
 from .trajectory import Held, Trajectory, Units
 
@@ -425,8 +426,9 @@ def _recorded_runs(scene, keep=None) -> list[Trajectory]:
         if keep is not None and len(keep) == 0:
             pass  # a first pass, for the loss and the curve's moves alone
         elif scene.landscape == "exact":
+            around = LAYOUTS[scene.layout].around
             traj = dataclasses.replace(traj, landscape=landscape.linear_landscape(traj.x, traj.y, traj.params,
-                                                                                   traj.loss))  # fmt: skip
+                                                                                   traj.loss, around))  # fmt: skip
         elif scene.landscape == "pca":
             traj = dataclasses.replace(traj, landscape=landscape.plane_landscape(net, x, y, loss_fn, traj.params,
                                                                                   traj.loss))  # fmt: skip

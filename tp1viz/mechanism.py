@@ -1,0 +1,277 @@
+"""The figures that show how training works: what the MSE measures (each point's error, its square, their mean),
+the gradient at the current weights and the step it makes, and what a linear net is equivalent to (the closed-form
+least-squares line). Built from draw.py's panels and blitting loop. Knows matplotlib; knows nothing of torch.
+
+Each has a readout of live numbers under its panels, pasted from glyph images as the status line is (a Text
+drawn every frame would cost more than the rest of the frame).
+"""
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.patches import FancyArrowPatch
+
+from . import draw, lessons, placing
+from .draw import MODEL_COLOR, Animation, FitPanel, LandscapePanel, LossPanel, StatusLine, legend_where_free, style_axes
+from .events import least_squares_line
+from .layouts import (
+    DESIGN_PX,
+    GRADIENT_FIT,
+    GRADIENT_LANDSCAPE,
+    GRADIENT_LOSS,
+    LEAST_FIT,
+    LEAST_LOSS,
+    RESIDUALS_FIT,
+    RESIDUALS_LOSS,
+    SQUARES,
+    fit_ylim,
+)
+from .trajectory import Trajectory
+from .words import sig
+
+SQUARE_COLOR = "tab:purple"  # a squared error: neither the data's blue nor the model's red
+RESIDUAL_COLOR = "0.45"  # an error: the grey gap from a point to the line
+GRADIENT_COLOR = "white"  # minus the gradient, on the landscape's dark and light greens alike (edged in black)
+CLOSED_FORM_COLOR = "black"  # the least-squares line, dashed, under the model's red
+READOUT_SIZE = 9.0  # pt: the live numbers under the panels
+
+
+def mse_of(prediction: np.ndarray, y: np.ndarray) -> float:
+    """The mean of the squared errors, in float64: what the readout says for the line the frame draws."""
+    return float(np.mean((np.asarray(prediction, np.float64) - np.asarray(y, np.float64)) ** 2))
+
+
+def linear_gradient(x: np.ndarray, y: np.ndarray, w: float, b: float) -> tuple[float, float]:
+    """(dL/dw, dL/db) of L = mean((w x + b - y)^2), worked out by hand: 2 mean(e x) and 2 mean(e), e the errors."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    error = w * x + b - y
+    return float(2 * np.mean(error * x)), float(2 * np.mean(error))
+
+
+class ReadoutAnimation(Animation):
+    """An animation with lines of live numbers under its panels (`readout_lines` says them for each moment)."""
+
+    def add_readout(self, *heights: float) -> None:
+        self.readouts = [StatusLine(self.fig, self.canvas, 0.06, y, fontsize=READOUT_SIZE) for y in heights]
+
+    def readout_lines(self, moment: "draw.Moment") -> list[str]:
+        raise NotImplementedError
+
+    def draw(self, moment: "draw.Moment", frame: int | None = None, notes: bool = True) -> np.ndarray:
+        picture = super().draw(moment, frame, notes)
+        for line, text in zip(self.readouts, self.readout_lines(moment), strict=True):
+            line.draw(picture, text)
+        return picture
+
+
+# -- what the MSE measures ------------------------------------------------------------------------------------------
+
+
+class ResidualsPanel(FitPanel):
+    """The fit with each point's error drawn as a grey segment from the point to the line."""
+
+    def __init__(self, ax, run: Trajectory, ylim: tuple[float, float]):
+        super().__init__(ax, run, ylim)
+        self.gaps = LineCollection([], colors=RESIDUAL_COLOR, linewidths=0.9, animated=True, zorder=1)
+        ax.add_collection(self.gaps)
+        self.artists = [self.gaps, *self.artists]
+
+    def predictions(self, moment: "draw.Moment") -> np.ndarray:
+        """(n,) the line's value at each data point, as this frame draws it."""
+        return moment.blend(self.run, self.run.pred.astype(np.float64))
+
+    def update(self, moment: "draw.Moment") -> None:
+        super().update(moment)
+        at = self.predictions(moment)
+        self.gaps.set_segments(np.stack([np.column_stack([self.run.x, self.run.y]),
+                                         np.column_stack([self.run.x, at])], axis=1))  # fmt: skip
+
+
+class SquaresPanel:
+    """Each point's squared error as a purple stem under the point, and their mean as a dashed line: the MSE."""
+
+    def __init__(self, ax, fit: ResidualsPanel):
+        self.run, self.fit = fit.run, fit
+        run = fit.run
+        self.stems = LineCollection([], colors=SQUARE_COLOR, linewidths=1.6, animated=True)
+        ax.add_collection(self.stems)
+        (self.mean,) = ax.plot([], [], color="black", lw=1.3, ls=(0, (5, 3)), animated=True)
+        ax.set_xlim(*fit.curve.axes.get_xlim())
+        ax.set_ylim(0, 1.3 * float(run.loss[0]))  # the first mean in view; the first large squares leave it
+        style_axes(ax, "", "squared\nerror", fontsize=8.5)
+        ax.tick_params(labelbottom=False)
+        self.artists = [self.stems, self.mean]
+
+    def update(self, moment: "draw.Moment") -> None:
+        squares = (self.fit.predictions(moment) - self.run.y.astype(np.float64)) ** 2
+        self.stems.set_segments(np.stack([np.column_stack([self.run.x, np.zeros_like(squares)]),
+                                          np.column_stack([self.run.x, squares])], axis=1))  # fmt: skip
+        self.mean.set_data(self.mean.axes.get_xlim(), [squares.mean()] * 2)
+
+    def covered(self, moments: list) -> np.ndarray:
+        return np.zeros((0, 2))
+
+    def keys(self, renderer) -> list:
+        return []
+
+
+class ResidualsAnimation(ReadoutAnimation):
+    """The fit with every point's error, their squares under it, their mean said in numbers: the MSE the loss
+    panel draws step by step."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
+        run = runs[0]
+        self.fit = ResidualsPanel(self.fig.add_axes(RESIDUALS_FIT), run, fit_ylim(run))
+        self.squares = SquaresPanel(self.fig.add_axes(SQUARES), self.fit)
+        self.loss = LossPanel(self.fig.add_axes(RESIDUALS_LOSS), [run], **self.loss_axis)
+        self.panels = [self.fit, self.squares, self.loss]
+        self.legend(*self.fit.handles())
+        self.add_readout(0.46)
+        self.finish_layout(self.loss, [self.fit])
+
+    def mse_shown(self, moment: "draw.Moment") -> float:
+        return mse_of(self.fit.predictions(moment), self.runs[0].y)
+
+    def readout_lines(self, moment: "draw.Moment") -> list[str]:
+        n = len(self.runs[0].x)
+        return [f"MSE = mean of the {n} squared errors = {sig(self.mse_shown(moment), 4)}"]
+
+
+# -- the gradient and the step ------------------------------------------------------------------------------------
+
+
+class GradientPanel(LandscapePanel):
+    """The exact loss over (w, b) with the path, minus the gradient at the current point as a white arrow (scaled
+    to be seen, the scale in its key), and the step the update takes, lr times it, as a red arrow: it ends
+    where the next step's point is."""
+
+    def __init__(self, ax, landscape, run: Trajectory):
+        super().__init__(ax, landscape, run)
+        self.lr = float(run.meta["run"]["lr"])
+        self.gradients = np.array([linear_gradient(run.x, run.y, w, b) for w, b in run.params.astype(np.float64)])
+        self.scale = arrow_scale(self.gradients[0], ax)
+        self.downhill = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=11, lw=1.4,
+                                        color=GRADIENT_COLOR, ec="black", animated=True, zorder=4)  # fmt: skip
+        self.step_arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=10, lw=2.2,
+                                          color=MODEL_COLOR, animated=True, zorder=5)  # fmt: skip
+        for arrow in (self.downhill, self.step_arrow):
+            ax.add_patch(arrow)
+        self.artists = [*self.artists, self.downhill, self.step_arrow]
+
+    def covered(self, moments: list) -> np.ndarray:
+        """The path and its dot, and both arrows at each of these moments: a note leaves them all in sight."""
+        ax, found = self.path.axes, [super().covered(moments)]
+        head = 7 * ax.figure.dpi / 100  # px: an arrowhead reaches this far round its tip
+        around = np.array([(dx, dy) for dx in (-head, 0, head) for dy in (-head, 0, head)])
+        for row in {self.run.row(moment.step) for moment in moments}:
+            here = self.run.params[row].astype(np.float64)
+            for reach in (self.scale, self.lr):
+                ends = ax.transData.transform(np.array([here, here - reach * self.gradients[row]]))
+                found += [placing.densify(*ends.T), ends[1] + around]
+        points = np.concatenate(found)
+        return points[np.isfinite(points).all(axis=1)]
+
+    def update(self, moment: "draw.Moment") -> None:
+        super().update(moment)
+        row = self.run.row(moment.step)
+        here = self.run.params[row].astype(np.float64)
+        self.arrows = (here, here - self.scale * self.gradients[row], here - self.lr * self.gradients[row])
+        self.downhill.set_positions(tuple(self.arrows[0]), tuple(self.arrows[1]))
+        self.step_arrow.set_positions(tuple(self.arrows[0]), tuple(self.arrows[2]))
+
+
+def arrow_scale(gradient: np.ndarray, ax) -> float:
+    """A round number (1, 2 or 5 times a power of ten) that draws the first gradient about 40% across the panel."""
+    (u0, u1), (v0, v1) = ax.get_xlim(), ax.get_ylim()
+    length = np.hypot(gradient[0] / (u1 - u0), gradient[1] / (v1 - v0))  # in panel widths, per unit of scale
+    if not np.isfinite(length) or length == 0:
+        return 1.0
+    wanted = 0.4 / length
+    power = 10 ** np.floor(np.log10(wanted))
+    return float(max((m * power for m in (1, 2, 5) if m * power <= wanted), default=power))
+
+
+class GradientAnimation(ReadoutAnimation):
+    """The gradient at the current weights, the step it makes on the landscape, the update in numbers under it,
+    the fit it gives beside it, the loss below."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
+        run = runs[0]
+        self.landscape = GradientPanel(self.fig.add_axes(GRADIENT_LANDSCAPE), run.landscape, run)
+        self.fit = FitPanel(self.fig.add_axes(GRADIENT_FIT), run, fit_ylim(run))
+        self.loss = LossPanel(self.fig.add_axes(GRADIENT_LOSS), [run], **self.loss_axis)
+        self.panels = [self.landscape, self.fit, self.loss]
+        (downhill,) = self.fit.curve.axes.plot([], [], color=GRADIENT_COLOR, lw=2.5, path_effects=outlined())
+        (step,) = self.fit.curve.axes.plot([], [], color=MODEL_COLOR, lw=2.5)
+        ax = self.landscape.path.axes
+        path = ax.transData.transform(np.column_stack([run.landscape.path_u, run.landscape.path_v]))
+        self.landscape.kept_on_top = [legend_where_free(
+            ax, [downhill, step], [f"−gradient × {self.landscape.scale:g}", f"step: lr {self.landscape.lr:g} × that"],
+            placing.densify(*path.T))]  # fmt: skip
+        self.legend([self.fit.points, self.fit.curve], ["data", "model"])
+        self.add_readout(0.355, 0.305, 0.255)
+        self.finish_layout(self.loss, [self.fit], landscape=self.landscape)
+
+    def readout_lines(self, moment: "draw.Moment") -> list[str]:
+        panel = self.landscape
+        row = self.runs[0].row(moment.step)
+        (w, b), (dw, db), lr = self.runs[0].params[row].astype(np.float64), panel.gradients[row], panel.lr
+        return [f"gradient at step {moment.step}: dL/dw = {sig(dw, 4)}, dL/db = {sig(db, 4)}",
+                f"w ← w − lr·dL/dw = {sig(w, 4)} − {lr:g}×({sig(dw, 4)}) = {sig(w - lr * dw, 4)}",
+                f"b ← b − lr·dL/db = {sig(b, 4)} − {lr:g}×({sig(db, 4)}) = {sig(b - lr * db, 4)}"]  # fmt: skip
+
+
+def outlined():
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=3.5, foreground="black")]
+
+
+# -- what a linear net is equivalent to ----------------------------------------------------------------------------
+
+
+class LeastSquaresAnimation(ReadoutAnimation):
+    """The trained line over the closed-form least-squares line (dashed), their (w, b) side by side in numbers,
+    and the loss coming down to the least-squares loss (dashed): a linear net trained with MSE is least squares."""
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
+        run = runs[0]
+        self.best = least_squares_line(run.x, run.y)
+        self.fit = FitPanel(self.fig.add_axes(LEAST_FIT), run, fit_ylim(run))
+        ax = self.fit.curve.axes
+        # Drawn over the moving red line, each frame: where they coincide, black dashes on red say so.
+        (closed,) = ax.plot(run.grid_x, self.best[0] * run.grid_x + self.best[1], color=CLOSED_FORM_COLOR, lw=1.0,
+                            ls=(0, (5, 3)), animated=True)  # fmt: skip
+        self.fit.artists.append(closed)
+        self.loss = LossPanel(self.fig.add_axes(LEAST_LOSS), [run], **self.loss_axis)
+        lowest = float(np.mean((self.best[0] * run.x.astype(np.float64) + self.best[1] - run.y) ** 2))
+        self.loss.lines[0].axes.axhline(lowest, color=CLOSED_FORM_COLOR, lw=1.0, ls=(0, (5, 3)), zorder=1)
+        self.panels = [self.fit, self.loss]
+        self.fit.inner_legend([self.fit.points, self.fit.curve, closed], ["data", "model", "least squares"])
+        self.add_readout(0.375, 0.335)
+        self.finish_layout(self.loss, [self.fit])
+
+    def readout_lines(self, moment: "draw.Moment") -> list[str]:
+        w, b = self.runs[0].params[self.runs[0].row(moment.step)].astype(np.float64)
+        best_w, best_b = self.best
+        gap = max(abs(w - best_w), abs(b - best_b))
+        head = f"trained, step {moment.step}:"
+        return [
+            f"{head} w = {signed(w)}  b = {signed(b)}",
+            f"{'least squares:':<{len(head)}} w = {signed(best_w)}  b = {signed(best_b)}  gap {sig(gap, 2)}",
+        ]
+
+
+def signed(value: float) -> str:
+    """+0.1234 or -0.1234; a value that rounds to zero is +0.0000, never -0.0000."""
+    return f"{round(value, 4) + 0.0:+.4f}"
+
+
+ANIMATIONS = {
+    **lessons.ANIMATIONS,
+    "residuals": ResidualsAnimation,
+    "gradient": GradientAnimation,
+    "least_squares": LeastSquaresAnimation,
+}
