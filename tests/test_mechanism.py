@@ -230,3 +230,36 @@ def test_the_trained_line_ends_within_a_thousandth_of_the_closed_form_least_squa
         row, column = px(ax, xi, slope * xi + intercept, animation.size)
         dashes.append(near(picture[row - 1 : row + 2, column - 1 : column + 2], "black", 70).any())
     assert 0.3 < np.mean(dashes) < 0.95  # black dashes over the red line, where the two coincide
+
+
+# -- many_solutions: each start's final loss named, the failed ones as failed ----------------------------------------
+
+
+def test_many_solutions_names_each_starts_final_loss_and_its_failures():
+    from tp1viz.words import sig
+
+    runs = committed("many_solutions")
+    animation = animation_of("many_solutions")
+    floor = runs[0].meta["run"]["noise_floor"]
+    assert all(np.array_equal(run.x, runs[0].x) and np.array_equal(run.y, runs[0].y) for run in runs)  # one data set
+    failed = [run.loss[-1] > 3 * floor for run in runs]  # the poor-fit rule, worked out here
+    assert failed == [False, False, True, False, False]  # seed 3 gets stuck; the others reach the noise floor
+    (final,) = animation.overlays[-1].artists
+    said = [text.get_text() for text in final.get_texts()]
+    expected = [f"seed {k}: {'failed, ' if bad else ''}{sig(run.loss[-1], 2)}"
+                for k, (run, bad) in enumerate(zip(runs, failed, strict=True), start=1)]  # fmt: skip
+    assert said == expected
+    last = len(animation.plan) - 1
+    assert animation.overlays[-1].shows(animation.steps, last) and not animation.overlays[-1].shows(0, 0)
+    picture = animation.draw(animation.moment(last), last).copy()
+    box = final.get_window_extent(animation.canvas.get_renderer())
+    inside = picture[int(animation.size - box.y1) + 3 : int(animation.size - box.y0) - 3,
+                     int(box.x0) + 3 : int(box.x1) - 3]  # fmt: skip
+    assert near(inside, "tab:purple", 40).any() and (inside[..., :3] < 80).all(axis=-1).sum() > 200  # its text
+    for run, dots, line in zip(runs, animation.fit.bends, animation.fit.curves, strict=True):
+        w, b = run.units.w[-1].astype(float), run.units.b[-1].astype(float)
+        live = (np.maximum(np.outer(run.x.astype(float), w) + b, 0) > 0).any(axis=0)
+        at = -b[live] / w[live]
+        low, high = animation.fit.curve.axes.get_xlim()
+        np.testing.assert_allclose(np.sort(dots.get_xdata()), np.sort(at[(at > low) & (at < high)]), rtol=1e-9)
+        assert (line.get_linestyle() == "--") == (run.loss[-1] > 3 * floor)  # a failed start's curve is dashed

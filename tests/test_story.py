@@ -361,6 +361,17 @@ def lands_on_least_squares(run_, step: int) -> bool:
     return gap * 0.43 * DESIGN_PX / (high - low) < 1.0
 
 
+def hinges(run_, step: int) -> np.ndarray:
+    """The sorted x where a ReLU net's live units switch on (-b / w), worked out here."""
+    w, b = run_.units.w[step].astype(float), run_.units.b[step].astype(float)
+    live = (np.maximum(np.outer(run_.x.astype(float), w) + b, 0) > 0).any(axis=0) & (w != 0)
+    return np.sort(-b[live] / w[live])
+
+
+def failed(run_) -> bool:
+    return run_.loss[-1] > 3 * run_.meta["run"]["noise_floor"]
+
+
 def never_settles(runs, step: int) -> bool:
     sgd = next(r for r in runs if r.meta["run"]["batch_size"])
     tail = sgd.grid_pred[-len(sgd.loss) // 10 :].astype(float)
@@ -427,6 +438,15 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
         and abs(gradient_of(runs[0], step)[1]) < 0.2,
     "At the bottom the gradient is near zero: the steps stop.": lambda runs, step, r:
         np.linalg.norm(gradient_of(runs[0], step)) < 0.01 * np.linalg.norm(gradient_of(runs[0], 0)),
+    "The page's net from five random starts, on the same data.": lambda runs, step, r:
+        step == 0 and len(runs) == 5 and all(np.array_equal(x.y, runs[0].y) for x in runs)
+        and len({x.params[0].tobytes() for x in runs}) == 5 and {x.meta["run"]["lr"] for x in runs} == {0.5},
+    "Not every start works: one stays far above the noise.": lambda runs, step, r:
+        failed(runs[r]) and runs[r].loss[step] > 3 * runs[r].meta["run"]["noise_floor"],
+    "The rest end near the noise, with their bends (dots) in other places.": lambda runs, step, r:
+        len([x for x in runs if not failed(x)]) >= 2 and any(
+            len(hinges(a, -1)) != len(hinges(b, -1)) or np.abs(hinges(a, -1) - hinges(b, -1)).max() > 0.05
+            for a in runs for b in runs if a is not b and not failed(a) and not failed(b)),
     "Dashed: the best line, solved in one formula (least squares).": lambda runs, step, r:
         step == 0 and runs[0].params.shape[1] == 2,
     "Training with MSE lands on the same line: it is least squares.": lambda runs, step, r:
@@ -472,7 +492,8 @@ def told_runs():
         yield f"linear_sgd --lr {lr}", scene, record_scene(scene)
     for name, overrides in (("mse_residuals", {"seed": 2}), ("gradient_step", {"seed": 2}),
                             ("gradient_step", {"seed": 3}), ("gradient_step", {"lr": 0.02}),
-                            ("least_squares", {"lr": 0.005}), ("least_squares", {"seed": 4})):  # fmt: skip
+                            ("least_squares", {"lr": 0.005}), ("least_squares", {"seed": 4}),
+                            ("many_solutions", {"seed": 2})):  # fmt: skip
         scene = SCENES[name].with_overrides(**overrides)
         yield f"{name} " + " ".join(f"--{key} {value}" for key, value in overrides.items()), scene, record_scene(scene)
 

@@ -603,6 +603,8 @@ class Animation:
     the dearest thing to draw.
     """
 
+    run_colors = RUN_COLORS  # each run's colour, in a scene of several: its loss, its events' labels
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:  # every layout builds its texts in its constructor
@@ -630,7 +632,7 @@ class Animation:
         """Add the events and notes (each in the panel it names: a run's fit, or one of `others` by name, or the
         loss), draw everything static once, and keep it as the background."""
         told = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
-        colors = RUN_COLORS if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
+        colors = self.run_colors if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
         self.overlays = [loss.event_overlay(event, TEST_COLOR if event.kind == "early stopping" else colors[event.run])
                          for event in told[:6]]  # fmt: skip
         self.overlays += [fits[event.run].early_stop_overlay(event.step) for event in told

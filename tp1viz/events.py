@@ -7,7 +7,7 @@ in docs/pages/videos.md.
 
 import numpy as np
 
-from .layouts import OFF_CHART, Scale, scales
+from .layouts import LAYOUTS, OFF_CHART, Scale, scales
 from .trajectory import EVENT_KINDS, Event, Trajectory
 from .words import sig
 
@@ -56,7 +56,9 @@ def detect_scene(runs: list, layout: str) -> list:
     """Every run of a scene with its events, measured on the scene's own panels."""
     import dataclasses
 
-    return [dataclasses.replace(run, events=detect(run, scale, index))
+    tells = LAYOUTS[layout].tells
+    return [dataclasses.replace(run, events=tuple(event for event in detect(run, scale, index)
+                                                  if tells is None or event.kind in tells))
             for index, (run, scale) in enumerate(zip(runs, scales(layout, runs), strict=True))]  # fmt: skip
 
 

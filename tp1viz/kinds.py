@@ -124,6 +124,13 @@ class Variant:
     )
     batch_size: int | None = key(None, kind=int, rule=BATCH, role=RECORDING, help="variants: its batch size")
     optimizer: str | None = key(None, kind=str, choices=OPTIMIZERS, role=RECORDING, help="variants: its optimizer")
+    init_seed: int | None = key(
+        None,
+        kind=int,
+        rule=Rule(int, 0, 2**63 - 1),
+        role=RECORDING,
+        help="variants: its initial weights drawn from this seed (the data stay the scene's)",
+    )
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ class Layout:
     fit: Rect = FIT  # where a single run's fit panel sits
     landscape_rect: Rect | None = None
     around: str = "bowl"  # an exact landscape spans the bowl (round rings), or the path alone ("path": its moves)
+    tells: tuple[str, ...] | None = None  # the event kinds it marks and captions tell; None: every kind
 
     def fit_rects(self, count: int) -> list[Rect]:
         """Where each run's fit panel sits."""
@@ -104,7 +105,12 @@ LAYOUTS = {
             about="the trained line against the closed-form least squares",
             fit=LEAST_FIT,
         ),  # fmt: skip
-        Layout("overlay", runs=(2, 6), about="2 to 6 runs' curves over one data set, their losses overlaid"),
+        Layout(
+            "overlay",
+            runs=(2, 6),
+            about="2 to 6 runs' curves over one data set, their losses overlaid",
+            tells=("poor fit", "diverged"),  # how each run ends, not each run's every turn (a story of many runs)
+        ),  # fmt: skip
     )
 }
 

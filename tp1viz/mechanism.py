@@ -15,11 +15,13 @@ from .draw import MODEL_COLOR, Animation, FitPanel, LandscapePanel, LossPanel, S
 from .events import least_squares_line
 from .layouts import (
     DESIGN_PX,
+    FIT,
     GRADIENT_FIT,
     GRADIENT_LANDSCAPE,
     GRADIENT_LOSS,
     LEAST_FIT,
     LEAST_LOSS,
+    LOSS,
     RESIDUALS_FIT,
     RESIDUALS_LOSS,
     SQUARES,
@@ -33,6 +35,7 @@ RESIDUAL_COLOR = "0.45"  # an error: the grey gap from a point to the line
 GRADIENT_COLOR = "white"  # minus the gradient, on the landscape's dark and light greens alike (edged in black)
 CLOSED_FORM_COLOR = "black"  # the least-squares line, dashed, under the model's red
 READOUT_SIZE = 9.0  # pt: the live numbers under the panels
+OVERLAY_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive")  # never the data's blue
 
 
 def mse_of(prediction: np.ndarray, y: np.ndarray) -> float:
@@ -269,9 +272,98 @@ def signed(value: float) -> str:
     return f"{round(value, 4) + 0.0:+.4f}"
 
 
+# -- many starts, many solutions ----------------------------------------------------------------------------------
+
+
+class OverlayPanel(FitPanel):
+    """One data set, and each run's curve over it in its own colour; a run that ends in a poor fit turns dashed
+    from the step it is judged one."""
+
+    def __init__(self, ax, runs: list[Trajectory], ylim: tuple[float, float]):
+        super().__init__(ax, runs[0], ylim)
+        self.runs = runs
+        self.curve.set_color(OVERLAY_COLORS[0])
+        self.curves = [self.curve] + [ax.plot([], [], color=color, lw=2.0, animated=True)[0]
+                                      for color in OVERLAY_COLORS[1 : len(runs)]]  # fmt: skip
+        for line in self.curves:
+            line.set_linewidth(2.0)
+        self.failed_at = [next((event.step for event in run.events if event.kind == "poor fit"), None) for run in runs]
+        # Each run's bends (where its live units switch on, x = -b / w) as dots on its curve: curves that look
+        # alike come from weights that are not.
+        self.bends = [ax.plot([], [], "o", color=color, ms=4.5, mec="white", mew=0.7, animated=True)[0]
+                      for color in OVERLAY_COLORS[: len(runs)]]  # fmt: skip
+        self.artists = [*self.curves[1:], *self.bends, *self.artists]
+
+    def bends_at(self, run: Trajectory, step: int) -> np.ndarray:
+        """The x where the run's live units switch on at a step, inside the panel."""
+        if run.units is None:
+            return np.zeros(0)
+        row = run.row(step)
+        w, b = run.units.w[row].astype(np.float64), run.units.b[row].astype(np.float64)
+        live = ~run.units.dead(run.x)[row] & (w != 0)
+        at = -b[live] / w[live]
+        low, high = self.curve.axes.get_xlim()
+        return at[(at > low) & (at < high)]
+
+    def keys(self, renderer) -> list:
+        """The key, and the key of final losses that replaces it at the end."""
+        return [*super().keys(renderer), *(draw.text_box(key, renderer, 0) for key in getattr(self, "reserved", []))]
+
+    def curve_points(self, moments: list) -> np.ndarray:
+        found = [super().curve_points(moments)]
+        ax = self.curve.axes
+        for run in self.runs[1:]:
+            for moment in moments:
+                values = np.clip(moment.blend(run, draw.shown(run.grid_pred)), *self.ylim)
+                found.append(placing.densify(*ax.transData.transform(np.column_stack([run.grid_x, values])).T))
+        points = np.concatenate(found)
+        return points[np.isfinite(points).all(axis=1)]
+
+    def update(self, moment: "draw.Moment") -> None:
+        super().update(moment)
+        for index, (run, line, failed) in enumerate(zip(self.runs, self.curves, self.failed_at, strict=True)):
+            line.set_data(run.grid_x, moment.blend(run, draw.shown(run.grid_pred)))
+            line.set_linestyle("--" if failed is not None and moment.step >= failed else "-")
+            at = self.bends_at(run, moment.step)
+            self.bends[index].set_data(at, np.interp(at, run.grid_x, line.get_ydata()))
+
+
+class OverlayAnimation(Animation):
+    """Several runs of one net on one data set, their curves overlaid, their losses below; a key names each run,
+    and at the end says each one's final loss, or that it failed."""
+
+    run_colors = OVERLAY_COLORS
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
+        self.fit = OverlayPanel(self.fig.add_axes(FIT), runs, fit_ylim(*runs))
+        self.loss = LossPanel(self.fig.add_axes(LOSS), runs, OVERLAY_COLORS, log=True, **self.loss_axis)
+        self.panels = [self.fit, self.loss]
+        self.legend([self.fit.points], ["data"])
+        names = [run.meta.get("run", {}).get("label", "") for run in runs]
+        self.fit.inner_legend(self.fit.curves, names)
+        final = self.verdicts(names)
+        self.fit.reserved = [final]  # notes keep off where it will be
+        self.finish_layout(self.loss, [self.fit] * len(runs))
+        self.overlays.append(draw.Overlay([final], first=self.steps, on_top=True))
+
+    def verdicts(self, names: list[str]):
+        """The key again, over the first, from the last step on: each run's final loss, or that it failed."""
+        (legend,) = self.fit.kept_on_top
+        said = [f"{name}: failed, {sig(run.loss[-1], 2)}" if failed is not None else f"{name}: {sig(run.loss[-1], 2)}"
+                for name, run, failed in zip(names, self.runs, self.fit.failed_at, strict=True)]  # fmt: skip
+        final = self.fit.curve.axes.legend(self.fit.curves, said, loc=legend._loc, fontsize=8.5, framealpha=1.0,
+                                           handlelength=1.4, borderpad=0.3, labelspacing=0.3, title="final loss",
+                                           title_fontsize=8.5)  # fmt: skip
+        self.fit.curve.axes.add_artist(legend)  # a second legend replaces the first on the axes; keep both
+        final.set_animated(True)
+        return final
+
+
 ANIMATIONS = {
     **lessons.ANIMATIONS,
     "residuals": ResidualsAnimation,
     "gradient": GradientAnimation,
     "least_squares": LeastSquaresAnimation,
+    "overlay": OverlayAnimation,
 }

@@ -333,7 +333,7 @@ def run_settings(scene, x: torch.Tensor) -> list[dict]:
     from .landscape import stability_limit
 
     base = {"label": "", "lr": scene.lr, "batch_size": scene.batch_size, "optimizer": scene.optimizer,
-            "noise_floor": noise_variance(scene.dataset, **scene.data)}  # fmt: skip
+            "init_seed": None, "noise_floor": noise_variance(scene.dataset, **scene.data)}  # fmt: skip
     if not scene.variants:
         return [base]
     runs = []
@@ -341,7 +341,7 @@ def run_settings(scene, x: torch.Tensor) -> list[dict]:
         run = dict(base, label=variant.label)
         if variant.limit_fraction is not None:
             run["lr"] = variant.limit_fraction * stability_limit(x.numpy())
-        for key in ("lr", "batch_size", "optimizer"):
+        for key in ("lr", "batch_size", "optimizer", "init_seed"):
             if getattr(variant, key) is not None:
                 run[key] = getattr(variant, key)
         runs.append(run)
@@ -418,7 +418,9 @@ def _recorded_runs(scene, keep=None) -> list[Trajectory]:
     runs = []
     for settings in run_settings(scene, x):
         generator.set_state(after_data)
-        net = models.make(scene.model, generator, **scene.model_sizes)
+        seeded = settings["init_seed"] is not None  # its own initial weights; the data and batches stay the scene's
+        net = models.make(scene.model, torch.Generator().manual_seed(settings["init_seed"]) if seeded else generator,
+                          **scene.model_sizes)  # fmt: skip
         optimizer = make_optimizer(settings["optimizer"], net.parameters(), settings["lr"])
         batches = minibatches(len(x), settings["batch_size"], generator) if settings["batch_size"] else None
         meta = scene.describe() | {"run": settings}
