@@ -295,9 +295,9 @@ RECORDING_MUTATIONS = {  # scene: (how its recording is edited before the video 
         "the recorded events changed: step 11 says 'settled · step 11', "
         "a recording now 'a line cannot bend · 40× the noise'",
     ),  # fmt: skip
-    "gd_vs_sgd": (
+    "many_solutions": (
         lambda r: replaced(r, events=tuple(replaced(e, step=4) for e in r.events)),
-        "run 1: the recorded events changed: converged at step 4 recorded, a recording now finds converged at step 7",
+        "run 3: the recorded events changed: poor fit at step 4 recorded, a recording now finds poor fit at step 8",
     ),  # fmt: skip
     "loss_landscape": (
         lambda r: replaced(r, landscape=replaced(r.landscape, labels=("w", "b"))),

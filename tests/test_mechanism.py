@@ -263,3 +263,62 @@ def test_many_solutions_names_each_starts_final_loss_and_its_failures():
         low, high = animation.fit.curve.axes.get_xlim()
         np.testing.assert_allclose(np.sort(dots.get_xdata()), np.sort(at[(at > low) & (at < high)]), rtol=1e-9)
         assert (line.get_linestyle() == "--") == (run.loss[-1] > 3 * floor)  # a failed start's curve is dashed
+
+
+# -- gd_vs_sgd: a smooth path against a zigzag, the batch that made each step, both losses in sight ------------------
+
+
+def test_sgd_takes_more_than_twenty_steps_to_approach_and_never_converges():
+    gd, sgd = committed("gd_vs_sgd")
+    assert (gd.meta["run"]["batch_size"], sgd.meta["run"]["batch_size"]) == (0, 10)
+    assert not any(event.kind == "converged" and event.step < 20 for run in (gd, sgd) for event in run.events)
+    x, y = gd.x.astype(np.float64), gd.y.astype(np.float64)
+    best_b = y.mean() - np.polyfit(x, y, 1)[0] * x.mean()
+    for run in (gd, sgd):  # at step 20 the bias has not come half its way to the least-squares line's: the approach
+        assert abs(run.params[20, 1] - best_b) > 0.5 * abs(run.params[0, 1] - best_b)  # is still on
+    for run in (gd, sgd):  # one landscape spans both paths
+        assert gd.landscape.u[0] <= run.params[:, 0].min() and run.params[:, 0].max() <= gd.landscape.u[-1]
+        assert gd.landscape.v[0] <= run.params[:, 1].min() and run.params[:, 1].max() <= gd.landscape.v[-1]
+        np.testing.assert_array_equal(run.landscape.loss, gd.landscape.loss)
+
+
+def test_each_sgd_step_is_the_gradient_of_its_recorded_batch_and_the_batch_is_ringed():
+    gd, sgd = committed("gd_vs_sgd")
+    lr, x, y = sgd.meta["run"]["lr"], sgd.x.astype(np.float64), sgd.y.astype(np.float64)
+    assert sgd.batches.shape == (sgd.steps, 10) and gd.batches is None
+    assert all(len(set(row)) == 10 for row in sgd.batches)
+    for epoch in range(3):  # each epoch's ten batches take every point once
+        assert sorted(sgd.batches[10 * epoch : 10 * epoch + 10].ravel()) == list(range(100))
+    for step in range(1, sgd.steps + 1):  # the batch recorded is the batch the update trained on
+        w, b = sgd.params[step - 1].astype(np.float64)
+        index = sgd.batches[step - 1]
+        error = w * x[index] + b - y[index]
+        expected = np.array([w, b]) - lr * np.array([2 * np.mean(error * x[index]), 2 * np.mean(error)])
+        np.testing.assert_allclose(sgd.params[step], expected, rtol=1e-4, atol=1e-6)
+    animation = animation_of("gd_vs_sgd")
+    ax = animation.fit.curve.axes
+    for step in (1, 37, sgd.steps):
+        picture = animation.draw_step(step).copy()
+        ringed = np.asarray(animation.fit.batch.get_offsets())
+        assert {tuple(p) for p in ringed} == {(x[i], y[i]) for i in sgd.batches[step - 1]}
+        hits = 0
+        for i in sgd.batches[step - 1]:
+            row, column = px(ax, x[i], y[i], animation.size)
+            ring = picture[row - 7 : row + 8, column - 7 : column + 8]
+            hits += near(ring, "tab:purple", 45).sum() >= 8
+        assert hits >= 8, (step, hits)  # a purple ring round (nearly) each: a few overlap the lines
+
+
+def test_both_loss_curves_are_visible_on_every_frame():
+    from conftest import decode
+
+    from tp1viz.layouts import PATHS_LOSS
+
+    frames, _ = decode(MEDIA / "videos" / "gd_vs_sgd.mp4")
+    left, bottom, width, height = PATHS_LOSS
+    size = frames[0].shape[0]
+    rows = slice(int(size * (1 - bottom - height)) + 2, int(size * (1 - bottom)) - 2)
+    columns = slice(int(size * left) + 2, int(size * (left + width)) - 2)
+    for index, frame in enumerate(frames):
+        panel = frame[rows, columns]
+        assert near(panel, "tab:red", 50).sum() >= 6 and near(panel, "tab:purple", 50).sum() >= 6, index

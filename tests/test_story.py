@@ -368,6 +368,12 @@ def hinges(run_, step: int) -> np.ndarray:
     return np.sort(-b[live] / w[live])
 
 
+def turns(run_, step: int) -> int:
+    """How often a run's path in (w, b) turns back (a move against the one before it) up to a step."""
+    moves = np.diff(run_.params[: step + 1].astype(float), axis=0)
+    return int((np.sum(moves[1:] * moves[:-1], axis=1) < 0).sum())
+
+
 def failed(run_) -> bool:
     return run_.loss[-1] > 3 * run_.meta["run"]["noise_floor"]
 
@@ -438,6 +444,9 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
         and abs(gradient_of(runs[0], step)[1]) < 0.2,
     "At the bottom the gradient is near zero: the steps stop.": lambda runs, step, r:
         np.linalg.norm(gradient_of(runs[0], step)) < 0.01 * np.linalg.norm(gradient_of(runs[0], 0)),
+    "GD's path is smooth; SGD's zigzags: each batch pulls its own way.": lambda runs, step, r:
+        [x.meta["run"]["batch_size"] for x in runs] == [0, 10] and turns(runs[0], step) == 0
+        and turns(runs[1], step) >= 5,
     "The page's net from five random starts, on the same data.": lambda runs, step, r:
         step == 0 and len(runs) == 5 and all(np.array_equal(x.y, runs[0].y) for x in runs)
         and len({x.params[0].tobytes() for x in runs}) == 5 and {x.meta["run"]["lr"] for x in runs} == {0.5},
@@ -493,7 +502,7 @@ def told_runs():
     for name, overrides in (("mse_residuals", {"seed": 2}), ("gradient_step", {"seed": 2}),
                             ("gradient_step", {"seed": 3}), ("gradient_step", {"lr": 0.02}),
                             ("least_squares", {"lr": 0.005}), ("least_squares", {"seed": 4}),
-                            ("many_solutions", {"seed": 2})):  # fmt: skip
+                            ("many_solutions", {"seed": 2}), ("gd_vs_sgd", {"seed": 3})):  # fmt: skip
         scene = SCENES[name].with_overrides(**overrides)
         yield f"{name} " + " ".join(f"--{key} {value}" for key, value in overrides.items()), scene, record_scene(scene)
 

@@ -58,17 +58,18 @@ def in_view(params: np.ndarray, loss: np.ndarray) -> np.ndarray:
 
 
 def linear_landscape(x: np.ndarray, y: np.ndarray, params: np.ndarray, loss: np.ndarray,
-                     around: str = "bowl") -> Landscape:  # fmt: skip
+                     around: str = "bowl", others: tuple = ()) -> Landscape:  # fmt: skip
     """The exact MSE around a Linear(1, 1) net's path; params (steps+1, 2) as (weight, bias).
 
     "bowl": the grid is centred on the minimum, and its half-widths are chosen so the loss rises by the same
     amount at every edge: the bowl's rings come out round instead of as stripes along the flat direction.
     "path": the grid spans the path and the minimum in each direction on its own, so a small move along the
-    flat direction (the bias's slow crawl) is as plain as the fast fall along the steep one.
+    flat direction (the bias's slow crawl) is as plain as the fast fall along the steep one. `others`, (params,
+    loss) of other runs on the same data: the grid spans their paths too, so runs drawn together share it.
     """
     x = np.asarray(x, np.float64)
     minimum = linear_minimum(x, y)
-    finite = in_view(params, loss)
+    finite = np.concatenate([in_view(params, loss), *(in_view(*other) for other in others)])
     if around == "path":
         ws, bs = span(finite[:, 0], minimum[0], pad=0.12), span(finite[:, 1], minimum[1], pad=0.12)
         return exact_landscape(x, y, params, minimum, ws, bs)

@@ -30,6 +30,9 @@ RESIDUALS_LOSS: Rect = (LEFT, 0.075, RIGHT - LEFT, 0.12)
 GRADIENT_LANDSCAPE: Rect = (0.115, 0.44, 0.40, 0.46)  # the landscape, larger: the arrows are the lesson
 GRADIENT_FIT: Rect = (0.625, 0.44, RIGHT - 0.625, 0.46)
 GRADIENT_LOSS: Rect = (LEFT, 0.075, RIGHT - LEFT, 0.13)  # under the update's three lines
+PATHS_LANDSCAPE: Rect = (0.115, 0.40, 0.40, 0.48)  # both paths on the landscape, both fits beside it
+PATHS_FIT: Rect = (0.625, 0.40, RIGHT - 0.625, 0.48)
+PATHS_LOSS: Rect = (LEFT, 0.075, RIGHT - LEFT, 0.22)
 LEAST_FIT: Rect = (LEFT, 0.47, RIGHT - LEFT, 0.43)  # the fit, the two lines' numbers, the loss
 LEAST_LOSS: Rect = (LEFT, 0.075, RIGHT - LEFT, 0.2)
 
@@ -56,9 +59,12 @@ class Layout:
     landscape_rect: Rect | None = None
     around: str = "bowl"  # an exact landscape spans the bowl (round rings), or the path alone ("path": its moves)
     tells: tuple[str, ...] | None = None  # the event kinds it marks and captions tell; None: every kind
+    together: bool = False  # its runs are drawn in one fit panel, not side by side
 
     def fit_rects(self, count: int) -> list[Rect]:
         """Where each run's fit panel sits."""
+        if self.together:
+            return [self.fit] * count
         return compare_grid(count) if self.runs[1] > 1 else [self.fit]
 
 
@@ -110,6 +116,18 @@ LAYOUTS = {
             runs=(2, 6),
             about="2 to 6 runs' curves over one data set, their losses overlaid",
             tells=("poor fit", "diverged"),  # how each run ends, not each run's every turn (a story of many runs)
+            together=True,
+        ),  # fmt: skip
+        Layout(
+            "paths",
+            landscape="exact",
+            runs=(2, 2),
+            models=("linear",),
+            about="two runs' paths on one loss landscape, both fits over the data, a minibatch's points marked",
+            fit=PATHS_FIT,
+            landscape_rect=PATHS_LANDSCAPE,
+            around="path",
+            together=True,
         ),  # fmt: skip
     )
 }

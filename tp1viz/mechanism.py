@@ -22,6 +22,9 @@ from .layouts import (
     LEAST_FIT,
     LEAST_LOSS,
     LOSS,
+    PATHS_FIT,
+    PATHS_LANDSCAPE,
+    PATHS_LOSS,
     RESIDUALS_FIT,
     RESIDUALS_LOSS,
     SQUARES,
@@ -35,6 +38,7 @@ RESIDUAL_COLOR = "0.45"  # an error: the grey gap from a point to the line
 GRADIENT_COLOR = "white"  # minus the gradient, on the landscape's dark and light greens alike (edged in black)
 CLOSED_FORM_COLOR = "black"  # the least-squares line, dashed, under the model's red
 READOUT_SIZE = 9.0  # pt: the live numbers under the panels
+PATH_COLORS = ("tab:red", "tab:purple")  # full batch, minibatch: neither the data's blue
 OVERLAY_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive")  # never the data's blue
 
 
@@ -360,10 +364,113 @@ class OverlayAnimation(Animation):
         return final
 
 
+# -- full-batch GD against minibatch SGD -----------------------------------------------------------------------------
+
+
+class PathsPanel(LandscapePanel):
+    """One loss landscape (the full data's exact MSE) with every run's path on it, each in its colour."""
+
+    def __init__(self, ax, runs: list[Trajectory]):
+        super().__init__(ax, runs[0].landscape, runs[0])
+        self.runs = runs
+        self.others = [(ax.plot([], [], color=color, lw=1.4, animated=True)[0],
+                        ax.plot([], [], "o", color=color, mec="white", mew=1.0, ms=6, animated=True)[0])
+                       for color in PATH_COLORS[1 : len(runs)]]  # fmt: skip
+        self.artists = [*(artist for pair in self.others for artist in pair), *self.artists]  # the first on top
+
+    def covered(self, moments: list) -> np.ndarray:
+        ax, found = self.path.axes, [super().covered(moments)]
+        reach = max(self.run.row(moment.end) for moment in moments)
+        for run in self.runs[1:]:
+            path = ax.transData.transform(np.column_stack([run.landscape.path_u[: reach + 1],
+                                                           run.landscape.path_v[: reach + 1]]))  # fmt: skip
+            found.append(placing.densify(*path.T))
+        points = np.concatenate(found)
+        return points[np.isfinite(points).all(axis=1)]
+
+    def update(self, moment: "draw.Moment") -> None:
+        super().update(moment)
+        for run, (path, point) in zip(self.runs[1:], self.others, strict=True):
+            u, v = (moment.blend(run, draw.shown(values)) for values in (run.landscape.path_u, run.landscape.path_v))
+            a = run.row(moment.start)
+            path.set_data(np.append(run.landscape.path_u[: a + 1], u), np.append(run.landscape.path_v[: a + 1], v))
+            point.set_data([u], [v])
+
+
+class BatchPanel(FitPanel):
+    """The data with every run's line over it, and the minibatch that made the minibatch run's last step ringed in
+    its colour: the few points that pulled its line this step."""
+
+    def __init__(self, ax, runs: list[Trajectory], ylim: tuple[float, float]):
+        super().__init__(ax, runs[0], ylim)
+        self.runs = runs
+        self.lines = [self.curve] + [ax.plot([], [], color=color, lw=2.0, animated=True)[0]
+                                     for color in PATH_COLORS[1 : len(runs)]]  # fmt: skip
+        self.minibatch = next((run for run in runs if run.batches is not None), None)
+        self.batch = ax.scatter(
+            [],
+            [],
+            s=60,
+            facecolors="none",
+            edgecolors=PATH_COLORS[runs.index(self.minibatch)] if self.minibatch is not None else "none",
+            linewidths=1.8,
+            animated=True,
+            zorder=4,
+        )
+        self.artists = [*self.lines[1:], self.batch, *self.artists]
+
+    def batch_at(self, step: int) -> np.ndarray:
+        """The indices of the points the minibatch run's update into `step` trained on (none at step 0)."""
+        if self.minibatch is None or step == 0:
+            return np.zeros(0, int)
+        row = self.minibatch.batches[step - 1]
+        return row[row >= 0]
+
+    def curve_points(self, moments: list) -> np.ndarray:
+        found = [super().curve_points(moments)]
+        ax = self.curve.axes
+        for run in self.runs[1:]:
+            for moment in moments:
+                values = np.clip(moment.blend(run, draw.shown(run.grid_pred)), *self.ylim)
+                found.append(placing.densify(*ax.transData.transform(np.column_stack([run.grid_x, values])).T))
+        points = np.concatenate(found)
+        return points[np.isfinite(points).all(axis=1)]
+
+    def update(self, moment: "draw.Moment") -> None:
+        super().update(moment)
+        for run, line in zip(self.runs[1:], self.lines[1:], strict=True):
+            line.set_data(run.grid_x, moment.blend(run, draw.shown(run.grid_pred)))
+        index = self.batch_at(moment.step)
+        self.batch.set_offsets(np.column_stack([self.run.x[index], self.run.y[index]]))
+
+
+class PathsAnimation(Animation):
+    """Two runs on one landscape (a smooth path against a zigzag), both lines over the data with the minibatch
+    marked, both losses below, the minibatch run's drawn under the other so neither hides the other."""
+
+    run_colors = PATH_COLORS
+
+    def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
+        super().__init__(runs, size, title, **pacing)
+        self.landscape = PathsPanel(self.fig.add_axes(PATHS_LANDSCAPE), runs)
+        self.fit = BatchPanel(self.fig.add_axes(PATHS_FIT), runs, fit_ylim(*runs))
+        self.loss = LossPanel(self.fig.add_axes(PATHS_LOSS), runs, PATH_COLORS, log=True, **self.loss_axis)
+        for line, marker in zip(self.loss.lines[1:], self.loss.markers[1:], strict=True):  # wider, and drawn
+            line.set_linewidth(3.2)  # first: where the two losses meet, SGD's shows on both sides of GD's
+            marker.set_markersize(8)
+        self.loss.artists = [*self.loss.lines[::-1], *self.loss.markers[::-1], *self.loss.off_scale]
+        self.panels = [self.landscape, self.fit, self.loss]
+        names = [run.meta.get("run", {}).get("label", "") for run in runs]
+        self.fit.inner_legend([*self.fit.lines, self.fit.batch], [*names, "its batch, this step"])
+        self.legend([self.fit.points], ["data"])
+        self.finish_layout(self.loss, [self.fit] * len(runs), landscape=self.landscape)
+
+
 ANIMATIONS = {
     **lessons.ANIMATIONS,
     "residuals": ResidualsAnimation,
     "gradient": GradientAnimation,
     "least_squares": LeastSquaresAnimation,
     "overlay": OverlayAnimation,
+    "paths": PathsAnimation,
 }

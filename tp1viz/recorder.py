@@ -265,7 +265,8 @@ def record(
 ) -> Trajectory:
     """Train `net` on (x, y) for `steps` updates and return every snapshot (or those of `keep`) as a Trajectory,
     with the events found in it. `test`, held-out (x, y), is measured at every step and never trained on."""
-    recorder = run_loop(net, x, y, optimizer, loss_fn, steps, batches, keep, test)
+    log = None if batches is None else BatchLog(batches)
+    recorder = run_loop(net, x, y, optimizer, loss_fn, steps, log, keep, test)
     x, y = _as_column(x, "x"), _as_column(y, "y")
     traj = Trajectory(
         x=flat_numpy(x),
@@ -280,8 +281,31 @@ def record(
         units=recorder.unit_arrays(),
         test=recorder.held(),
         snapshot_steps=None if keep is None else np.array(recorder.keep, dtype=np.int64),
+        batches=None if log is None else log.array(),
     )
     return dataclasses.replace(traj, events=events.detect(traj))
+
+
+class BatchLog:
+    """The minibatches as training takes them, each kept: which points every update learned from."""
+
+    def __init__(self, batches: Iterator):
+        self.batches, self.used = batches, []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> torch.Tensor:
+        index = next(self.batches)
+        self.used.append(index)
+        return index
+
+    def array(self) -> np.ndarray:
+        """(updates, largest batch) int32 point indices, -1 where a batch (an epoch's last) is smaller."""
+        found = np.full((len(self.used), max(len(index) for index in self.used)), -1, dtype=np.int32)
+        for row, index in enumerate(self.used):
+            found[row, : len(index)] = index.numpy()
+        return found
 
 
 def run_loop(net, x, y, optimizer, loss_fn, steps: int, batches=None, keep=None, test=None) -> Recorder:
@@ -435,4 +459,10 @@ def _recorded_runs(scene, keep=None) -> list[Trajectory]:
             traj = dataclasses.replace(traj, landscape=landscape.plane_landscape(net, x, y, loss_fn, traj.params,
                                                                                   traj.loss))  # fmt: skip
         runs.append(traj)
+    first_pass = keep is not None and len(keep) == 0
+    if scene.landscape == "exact" and len(runs) > 1 and not first_pass:  # one landscape: a grid for every path
+        around = LAYOUTS[scene.layout].around
+        runs = [dataclasses.replace(run, landscape=landscape.linear_landscape(
+                    run.x, run.y, run.params, run.loss, around, [(other.params, other.loss) for other in runs]))
+                for run in runs]  # fmt: skip
     return runs

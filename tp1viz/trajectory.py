@@ -109,6 +109,7 @@ class Trajectory:
     test: Held | None = None  # recorded when the scene holds points out of training
     events: tuple[Event, ...] = ()  # what happens in the run (events.py), found when it was recorded
     snapshot_steps: np.ndarray | None = None  # (snapshots,) the step of each snapshot; None: every step
+    batches: np.ndarray | None = None  # (steps, b) the points update k+1 trained on (-1 pads); minibatch runs only
 
     @property
     def steps(self) -> int:
@@ -148,6 +149,8 @@ def run_arrays(run: Trajectory) -> dict[str, np.ndarray]:
         arrays.update({f"test.{name}": getattr(run.test, name) for name in HELD_ARRAYS})
     if run.snapshot_steps is not None:
         arrays["snapshot_steps"] = run.snapshot_steps
+    if run.batches is not None:
+        arrays["batches"] = run.batches
     described = {}
     if run.landscape is not None:
         described = {"kind": run.landscape.kind, "labels": run.landscape.labels, "explained": run.landscape.explained}
@@ -194,7 +197,7 @@ DATA_BOUND = 1e15  # data within this magnitude (a scene's data stay within 1e13
 FIRST_LOSS_BOUND = 1e100  # a loss starts finite, and far below this with such data; the loss axis reaches 10x it
 MEMBER = re.compile(r"(?P<run>\d{1,2})\.(?P<name>[a-z_]+(?:\.[a-z_]+)?)\.npy")
 KNOWN = {*ARRAYS, *(f"landscape.{n}" for n in LANDSCAPE_ARRAYS), *(f"units.{n}" for n in UNIT_ARRAYS),
-         *(f"test.{n}" for n in HELD_ARRAYS), "snapshot_steps", "meta"}  # fmt: skip
+         *(f"test.{n}" for n in HELD_ARRAYS), "snapshot_steps", "batches", "meta"}  # fmt: skip
 # What can happen in a run, in the order a video tells what happens at one step (events.py finds each).
 EVENT_KINDS = ("converged", "spike", "diverged", "oscillating", "dead units", "poor fit", "early stopping")
 
@@ -307,7 +310,8 @@ def run_from_arrays(arrays: dict) -> Trajectory:
     test = held_of(arrays, steps, kept)
     events = tuple(event_of(item, steps) for item in described["events"])
     return Trajectory(meta=described["meta"], landscape=landscape, units=units, test=test, events=events,
-                      snapshot_steps=arrays.get("snapshot_steps"), **{n: arrays[n] for n in ARRAYS})  # fmt: skip
+                      snapshot_steps=arrays.get("snapshot_steps"), batches=batches_of(arrays, steps),
+                      **{n: arrays[n] for n in ARRAYS})  # fmt: skip
 
 
 def not_json(name: str):
@@ -440,6 +444,17 @@ def units_of(arrays: dict, kept: int) -> Units | None:
         shaped(value, name, w.shape)
     shaped(c, "units.c", (kept,))
     return Units(w=w, b=b, v=v, c=c)
+
+
+def batches_of(arrays: dict, steps: int) -> np.ndarray | None:
+    """A minibatch run's batches, if recorded: a row of point indices (or -1) for each update."""
+    if "batches" not in arrays:
+        return None
+    batches = array(arrays, "batches", 2, "i")
+    n = len(arrays["x"])
+    if batches.shape[0] != steps or not 1 <= batches.shape[1] <= n or ((batches < -1) | (batches >= n)).any():
+        raise BadRecording(f"batches: shape {batches.shape} or values outside -1..{n - 1}, for {steps} steps of {n}")
+    return batches
 
 
 def held_of(arrays: dict, steps: int, kept: int) -> Held | None:
