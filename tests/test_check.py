@@ -160,10 +160,10 @@ def test_float_noise_passes_the_recording_comparison_and_a_real_change_does_not(
     from tp1viz.scenes import load_catalog
 
     (run_,) = record_scene(load_catalog()["linear_sgd"].with_overrides(steps=5))
-    noisy = type(run_)(**{**run_.__dict__, "params": run_.params * (1 + 5e-7)})
+    noisy = type(run_)(**{**run_.__dict__, "params": run_.params * (1 + 1.5e-4)})
     assert compare_runs([run_], [noisy]) is None
-    moved = type(run_)(**{**run_.__dict__, "loss": run_.loss * (1 + 1e-3)})
-    assert compare_runs([run_], [moved]) == f"loss differs by up to 1.0e-03 of its scale (tolerance {RECORDING_RTOL:g})"
+    moved = type(run_)(**{**run_.__dict__, "loss": run_.loss * (1 + 2e-3)})
+    assert compare_runs([run_], [moved]) == f"loss differs by up to 2.0e-03 of its scale (tolerance {RECORDING_RTOL:g})"
     overflowed = np.array([1.0, 2.0, np.inf])
     assert relative_difference(overflowed, np.array([1.0, 2.0, np.inf])) == 0
     assert relative_difference(overflowed, np.array([1.0, 2.0, 3.0])) == np.inf

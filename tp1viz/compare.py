@@ -22,8 +22,9 @@ from .files import BadFile, read_bytes
 MEAN_TOLERANCE = 1.0  # mean absolute difference per frame, in levels of 255
 PIXEL_TOLERANCE = 32  # no single channel value may be off by more than this
 # Recorded numbers, relative to each array's largest finite magnitude. Other CPUs give differences up to 5e-7
-# on converging runs and 1.6e-5 on a diverging one (measured); a pixel at 512 px is 2e-3 of an axis.
-RECORDING_RTOL = 1e-4
+# on converging runs, 6e-6 on a diverging one and 1.4e-4 on the weights of a ReLU net whose hinges cross data
+# points (its predictions: 4e-5) (measured); a pixel at 512 px is 2e-3 of an axis, so half a pixel is the bar.
+RECORDING_RTOL = 1e-3
 FRAME_TIME_TOLERANCE = 1e-3  # seconds: two muxers may round a frame's time to their own time bases
 
 
