@@ -322,3 +322,92 @@ def test_both_loss_curves_are_visible_on_every_frame():
     for index, frame in enumerate(frames):
         panel = frame[rows, columns]
         assert near(panel, "tab:red", 50).sum() >= 6 and near(panel, "tab:purple", 50).sum() >= 6, index
+
+
+# -- relu_pieces: distinct pieces, the dead ones marked, the bias drawn, the sum built piece by piece ----------------
+
+
+def test_relu_pieces_are_distinct_thick_and_the_dead_ones_grey_dashed_and_counted():
+    from matplotlib.colors import to_rgb
+
+    from tp1viz.lessons import DEAD_COLOR, UNIT_COLORS
+
+    colours = np.array([to_rgb(color) for color in UNIT_COLORS]) * 255
+    apart = np.abs(colours[:, None] - colours[None]).max(axis=-1) + 1e3 * np.eye(len(colours))
+    assert apart.min() >= 60  # any two units' colours differ by 60 levels in some channel
+    for color in colours:  # and none is the data's blue, the model's red or the dead's grey (dashed besides)
+        for taken, least in (("tab:blue", 60), ("tab:red", 60), (DEAD_COLOR, 45)):
+            assert np.abs(color - rgb(taken)).max() >= least
+    (run,) = committed("relu_pieces")
+    animation = animation_of("relu_pieces")
+    animation.draw_step(run.steps)
+    w, b = run.units.w[-1].astype(float), run.units.b[-1].astype(float)
+    dead = ~(np.outer(run.x.astype(float), w) + b > 0).any(axis=0)  # worked out here
+    assert dead.sum() == 3
+    for unit, piece in enumerate(animation.fit.pieces):
+        assert (piece.get_color() == DEAD_COLOR) == dead[unit]
+        assert (piece.get_linestyle() == "--") == dead[unit]
+        assert piece.get_linewidth() >= (1.2 if dead[unit] else 2.0)
+    assert animation.fit.dead_label.get_text() == "grey, dashed: 3 dead units"
+
+
+def test_relu_pieces_draw_the_bias_and_a_guide_from_each_hinge_to_its_kink():
+    (run,) = committed("relu_pieces")
+    animation = animation_of("relu_pieces")
+    for step in (0, 60, run.steps):
+        picture = animation.draw_step(step).copy()
+        c = float(run.units.c[step])
+        assert animation.fit.bias.get_ydata() == pytest.approx([c, c])
+        ax = animation.fit.curve.axes
+        row, _ = px(ax, 0, c, animation.size)
+        left, right = (int(v) for v in ax.transData.transform([(run.grid_x[0], c), (run.grid_x[-1], c)])[:, 0])
+        # dashed, and under the red curve and the pieces where they cross it: some of it in sight on every frame
+        assert near(picture[row - 1 : row + 2, left:right], "0.25", 40).any(axis=0).mean() > 0.1
+        w, b = run.units.w[step].astype(float), run.units.b[step].astype(float)
+        curve = run.grid_pred[step].astype(float)
+        for unit, guide in enumerate(animation.fit.guides):
+            hinge = -b[unit] / w[unit]
+            xs, ys = guide.get_data()
+            live = (np.outer(run.x.astype(float), w) + b > 0).any(axis=0)[unit]
+            if live and run.grid_x[0] <= hinge <= run.grid_x[-1]:
+                assert xs[0] == xs[1] == pytest.approx(hinge) and ys[1] == pytest.approx(
+                    np.interp(hinge, run.grid_x, curve), abs=1e-5
+                )
+            else:
+                assert not np.isfinite(ys[1])
+
+
+def test_relu_pieces_build_the_red_curve_from_the_bias_and_each_live_piece_in_turn():
+    (run,) = committed("relu_pieces")
+    animation = animation_of("relu_pieces")
+    frames = animation.plan.frames_of(run.steps)
+    assert len(frames) >= 7 * SCENES["relu_pieces"].fps  # the epilogue's seconds at least
+    units, step = run.units, run.steps
+    w, b = units.w[step].astype(float), units.b[step].astype(float)
+    live = [u for u in range(len(w)) if (np.outer(run.x.astype(float), w) + b > 0).any(axis=0)[u]]
+    dead = [u for u in range(len(w)) if u not in live]
+    stages = [[], *([u] for u in sorted(live, key=lambda u: -b[u] / w[u])), dead]  # left to right, the dead last
+    x = run.grid_x.astype(float)
+    pieces = units.v[step][:, None].astype(float) * np.maximum(np.outer(w, x) + b[:, None], 0)
+    seen = []
+    for frame in frames:
+        animation.draw(animation.moment(frame), frame)
+        built = animation.fit.built.get_ydata()
+        if len(built):
+            stage = animation.fit.building
+            added = [u for s in stages[: stage + 1] for u in s]
+            np.testing.assert_allclose(built, units.c[step] + pieces[added].sum(axis=0), atol=1e-5)
+            label = animation.fit.build_label.get_text()
+            said = ["the bias alone", *(f"bias + {k} of {len(live)} live pieces" for k in range(1, len(live) + 1)),
+                    f"+ the {len(dead)} dead: zero on the data"]  # fmt: skip
+            assert label == said[stage]
+            assert not animation.fit.curve.get_visible()
+            seen.append(stage)
+        else:
+            assert animation.fit.curve.get_visible()
+            seen.append(len(stages))  # the red curve, whole
+    assert seen[0] == 0 and seen[-1] == len(stages) and sorted(set(seen)) == list(range(len(stages) + 1))
+    assert seen == sorted(seen)  # in order, none skipped
+    np.testing.assert_allclose(units.c[step] + pieces.sum(axis=0), run.grid_pred[step], atol=1e-4)
+    data_x = run.x.astype(float)  # the dead add nothing on the data itself
+    assert np.abs(units.v[step][dead, None] * np.maximum(np.outer(w[dead], data_x) + b[dead, None], 0)).max() == 0

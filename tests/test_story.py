@@ -374,6 +374,20 @@ def turns(run_, step: int) -> int:
     return int((np.sum(moves[1:] * moves[:-1], axis=1) < 0).sum())
 
 
+def zero_then_straight(run_, step: int, unit: int) -> bool:
+    """A unit's piece on the grid, worked out from its weights: zero on one side of its hinge, a straight line
+    with slope v w on the other."""
+    w, b, v = (float(part[step, unit]) for part in (run_.units.w, run_.units.b, run_.units.v))
+    x = run_.grid_x.astype(float)
+    piece = v * np.maximum(w * x + b, 0)
+    on = w * x + b > 0
+    return bool(
+        np.all(piece[~on] == 0) and np.allclose(np.diff(piece[on]) / np.diff(x[on]), v * w, rtol=1e-6)
+        if on.sum() > 1
+        else np.all(piece[~on] == 0)
+    )
+
+
 def failed(run_) -> bool:
     return run_.loss[-1] > 3 * run_.meta["run"]["noise_floor"]
 
@@ -418,11 +432,15 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
         (len(runs[0].x), len(runs[0].test.x)) == (15, 30),
     "From here the test loss climbs while the training loss falls: it learns the noise.": lambda runs, step, r:
         runs[0].test.loss[-1] > runs[0].test.loss[step] and runs[0].loss[-1] < runs[0].loss[step],
-    "Each thin line is one unit: flat on one side of its hinge, straight on the other.": lambda runs, step, r:
-        runs[0].units is not None,
-    "The red curve is the pieces' sum plus a bias: it bends where a unit switches on.": lambda runs, step, r:
+    "Each colour is one unit: zero on one side of its hinge (▲), straight on the other.": lambda runs, step, r:
+        runs[0].units is not None and all(zero_then_straight(runs[0], step, unit)
+                                          for unit in range(runs[0].units.w.shape[1])),
+    "The red curve is the bias (dashed) plus every piece: it bends at each hinge.": lambda runs, step, r:
         np.allclose(runs[0].units.contributions(runs[0].grid_x, step).sum(axis=0) + runs[0].units.c[step],
                     runs[0].grid_pred[step], atol=1e-4),
+    "Built again: the bias, then each live unit's piece, left to right.": lambda runs, step, r:
+        step == runs[0].steps and np.allclose(runs[0].units.contributions(runs[0].grid_x, step).sum(axis=0)
+                                              + runs[0].units.c[step], runs[0].grid_pred[step], atol=1e-4),
     "Each grey gap is one point's error; below it, the error squared.": lambda runs, step, r:
         step == 0 and mse_is_mean_of_squares(runs[0], 0),
     "The MSE is the mean of the squares: the dashed line below.": lambda runs, step, r:

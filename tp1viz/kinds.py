@@ -353,7 +353,7 @@ class Video:
         from .pacing import budget
 
         pauses = SHORTEST * (len(self.notes) + 2)
-        return budget(self.steps, self.fps, self.max_seconds) + round((pauses + self.hold) * self.fps)
+        return budget(self.steps, self.fps, self.max_seconds) + round((pauses + self.end_hold) * self.fps)
 
     @property
     def cost(self) -> int:
@@ -449,7 +449,12 @@ class Video:
         from .pacing import for_runs
 
         story = story or self.story(runs)
-        return for_runs(self, runs, readings(story, self.hold), phases(story))
+        return for_runs(self, runs, readings(story, self.end_hold), phases(story))
+
+    @property
+    def end_hold(self) -> float:
+        """Seconds the last step stays, at least: the scene's hold, or what its layout shows at the end."""
+        return max(self.hold, LAYOUTS[self.layout].epilogue)
 
     def animation(self, runs: list):
         """The figure that draws these runs, frame by frame, as the scene paces them, each note on screen while

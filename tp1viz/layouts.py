@@ -60,6 +60,7 @@ class Layout:
     around: str = "bowl"  # an exact landscape spans the bowl (round rings), or the path alone ("path": its moves)
     tells: tuple[str, ...] | None = None  # the event kinds it marks and captions tell; None: every kind
     together: bool = False  # its runs are drawn in one fit panel, not side by side
+    epilogue: float = 0.0  # seconds the last step stays, at least, for what the layout shows once training is over
 
     def fit_rects(self, count: int) -> list[Rect]:
         """Where each run's fit panel sits."""
@@ -94,7 +95,12 @@ LAYOUTS = {
             about="training and held-out points, both losses, and a score",
             fit=TRAIN_TEST_FIT,
         ),  # fmt: skip
-        Layout("relu_pieces", models=("mlp",), about="each ReLU unit's piece of the curve, and its hinge"),
+        Layout(
+            "relu_pieces",
+            models=("mlp",),
+            about="each ReLU unit's piece of the curve, its hinge, the bias; at the end, the sum built piece by piece",
+            epilogue=7.0,  # the bias, each live piece, the dead ones, the whole: ~0.7 s each for the course's net
+        ),  # fmt: skip
         Layout("residuals", fit=RESIDUALS_FIT, about="each point's error to the line, its square, their mean"),
         Layout(
             "gradient",

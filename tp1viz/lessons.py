@@ -10,14 +10,26 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import FuncFormatter
 
 from . import draw
-from .draw import TEST_COLOR, Animation, FitPanel, LossPanel, new_canvas, style_axes
+from .draw import MODEL_COLOR, TEST_COLOR, Animation, FitPanel, LossPanel, new_canvas, style_axes
 from .layouts import DESIGN_PX, FIT, LOSS, RIGHT, TRAIN_TEST_FIT, fit_ylim
 from .trajectory import Trajectory
+from .words import sig
 
 OUTSIDE_COLOR = "tab:orange"  # a test point outside the tolerance: neither the test's green nor the model's red
+BIAS_COLOR = "0.25"  # the output bias: a dark grey dashed line, under the pieces and the red sum
 DEAD_COLOR = "0.6"  # a unit that never switches on: grey, dashed
-UNIT_COLORS = ("tab:orange", "tab:purple", "tab:green", "tab:brown", "tab:pink", "tab:olive", "tab:cyan",
-               "tab:gray", "#b8860b", "#1a9e77")  # neither the data's blue nor the model's red  # fmt: skip
+UNIT_COLORS = (
+    "tab:orange",
+    "tab:purple",
+    "tab:green",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+    "black",
+    "#000080",
+    "#ff00ff",
+)  # ten colours 60 levels apart (a test checks), none the data's, model's or dead's
 INPUT_FILL, OUTPUT_FILL = "#dbe8f5", "#f8dada"  # the data's blue and the model's red, pale (and opaque)
 WEIGHT_CMAP = "PuOr"  # a diverging map for weights: orange negative, purple positive, neither blue nor red
 
@@ -108,25 +120,61 @@ class TrainTestAnimation(Animation):
 
 
 class PiecesPanel(FitPanel):
-    """The fit, with each hidden unit's piece v_i relu(w_i x + b_i) as a thin line of its own colour and its
-    hinge (where it switches on, x = -b_i / w_i) marked on the x axis; the red curve is their sum plus the
-    output bias. A unit that is off for every data point is dead: grey and dashed."""
+    """The fit, with each hidden unit's piece v_i relu(w_i x + b_i) drawn where it is not zero, thick and in a
+    colour of its own, its hinge (where it switches on, x = -b_i / w_i) a triangle on the x axis with a dotted
+    guide up to the kink it puts in the red curve, and the output bias c dashed: the red curve is c plus the
+    pieces. A unit that is off for every data point is dead: grey and dashed, and counted in the corner."""
 
     def __init__(self, ax, run: Trajectory, ylim: tuple[float, float]):
         super().__init__(ax, run, ylim)
         self.units = run.units
         self.dead = run.units.dead(run.x)  # (snapshots, h)
-        self.pieces, self.hinges = [], []
+        self.pieces, self.hinges, self.guides = [], [], []
         for unit in range(run.units.w.shape[1]):
             color = UNIT_COLORS[unit % len(UNIT_COLORS)]
-            (piece,) = ax.plot([], [], color=color, lw=1.0, alpha=0.9, animated=True)
+            (piece,) = ax.plot([], [], color=color, lw=2.0, alpha=0.95, animated=True, solid_capstyle="butt")
             # The hinge sits on the x axis: x in data, y in the axes' own fraction.
-            (hinge,) = ax.plot([], [], "^", color=color, ms=6, mec="white", mew=0.6, animated=True, clip_on=False,
+            (hinge,) = ax.plot([], [], "^", color=color, ms=7, mec="white", mew=0.6, animated=True, clip_on=False,
                                transform=ax.get_xaxis_transform())  # fmt: skip
+            (guide,) = ax.plot([], [], color=color, lw=0.9, ls=(0, (1, 2)), animated=True)
             self.pieces.append(piece)
             self.hinges.append(hinge)
+            self.guides.append(guide)
+        (self.bias,) = ax.plot([], [], color=BIAS_COLOR, lw=1.3, ls=(0, (6, 3)), animated=True)
+        self.bias_label = ax.text(0.99, 0, "", transform=ax.get_yaxis_transform(), ha="right", va="bottom",
+                                  fontsize=8, color=BIAS_COLOR, animated=True)  # fmt: skip
+        self.dead_label = ax.text(0.99, 0.03, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
+                                  color="0.3", animated=True)  # fmt: skip
+        (self.built,) = ax.plot([], [], color=MODEL_COLOR, lw=2.4, ls=(0, (4, 2)), animated=True)
+        self.build_label = ax.text(
+            0.5,
+            0.97,
+            "",
+            transform=ax.transAxes,
+            ha="center",
+            va="top",
+            fontsize=9,
+            color=MODEL_COLOR,
+            weight="bold",
+            animated=True,
+            bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"},
+        )
         self.x_range = ax.get_xlim()
-        self.artists = [*self.pieces, *self.hinges, *self.artists]  # the red sum over its pieces
+        self.taken.add("upper center")  # the build's count is said there: the key keeps off it
+        self.artists = [*self.guides, *self.pieces, self.bias, *self.hinges, *self.artists, self.built,
+                        self.bias_label, self.dead_label, self.build_label]  # fmt: skip
+        self.building = None  # (units added so far) while the sum is built again at the end
+
+    def keys(self, renderer) -> list:
+        """The key, and where the build's count and the dead units' count are said: notes keep off them."""
+        widest = f"bias + {len(self.pieces)} of {len(self.pieces)} pieces"
+        boxes = []
+        for label, text in ((self.build_label, widest), (self.dead_label, "grey, dashed: 10 dead units")):
+            shown = label.get_text()
+            label.set_text(text)
+            boxes.append(draw.text_box(label, renderer, 2))
+            label.set_text(shown)
+        return [*super().keys(renderer), *boxes]
 
     def pieces_at(self, moment: "draw.Moment") -> np.ndarray:
         """(h, g) each unit's piece on the grid at this moment, blended as the red curve is."""
@@ -136,25 +184,75 @@ class PiecesPanel(FitPanel):
             pieces = (1 - moment.t) * self.units.contributions(self.run.grid_x, a) + moment.t * pieces
         return pieces
 
+    def bias_at(self, moment: "draw.Moment") -> float:
+        return float(moment.blend(self.run, self.units.c.astype(np.float64)))
+
+    def order(self, row: int) -> list[list[int]]:
+        """The units added at each stage of the build: none (the bias alone), then each live unit by where it
+        switches on, left to right, then the dead ones together (zero on the data; past it, on the curve's
+        ends, not always)."""
+        w, b = self.units.w[row].astype(np.float64), self.units.b[row].astype(np.float64)
+        live = [unit for unit in range(len(w)) if not self.dead[row, unit]]
+        dead = [unit for unit in range(len(w)) if self.dead[row, unit]]
+        live.sort(key=lambda unit: -b[unit] / w[unit] if w[unit] != 0 else np.inf)
+        return [[], *([unit] for unit in live), *([dead] if dead else [])]
+
     def update(self, moment: "draw.Moment") -> None:
         super().update(moment)
         row = self.run.row(moment.end if moment.t >= 1 else moment.start)
         w, b = self.units.w[row].astype(np.float64), self.units.b[row].astype(np.float64)
-        for unit, (piece, hinge, values) in enumerate(zip(self.pieces, self.hinges, self.pieces_at(moment),
-                                                          strict=True)):  # fmt: skip
+        pieces, bias = self.pieces_at(moment), self.bias_at(moment)
+        curve = moment.blend(self.run, self.grid_pred)
+        for unit, (piece, hinge, guide, values) in enumerate(zip(self.pieces, self.hinges, self.guides, pieces,
+                                                                 strict=True)):  # fmt: skip
             dead = bool(self.dead[row, unit])
             color = DEAD_COLOR if dead else UNIT_COLORS[unit % len(UNIT_COLORS)]
-            piece.set_data(self.run.grid_x, values)
-            piece.set_color(color)
-            piece.set_linestyle("--" if dead else "-")
+            on = np.abs(values) > 0
+            piece.set_data(self.run.grid_x, values if dead else np.where(on, values, np.nan))  # its zero: not drawn
+            piece.set(color=color, linestyle="--" if dead else "-", linewidth=1.2 if dead else 2.0)
             at = -b[unit] / w[unit] if w[unit] != 0 else np.nan
             inside = self.x_range[0] <= at <= self.x_range[1]
             hinge.set_data([at if inside else np.nan], [0.0])
             hinge.set_color(color)
+            kink = float(np.interp(at, self.run.grid_x, curve)) if inside and not dead else np.nan
+            guide.set_data([at, at], [self.ylim[0], kink])
+        self.bias.set_data(self.x_range, [bias, bias])
+        self.bias_label.set_position((0.99, bias))
+        self.bias_label.set_text(f"bias {sig(bias, 2)}")
+        count = int(self.dead[row].sum())
+        self.dead_label.set_text(f"grey, dashed: {count} dead unit{'s' * (count != 1)}" if count else "")
+        self.update_built(row, pieces, bias)
+
+    def update_built(self, row: int, pieces: np.ndarray, bias: float) -> None:
+        """The red curve built again (at the end): dashed, the bias plus the first `building` live units (left to
+        right), the piece just added bright and the others faint; once all are in, the red curve itself."""
+        stages = self.order(row)
+        if self.building is None or self.building >= len(stages):
+            self.built.set_data([], [])
+            self.build_label.set_text("")
+            self.curve.set_visible(True)
+            return
+        added = [unit for stage in stages[: self.building + 1] for unit in stage]
+        self.curve.set_visible(False)
+        self.built.set_data(self.run.grid_x, bias + pieces[added].sum(axis=0))
+        live = sum(1 for stage in stages[1:] if len(stage) == 1 and not self.dead[row, stage[0]])
+        self.build_label.set_text(build_words(self.building, live, len(self.pieces) - live))
+        for unit, piece in enumerate(self.pieces):  # what was just added stands out; the rest steps back
+            piece.set_alpha(1.0 if unit in stages[self.building] else 0.3)
+
+
+def build_words(stage: int, live: int, dead: int) -> str:
+    """What the sum holds at a stage of the build: the bias, then live pieces one by one, then the dead."""
+    if stage == 0:
+        return "the bias alone"
+    if stage <= live:
+        return f"bias + {stage} of {live} live pieces"
+    return f"+ the {dead} dead: zero on the data"
 
 
 class ReluPiecesAnimation(Animation):
-    """A 1-h-1 ReLU net's fit drawn as the sum of its units' pieces, over the loss."""
+    """A 1-h-1 ReLU net's fit drawn as the sum of its units' pieces and its bias, over the loss; once trained,
+    the sum is built again, the bias first, then each live unit's piece, left to right."""
 
     def __init__(self, runs: list[Trajectory], size: int = DESIGN_PX, title: str = "", **pacing):
         super().__init__(runs, size, title, **pacing)
@@ -165,6 +263,21 @@ class ReluPiecesAnimation(Animation):
         self.panels = [self.fit, self.loss]
         self.legend(*self.fit.handles())
         self.finish_layout(self.loss, [self.fit])
+        self.build_frames = self.plan.frames_of(self.steps)  # the last step's held frames: the build's time
+        self.stages = 1 + len(self.fit.order(run.row(self.steps)))  # the build's stages, then the whole again
+
+    def building_at(self, frame: int | None) -> int | None:
+        """The stage of the build this frame shows (PiecesPanel.order; the last, stages - 1: the red curve whole),
+        while the sum is built at the end; None before."""
+        if frame is None or not len(self.build_frames) or frame < self.build_frames[0]:
+            return None
+        return min(int((frame - self.build_frames[0]) / len(self.build_frames) * self.stages), self.stages - 1)
+
+    def draw(self, moment: "draw.Moment", frame: int | None = None, notes: bool = True) -> np.ndarray:
+        self.fit.building = self.building_at(frame) if moment.step == self.steps else None
+        for piece in self.fit.pieces:
+            piece.set_alpha(0.95)
+        return super().draw(moment, frame, notes)
 
 
 ANIMATIONS = {  # every video layout by name (layouts.py says what each needs recorded)
