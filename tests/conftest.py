@@ -9,15 +9,14 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from catalogue import SCENES  # loaded once per process (catalogue.py says why)
 from click.testing import CliRunner
 from warm import ROOT  # noqa: F401 -- the checkout's root, for every test (warm.py is light: its fork server needs it)
 
 from tp1viz import build, locks
 from tp1viz.cli import main
 from tp1viz.files import TEMP
-from tp1viz.scenes import load_catalog
 
-SCENES = load_catalog()
 SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue renders in about three seconds
 
 
