@@ -1,5 +1,5 @@
 """The scene schema's own rules (schema.py), on a scene class made for the test: what a key accepts and refuses,
-in which words, and what the docs' table and the cache are told of it. Each one kills mutants (docs/pages/mutation.md)."""
+in which words, and what the docs' table and the cache are told of it (docs/pages/mutation.md: mutants they kill)."""
 
 from dataclasses import dataclass, fields
 
@@ -75,7 +75,8 @@ def test_check_takes_what_a_key_allows_as_its_type(name, value, taken):
      ("title", 5, "expected a string, got 5"), ("tags", "a", "expected an array, got 'a'"),
      ("data", [], "expected a table, got []"),
      ("title", "thirteen char", "'thirteen char' is not a line of 1 to 12 characters"),
-     ("title", "", "'' is not a line of 1 to 12 characters"), ("title", "   ", "'   ' is not a line of 1 to 12 characters"),
+     ("title", "", "'' is not a line of 1 to 12 characters"),
+     ("title", "   ", "'   ' is not a line of 1 to 12 characters"),
      ("title", "a\tb", "'a\\tb' holds the control character U+0009")],
 )  # fmt: skip
 def test_check_refuses_in_words_that_say_what_the_key_should_be(name, value, message):
@@ -125,7 +126,7 @@ def test_the_docs_table_has_a_row_per_key_once_with_its_default_and_what_a_chang
         "| `steps` | 1..100 | `10` | how many | records again |",
         "| `size` | even, 64..4096 | `64` | pixels | redraws (a run over 20,000 steps: records again) |",
         "| `lr` | number | required | a rate | records again |",
-        "| `colour` | `red` \\| `blue` | `\"red\"` | a colour | redraws |",
+        '| `colour` | `red` \\| `blue` | `"red"` | a colour | redraws |',
         "| `shape` | `dot` \\| `cross` | required | later | redraws |",
         "| `count` | integer | required | any integer | redraws |",
         "| `tags` | array | `[]` | names | redraws |",
