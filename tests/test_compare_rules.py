@@ -18,8 +18,8 @@ from tp1viz.trajectory import Event, Held, Units
 
 def video(path: Path, frames: np.ndarray, fps: int = 10) -> Path:
     """`frames` (count, h, w, 3) uint8 as an H.264 MP4, losslessly (every frame decodes to what was given)."""
-    writer = imageio_ffmpeg.write_frames(str(path), frames.shape[2:0:-1], fps=fps, codec="libx264rgb",
-                                         pix_fmt_out="rgb24", output_params=["-qp", "0"], macro_block_size=1)  # fmt: skip
+    lossless = {"codec": "libx264rgb", "pix_fmt_out": "rgb24", "output_params": ["-qp", "0"], "macro_block_size": 1}
+    writer = imageio_ffmpeg.write_frames(str(path), frames.shape[2:0:-1], fps=fps, **lossless)
     writer.send(None)
     for frame in frames:
         writer.send(np.ascontiguousarray(frame))
@@ -246,8 +246,10 @@ def test_a_recording_differs_by_its_settings_its_arrays_or_their_shapes_and_says
     assert compare.compare_runs([dataclasses.replace(old, units=units)], [old]) == "units.w is extra"
     held = Held(np.zeros(3), np.zeros(3), np.linspace(1, 2, 5), np.zeros((5, 3)))
     twice = dataclasses.replace(held, loss=held.loss * 2)
-    assert compare.compare_runs([old, dataclasses.replace(old, test=held)], [old, dataclasses.replace(old, test=twice)]) == (
-        "run 2: test.loss differs by up to 5.0e-01 of its scale (tolerance 0.0001)")  # fmt: skip
+    with_test = [old, dataclasses.replace(old, test=held)]
+    assert compare.compare_runs(with_test, [old, dataclasses.replace(old, test=twice)]) == (
+        "run 2: test.loss differs by up to 5.0e-01 of its scale (tolerance 0.0001)"
+    )
     assert compare.paired_arrays(old, old).keys() == {"x", "y", "grid_x", "loss", "change", "pred", "grid_pred",
                                                       "params"}  # fmt: skip
 
