@@ -5,6 +5,7 @@ so (docs/pages/mutation.md: the mutants they kill)."""
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,6 +13,7 @@ import pytest
 
 from tp1viz import commit, folder
 from tp1viz.commit import BadRecord, Refused, Unfinished
+from tp1viz.files import BadFile
 
 TOKEN = "0123456789abcdef"
 OUTPUTS = ("tp_a.png", "videos/tp_a.jpg")
@@ -33,11 +35,11 @@ def scene(outputs=OUTPUTS, name="tp_a"):
     return SimpleNamespace(name=name, describe=lambda: {"title": name}, with_formats_on_disk=lambda out_dir: on_disk)
 
 
-def drawn(media: Path, contents: dict, the_scene=None):
+def drawn(media: Path, contents: dict, the_scene=None, token=TOKEN):
     """A scene drawn into temporary files of TOKEN's render, one a target in `contents`, ready to commit."""
     files = []
     for relative, data in contents.items():
-        temp = media / temp_of(relative)
+        temp = media / temp_of(relative, token)
         temp.parent.mkdir(parents=True, exist_ok=True)
         temp.write_bytes(data)
         output = SimpleNamespace(path=media / relative, kind="still", width=8, height=8, fps=None, frames=1)
@@ -129,7 +131,7 @@ def test_a_rename_that_fails_after_the_checks_leaves_the_old_file_and_its_entry_
 
 def own_record(media: Path, contents: dict, name="tp_a", token=TOKEN) -> Path:
     """What a render killed between its record and its renames leaves: the temporary files and the record."""
-    new = drawn(media, contents)
+    new = drawn(media, contents, token=token)
     moves = [[temp_of(relative, token), relative] for relative in contents]
     entries = {relative: {"path": relative, "sha256": new_file.sha256, "bytes": new_file.bytes, "fingerprint": "f"}
                for relative, new_file in zip(contents, new.files, strict=True)}  # fmt: skip
@@ -157,7 +159,10 @@ def test_a_killed_commit_is_finished_by_the_next_render_and_a_crafted_record_kep
     assert notice.endswith(", nothing renamed")
     assert records(media) == [f".{TOKEN}-tp_a.json.tp1viz-{TOKEN}-01234567.json", "notes.txt"]
     (aside,) = (media / folder.REJECTED).iterdir()
-    assert aside.read_text() == '{"moves": [], "entries": {}}'
+    assert aside.read_text() == '{"moves": [], "entries": {}}' and re.fullmatch(
+        rf"{TOKEN}-zz\.json\.[0-9a-f]{{8}}", aside.name
+    )
+    assert notice.endswith(f"kept aside as .tp1viz/rejected/{aside.name}, nothing renamed")
     assert commit.roll_forward(media, TOKEN, is_output) == ([], [])  # done: nothing left to finish
     assert commit.roll_forward(media / "videos", TOKEN, is_output) == ([], [])  # no records at all
 
@@ -207,12 +212,17 @@ ENTRY = {"path": "tp_a.png", "sha256": "0" * 64, "bytes": 3, "fingerprint": "f"}
 BAD_ENTRY = {**ENTRY, "bytes": -1}
 
 
+NOT_OURS = "is not a temporary file of its render onto"
+
+
 @pytest.mark.parametrize(
     ("name", "content", "why"),
     [("tp_a.json", {}, "not named as tp1viz names its records"),
-     (f"{TOKEN}-tp_a.json", b"\xff\xfe", "not a JSON record ("),
+     (f"{TOKEN}-tp_a.json", b"\xff\xfe", "not a JSON record ('utf-8' codec can't decode byte 0xff in position 0: "
+                                          "invalid start byte)"),
      (f"{TOKEN}-tp_a.json", b'{"moves": [], "entries": {"a": Infinity}}', "not a JSON record (Infinity is not JSON)"),
-     (f"{TOKEN}-tp_a.json", b"[" * 100_000, "not a JSON record ("),
+     (f"{TOKEN}-tp_a.json", b"[" * 100_000, "not a JSON record (maximum recursion depth exceeded while decoding a "
+                                           "JSON array from a unicode string)"),
      (f"{TOKEN}-tp_a.json", [], 'not {"moves": [...], "entries": {...}}'),
      (f"{TOKEN}-tp_a.json", {"moves": [], "entries": {}, "more": 1}, 'not {"moves": [...], "entries": {...}}'),
      (f"{TOKEN}-tp_a.json", {"moves": [], "entries": {}}, "its moves are not pairs of paths"),
@@ -226,18 +236,28 @@ BAD_ENTRY = {**ENTRY, "bytes": -1}
      (f"{TOKEN}-tp_a.json", {"moves": [[temp_of("tp_a.png"), "tp_a.png"]], "entries": {"b.png": ENTRY}},
       "its entries are not those of its moves"),
      (f"{TOKEN}-tp_a.json", {"moves": [[temp_of("notes.txt"), "notes.txt"]], "entries": {"notes.txt": ENTRY}},
-      f"'{temp_of('notes.txt')}' -> 'notes.txt' is not a temporary file of its render onto tp_a's output"),
+      f"'{temp_of('notes.txt')}' -> 'notes.txt' {NOT_OURS} tp_a's output"),
      (f"{TOKEN}-tp_a.json", {"moves": [[temp_of("tp_a.png", "f" * 16), "tp_a.png"]], "entries": {"tp_a.png": ENTRY}},
-      "is not a temporary file of its render onto tp_a's output"),
+      f"'{temp_of('tp_a.png', 'f' * 16)}' -> 'tp_a.png' {NOT_OURS} tp_a's output"),
      (f"{TOKEN}-zz.json", {"moves": [[temp_of("tp_a.png"), "tp_a.png"]], "entries": {"tp_a.png": ENTRY}},
-      "is not a temporary file of its render onto zz's output"),
+      f"'{temp_of('tp_a.png')}' -> 'tp_a.png' {NOT_OURS} zz's output"),
      (f"{TOKEN}-tp_a.json", {"moves": [[temp_of("tp_a.png"), "tp_a.png"]], "entries": {"tp_a.png": BAD_ENTRY}},
       "its entry for tp_a.png is not valid")],
 )  # fmt: skip
 def test_a_record_no_tp1viz_could_have_written_is_refused_saying_why(media, name, content, why):
     with pytest.raises(BadRecord) as refused:
         commit.read_record(media, crafted(media, content, name), is_output)
-    assert why in str(refused.value)
+    assert str(refused.value) == why
+
+
+def test_a_record_that_cannot_be_read_says_what_the_disk_said(media, monkeypatch):
+    def failing(path, limit=None):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(commit, "read_bytes", failing)
+    with pytest.raises(BadRecord) as refused:
+        commit.read_record(media, crafted(media, {}), is_output)
+    assert str(refused.value) == "not a JSON record (Input/output error)"
 
 
 def test_a_record_that_moves_through_a_link_is_refused_and_a_true_one_is_read(media, tmp_path):
@@ -251,9 +271,42 @@ def test_a_record_that_moves_through_a_link_is_refused_and_a_true_one_is_read(me
         commit.read_record(media, record, is_output)
     (media / "videos").unlink()
     (media / "videos").mkdir()
+    (media / "videos/tp_a.jpg").mkdir()  # the target itself, its temporary file absent (a move already made)
+    with pytest.raises(BadRecord, match=r"videos/tp_a.jpg is a folder, not a file; move it away$"):
+        commit.read_record(media, record, is_output)
+    (media / "videos/tp_a.jpg").rmdir()
+    (media / "videos/tp_a.jpg").symlink_to(tmp_path / "outside.jpg")
+    with pytest.raises(BadRecord, match="tp_a.jpg is a symbolic link"):
+        commit.read_record(media, record, is_output)
+    (media / "videos/tp_a.jpg").unlink()
     (media / temp_of("videos/tp_a.jpg")).mkdir()
     with pytest.raises(BadRecord, match="is a folder, not a file"):
         commit.read_record(media, record, is_output)
     big = crafted(media, b" " * (commit.MAX_RECORD_BYTES + 1), f"{TOKEN}-big.json")
     with pytest.raises(BadRecord, match="more than the 1048576 tp1viz reads of it"):
         commit.read_record(media, big, is_output)
+
+
+def test_a_crafted_record_is_never_set_aside_through_a_link(media, tmp_path):
+    crafted(media, {"moves": [], "entries": {}})
+    (tmp_path / "outside").mkdir()
+    (media / folder.REJECTED).symlink_to(tmp_path / "outside")
+    with pytest.raises(BadFile, match="rejected is a symbolic link"):
+        commit.roll_forward(media, TOKEN, is_output)
+    assert not list((tmp_path / "outside").iterdir()) and records(media) == [f"{TOKEN}-tp_a.json"]
+
+
+def test_every_file_a_commit_writes_is_a_temporary_file_of_its_render_first(media, monkeypatch):
+    """The record and the manifest are written under the render's token: a render killed while writing them leaves
+    a temporary file its claim names, which the next render's cleanup finds (files.remove_temps)."""
+    from tp1viz import files
+
+    written, rename = [], files.replace
+    monkeypatch.setattr(files, "replace", lambda temp, path: (written.append(Path(temp).name), rename(temp, path)))
+    commit.commit(media, drawn(media, {"tp_a.png": b"new", "videos/tp_a.jpg": b"poster"}), TOKEN)
+    own_record(media, {"tp_a.png": b"newer"}, token="fedcba9876543210")
+    commit.roll_forward(media, "fedcba9876543210", is_output)
+    tokens = [files.TEMP.fullmatch(name)["token"] for name in written]
+    assert [files.TEMP.fullmatch(name)["name"] for name in written] == [
+        f"{TOKEN}-tp_a.json", "manifest.json", "manifest.json"]  # fmt: skip
+    assert tokens == [TOKEN, TOKEN, "fedcba9876543210"]

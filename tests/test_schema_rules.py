@@ -10,22 +10,32 @@ from tp1viz.rules import Rule, RuleError
 from tp1viz.schema import DRAWING, RECORDING, REQUIRED, SHOWN, check, key
 
 
-@dataclass(frozen=True, kw_only=True)
-class Toy:
-    name: str = "set by the loader"  # not a key: no file sets it
-    title: str = key(kind=str, text=12, help="a heading")
-    steps: int = key(10, kind=int, rule=Rule(int, 1, 100), role=RECORDING, option=True, help="how many")
-    size: int = key(64, kind=int, rule=Rule(int, 64, 4096, even=True), role=SHOWN, help="pixels")
-    lr: float = key(kind=float, role=RECORDING, help="a rate")
-    colour: str = key("red", kind=str, choices=("red", "blue"), help="a colour")
-    shape: str = key(kind=str, choices=lambda: ("dot", "cross"), help="later")
-    count: int = key(kind=int, help="any integer")
-    tags: list = key([], kind=list, special="tags", help="names")
-    data: dict = key({}, kind=dict, help="a table")
-    nothing: str | None = key(None, kind=str, help="none by default")
+def make_toy():
+    """A scene class of the test's own: each key() call runs when this does (inside a test, where a mutant of
+    key() is live; a class made at import would be made before mutmut switches one on)."""
+
+    @dataclass(frozen=True, kw_only=True)
+    class Toy:
+        name: str = "set by the loader"  # not a key: no file sets it
+        title: str = key(kind=str, text=12, help="a heading")
+        steps: int = key(10, kind=int, rule=Rule(int, 1, 100), role=RECORDING, option=True, help="how many")
+        size: int = key(64, kind=int, rule=Rule(int, 64, 4096, even=True), role=SHOWN, help="pixels")
+        lr: float = key(kind=float, role=RECORDING, help="a rate")
+        colour: str = key("red", kind=str, choices=("red", "blue"), help="a colour")
+        shape: str = key(kind=str, choices=lambda: ("dot", "cross"), help="later")
+        count: int = key(kind=int, help="any integer")
+        tags: list = key([], kind=list, special="tags", help="names")
+        data: dict = key({}, kind=dict, help="a table")
+        nothing: str | None = key(None, kind=str, help="none by default")
+
+    return Toy
+
+
+Toy = make_toy()
 
 
 def test_a_key_is_a_field_with_its_default_and_a_fresh_list_or_table_each_time():
+    Toy = make_toy()
     by_name = {each.name: each for each in fields(Toy)}
     assert by_name["steps"].default == 10 and by_name["colour"].default == "red"
     assert "key" not in by_name["name"].metadata
