@@ -164,6 +164,9 @@ def test_a_killed_commit_is_finished_by_the_next_render_and_a_crafted_record_kep
     )
     assert notice.endswith(f"kept aside as .tp1viz/rejected/{aside.name}, nothing renamed")
     assert commit.roll_forward(media, TOKEN, is_output) == ([], [])  # done: nothing left to finish
+    crafted(media, {"moves": [], "entries": {}}, f"{TOKEN}-yy.json")
+    (notice,) = commit.roll_forward(media, TOKEN, is_output)[1]  # a second one, beside the first
+    assert f"kept aside as .tp1viz/rejected/{TOKEN}-yy.json." in notice and len(list(aside.parent.iterdir())) == 2
     assert commit.roll_forward(media / "videos", TOKEN, is_output) == ([], [])  # no records at all
 
 

@@ -2,6 +2,7 @@
 differences fail it, which pass, and the words that say why (docs/pages/mutation.md: the mutants they kill)."""
 
 import dataclasses
+import hashlib
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,7 +11,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 from conftest import synthetic
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin
 
 from tp1viz import compare
 from tp1viz.trajectory import Event, Held, Units
@@ -98,11 +99,33 @@ def test_a_picture_is_judged_by_what_a_viewer_sees_its_pixels_and_the_metadata_t
     Image.fromarray(pixels).save(upright, quality=95)
     assert compare.compare(upright, turned) == "EXIF orientation 3 instead of 1"
     (tmp_path / "broken.png").write_bytes(plain.read_bytes()[:60])
-    assert compare.compare(plain, tmp_path / "broken.png").startswith("cannot be decoded (")
+    assert compare.compare(plain, tmp_path / "broken.png") == "cannot be decoded (image file is truncated)"
     assert compare.compare(plain, png(tmp_path / "same.png", pixels, compress_level=1), exact=True) == (
         "other bytes than this encoder makes of the same pictures (re-encoded, or its metadata edited)"
     )
     assert compare.compare(plain, plain, exact=True) is None  # the same bytes always pass
+
+
+def test_a_pictures_colour_metadata_and_size_are_each_named_when_they_differ(tmp_path):
+    pixels = np.zeros((16, 16, 3), np.uint8)
+    plain = png(tmp_path / "plain.png", pixels)
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    digest = hashlib.sha256(profile).hexdigest()[:12]
+    assert compare.compare(plain, png(tmp_path / "icc.png", pixels, icc_profile=profile)) == (
+        f"ICC profile {digest} instead of None"
+    )
+    intent = PngImagePlugin.PngInfo()
+    intent.add(b"sRGB", bytes([0]))
+    assert compare.compare(plain, png(tmp_path / "srgb.png", pixels, pnginfo=intent)) == "sRGB intent 0 instead of None"
+    white = PngImagePlugin.PngInfo()
+    white.add(b"cHRM", b"".join(round(v * 100000).to_bytes(4, "big") for v in (0.3127, 0.329, 0.64, 0.33, 0.3, 0.6,
+                                                                                 0.15, 0.06)))  # fmt: skip
+    assert compare.compare(plain, png(tmp_path / "chrm.png", pixels, pnginfo=white)) == (
+        "chromaticities (0.3127, 0.329, 0.64, 0.33, 0.3, 0.6, 0.15, 0.06) instead of None"
+    )
+    assert compare.compare(plain, png(tmp_path / "wide.png", np.zeros((8, 16, 3), np.uint8))) == (
+        "size (16, 8) instead of (16, 16)"
+    )
 
 
 def test_a_file_that_is_not_a_picture_passes_only_byte_for_byte(tmp_path):
@@ -237,6 +260,8 @@ def test_a_recording_differs_by_its_settings_its_arrays_or_their_shapes_and_says
     assert compare.compare_runs([run_of(meta={})], [old]).startswith("recorded with batch_size None, ")
     longer = run_of(steps=5)
     assert compare.compare_runs([old], [longer]) == "loss has shape (5,), a recording now gives (6,)"
+    edge = [run_of(loss=np.full(5, 10000.0))], [run_of(loss=np.full(5, 10001.0))]  # 1 / 10000: the tolerance itself
+    assert compare.compare_runs(*edge) is None
     nudged = dataclasses.replace(old, loss=old.loss * (1 + 0.9e-4))
     assert compare.compare_runs([old], [nudged]) is None  # float noise: under RECORDING_RTOL
     moved = dataclasses.replace(old, loss=old.loss * (1 + 2e-4))
@@ -284,7 +309,8 @@ def test_recorded_events_must_say_the_same_within_the_last_printed_digit():
      ("loss 0.12", "loss 0.14", False), ("step 12", "step 13", False), ("loss 1e-3", "loss 2e-3", False),
      ("loss 1.5e-3", "loss 1.6e-3", False), ("loss 0.1235", "cost 0.1235", False), ("a 1.0 b", "a 1.0 c", False),
      ("x -0.5", "x 0.5", False), ("x 1.25 y 3", "x 1.24 y 3", True), ("x 1.25 y 3", "x 1.25 y 4", False),
-     ("x 2.5", "x 2.6", True), ("x 2.5", "x 2.7", False), ("x 9.9", "x 10.0", True), ("x 9.9", "x 10.1", False)],
+     ("x 2.5", "x 2.6", True), ("x 2.5", "x 2.7", False), ("x 0.12345", "x 0.12346", True),
+     ("x 0.12345", "x 0.12347", False), ("x 9.9", "x 10.0", True), ("x 9.9", "x 10.1", False)],
 )  # fmt: skip
 def test_same_words_allows_one_unit_of_the_last_printed_digit_and_nothing_else(old, new, same):
     assert compare.same_words(old, new) is same
@@ -308,6 +334,8 @@ def test_a_recorded_landscape_is_described_by_its_kind_axes_plane_and_minimum():
         f"{said} exact ['weight w', 'bias b'], a recording now gives exact ['w', 'b']"
     )
     assert compare.landscape_difference(landscape(), landscape(explained=1.00009)) is None
+    assert compare.landscape_difference(landscape(explained=0.0), landscape(explained=1e-4)) is None  # the tolerance
+    assert compare.landscape_difference(landscape(minimum=(10000.0, 0.0)), landscape(minimum=(10001.0, 0.0))) is None
     assert compare.landscape_difference(landscape(), landscape(explained=0.9998)) == (
         f"{said} its plane holds 1 of the path, a recording now 0.9998"
     )
@@ -339,6 +367,8 @@ def test_recorded_parameters_and_fields_name_the_run_and_the_setting_that_change
     assert compare.compare_fields([old], [spoken]) == "the recorded events changed: 0 recorded, a recording now finds 1"
     shaped = dataclasses.replace(old, landscape=landscape())
     assert compare.compare_fields([old], [shaped]) == "the recorded landscape changed: none is recorded"
+    assert compare.compare_fields([shaped], [shaped]) is None
+    assert compare.compare_fields([old], [old, changed]) is None  # another count of runs: compare_runs says so
     assert compare.changed_settings({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": "x"}) == (
         "recorded with b 2, c None, the scene now says b 3, c 'x'"
     )

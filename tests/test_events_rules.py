@@ -247,6 +247,9 @@ def test_early_stopping_is_where_the_test_loss_was_lowest_when_it_ends_well_abov
                           "ends at 2.2, 10% higher.", 0, "The test loss is lowest here: stop now.")  # fmt: skip
     assert not events.early_stopping_events(np.array([3.0, 2.0, 2.5, 2.19]))  # under 10% above
     assert not events.early_stopping_events(np.array([3.0, 2.0, 1.0]))  # lowest at the end
+    assert not events.early_stopping_events(np.array([3.0, 2.0, 0.0]))  # lowest at the end, even at zero
+    (event,) = events.early_stopping_events(np.array([3.0, 1.0, 2.0]))  # lowest just before the end
+    assert event.step == 1 and event.detail.endswith("the test loss ends at 2, 100% higher.")
     assert not events.early_stopping_events(np.array([3.0, 1.0, np.nan]))
 
 

@@ -39,6 +39,8 @@ def test_a_key_is_a_field_with_its_default_and_a_fresh_list_or_table_each_time()
     by_name = {each.name: each for each in fields(Toy)}
     assert by_name["steps"].default == 10 and by_name["colour"].default == "red"
     assert "key" not in by_name["name"].metadata
+    assert list(schema.keys(Toy)) == ["title", "steps", "size", "lr", "colour", "shape", "count", "tags", "data",
+                                      "nothing"]  # each key() keeps its Key, whatever its default  # fmt: skip
     made = [Toy(title="t", lr=0.1, shape="dot", count=1) for _ in range(2)]
     assert made[0].tags == [] and made[0].data == {}
     assert made[0].tags is not made[1].tags and made[0].data is not made[1].data  # never one list shared
