@@ -45,6 +45,7 @@ def test_the_loss_is_said_for_the_run_or_each_run_by_its_name_or_with_its_test_l
     assert captions.loss_words([run_of(test=held)], 0, 4) == "training loss 2, test loss 3"
     two = [run_of("gd"), run_of(loss=[4.0, 3.0, 2.0, 1.5, 1.0], test=held)]
     assert captions.run_names(two) == ["gd", "run 2"]
+    assert captions.run_names([dataclasses.replace(run_of(), meta={})]) == ["run 1"]  # a student's run: no settings
     assert captions.loss_words(two, 2) == "gd 0.5, run 2 2"  # several runs: no test loss, each run's own
 
 

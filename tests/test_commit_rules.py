@@ -109,6 +109,38 @@ def test_a_commit_refuses_a_folder_it_cannot_write_in(media, monkeypatch):
         commit.commit(media, new, TOKEN)
 
 
+def test_a_render_killed_after_its_record_is_written_is_finished_by_the_next(media, monkeypatch):
+    def killed(*args):
+        raise SystemExit("killed between the record and the renames")
+
+    monkeypatch.setattr(commit, "finish", killed)
+    with pytest.raises(SystemExit):
+        commit.commit(media, drawn(media, {"tp_a.png": b"new", "videos/tp_a.jpg": b"poster"}), TOKEN)
+    assert records(media) == [f"{TOKEN}-tp_a.json"] and not (media / "tp_a.png").exists()
+    monkeypatch.undo()
+    assert commit.roll_forward(media, "fedcba9876543210", is_output) == (["tp_a"], [])
+    assert (media / "tp_a.png").read_bytes() == b"new" and sorted(manifest(media)) == sorted(OUTPUTS)
+    assert manifest(media)["videos/tp_a.jpg"]["sha256"] == hashlib.sha256(b"poster").hexdigest()
+
+
+def test_a_manifest_that_cannot_be_read_refuses_the_commit_saying_why(media, monkeypatch):
+    new = drawn(media, {"tp_a.png": b"new", "videos/tp_a.jpg": b"poster"})
+    (media / "manifest.json").mkdir()
+    with pytest.raises(Refused) as refused:
+        commit.commit(media, new, TOKEN)
+    assert str(refused.value) == (f"cannot read {media / 'manifest.json'}: {media / 'manifest.json'} is a folder, not "
+                                  "a file; move it away; nothing was replaced")  # fmt: skip
+    (media / "manifest.json").rmdir()
+
+    def failing(out_dir):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(folder, "read_raw", failing)
+    with pytest.raises(Refused) as refused:
+        commit.commit(media, new, TOKEN)
+    assert str(refused.value) == f"cannot read {media / 'manifest.json'}: Input/output error; nothing was replaced"
+
+
 def test_a_rename_that_fails_after_the_checks_leaves_the_old_file_and_its_entry_and_says_which(media, monkeypatch):
     (media / "tp_a.png").write_bytes(b"old")
     old = {"path": "tp_a.png", "sha256": hashlib.sha256(b"old").hexdigest(), "bytes": 3, "fingerprint": "before"}
@@ -127,6 +159,11 @@ def test_a_rename_that_fails_after_the_checks_leaves_the_old_file_and_its_entry_
                                      "manifest.json says which: render it again")  # fmt: skip
     assert manifest(media)["tp_a.png"] == old and manifest(media)["videos/tp_a.jpg"]["bytes"] == 6
     assert records(media) == []
+    monkeypatch.setattr(commit, "replace", lambda temp, target: failing(temp, "tp_a.png"))
+    with pytest.raises(Unfinished) as unfinished:
+        commit.commit(media, drawn(media, {"tp_a.png": b"new", "videos/tp_a.jpg": b"poster"}), TOKEN)
+    assert str(unfinished.value).startswith("could not replace tp_a.png (Input/output error), videos/tp_a.jpg "
+                                            "(Input/output error); 0 of its 2 files are new")  # fmt: skip
 
 
 def own_record(media: Path, contents: dict, name="tp_a", token=TOKEN) -> Path:
@@ -149,18 +186,18 @@ def test_a_killed_commit_is_finished_by_the_next_render_and_a_crafted_record_kep
     own_record(media, {"tp_a.png": b"new", "videos/tp_a.jpg": b"poster"})
     (media / folder.COMMITS / f".{TOKEN}-tp_a.json.tp1viz-{TOKEN}-01234567.json").write_text("{")  # being written
     (media / folder.COMMITS / "notes.txt").write_text("not a record")
-    (media / folder.COMMITS / f"{TOKEN}-zz.json").write_text('{"moves": [], "entries": {}}')
+    (media / folder.COMMITS / f"{TOKEN}-aa.json").write_text('{"moves": [], "entries": {}}')
     finished, notices = commit.roll_forward(media, "fedcba9876543210", is_output)
     assert finished == ["tp_a"]
     assert (media / "tp_a.png").read_bytes() == b"new" and sorted(manifest(media)) == sorted(OUTPUTS)
     (notice,) = notices
-    assert notice.startswith(f".tp1viz/commits/{TOKEN}-zz.json is not a commit tp1viz made (its moves are not pairs "
-                             f"of paths); kept aside as .tp1viz/rejected/{TOKEN}-zz.json.")  # fmt: skip
+    assert notice.startswith(f".tp1viz/commits/{TOKEN}-aa.json is not a commit tp1viz made (its moves are not pairs "
+                             f"of paths); kept aside as .tp1viz/rejected/{TOKEN}-aa.json.")  # fmt: skip
     assert notice.endswith(", nothing renamed")
     assert records(media) == [f".{TOKEN}-tp_a.json.tp1viz-{TOKEN}-01234567.json", "notes.txt"]
     (aside,) = (media / folder.REJECTED).iterdir()
     assert aside.read_text() == '{"moves": [], "entries": {}}' and re.fullmatch(
-        rf"{TOKEN}-zz\.json\.[0-9a-f]{{8}}", aside.name
+        rf"{TOKEN}-aa\.json\.[0-9a-f]{{8}}", aside.name
     )
     assert notice.endswith(f"kept aside as .tp1viz/rejected/{aside.name}, nothing renamed")
     assert commit.roll_forward(media, TOKEN, is_output) == ([], [])  # done: nothing left to finish
@@ -187,8 +224,7 @@ def test_finishing_a_commit_twice_is_finishing_it_once(media):
     record = own_record(media, {"tp_a.png": b"new", "videos/tp_a.jpg": b"poster"})
     _, moves, entries = commit.read_record(media, record, is_output)
     assert commit.finish(media, record, moves, entries, TOKEN) == []
-    record.write_text("{}")
-    assert commit.finish(media, record, moves, entries, TOKEN) == []  # the renames were made: none again
+    assert commit.finish(media, record, moves, entries, TOKEN) == []  # the renames, and the record, are gone
     assert (media / "tp_a.png").read_bytes() == b"new" and sorted(manifest(media)) == sorted(OUTPUTS)
     assert not record.exists()
 
@@ -242,8 +278,8 @@ NOT_OURS = "is not a temporary file of its render onto"
       f"'{temp_of('notes.txt')}' -> 'notes.txt' {NOT_OURS} tp_a's output"),
      (f"{TOKEN}-tp_a.json", {"moves": [[temp_of("tp_a.png", "f" * 16), "tp_a.png"]], "entries": {"tp_a.png": ENTRY}},
       f"'{temp_of('tp_a.png', 'f' * 16)}' -> 'tp_a.png' {NOT_OURS} tp_a's output"),
-     (f"{TOKEN}-zz.json", {"moves": [[temp_of("tp_a.png"), "tp_a.png"]], "entries": {"tp_a.png": ENTRY}},
-      f"'{temp_of('tp_a.png')}' -> 'tp_a.png' {NOT_OURS} zz's output"),
+     (f"{TOKEN}-aa.json", {"moves": [[temp_of("tp_a.png"), "tp_a.png"]], "entries": {"tp_a.png": ENTRY}},
+      f"'{temp_of('tp_a.png')}' -> 'tp_a.png' {NOT_OURS} aa's output"),
      (f"{TOKEN}-tp_a.json", {"moves": [[temp_of("tp_a.png"), "tp_a.png"]], "entries": {"tp_a.png": BAD_ENTRY}},
       "its entry for tp_a.png is not valid")],
 )  # fmt: skip

@@ -231,6 +231,10 @@ def test_dead_units_are_told_from_when_the_last_of_them_died_with_what_the_rest_
     (event,) = told([[live] * 5, [dead, dead, live, live, live], [dead, dead, dead, live, live]])
     assert event.text == "3 dead units · step 2" and event.said == "3 of 5 units died: it can bend only 2 times."
     assert event.detail.endswith("they stop learning. The 2 left can bend the curve at most 2 times.")
+    (event,) = told([[live] * 5, [dead, dead, live, live, live]])
+    assert event == Event("dead units", 1, "2 dead units · step 1", "Step 1: 2 of 5 hidden units dead; from here they "
+                          "output zero for every input, so no gradient reaches them and they stop learning.", 0,
+                          "2 of 5 units died: zero for every input.")  # fmt: skip
     (event,) = told([[dead, live, live, live], [dead, dead, dead, live]], kept=np.array([0, 40]))
     assert event.step == 40 and event.said == "3 of 4 units died: it can bend only once."
     (event,) = told([[dead, dead], [dead, dead]])

@@ -32,6 +32,7 @@ def test_a_plan_tells_each_frames_step_and_the_first_frame_that_shows_a_step_exa
     assert [plan.frame_of(step) for step in range(11)] == [0, 0, 2, 2, 2, 5, 5, 5, 5, 7, 7]
     assert plan_of([3, 3], [3, 4], [1.0, 1.0]).frame_of(1) == 0  # before the first step shown: the first frame
     assert plan.frames_of(2).tolist() == [2, 3] and plan.frames_of(5).tolist() == [5, 6] and not plan.frames_of(3).size
+    assert Plan.exact_steps(np.linspace(0, 4, 3)).end.dtype.kind == "i"  # a step is a whole number, as it is said
     exact = Plan.exact_steps([0, 3, 4])
     assert exact.start.tolist() == exact.end.tolist() == [0, 3, 4] and exact.t.tolist() == [1.0, 1.0, 1.0]
 
@@ -100,6 +101,7 @@ def test_a_long_run_spreads_its_frames_after_showing_each_step_to_where_it_settl
     ]  # 16 picks, 6.4 steps apart
     assert pacing.spread(change, 10, 20).tolist()[:4] == [0, 6, 11, 16]  # 10 is half the frames: no head
     assert pacing.spread(change, 9, 20).tolist() == [*range(10), *range(19, 100, 9), 100]  # 9.1 steps apart
+    assert pacing.spread(change, 10, 21).tolist()[:3] == [0, 5, 10]  # 10 of 21 frames is not under half of them
     assert pacing.spread(change, 500, 2000)[-1] == 100 and len(pacing.spread(change, 500, 2000)) == 101
 
 
