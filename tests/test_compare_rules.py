@@ -136,7 +136,62 @@ def test_a_file_that_is_not_a_picture_passes_only_byte_for_byte(tmp_path):
     assert compare.compare(tmp_path / "a.vtt", tmp_path / "b.vtt") == "differs"
     assert compare.compare(tmp_path / "a.vtt", tmp_path / "gone.vtt") == "missing"
     (tmp_path / "folder.vtt").mkdir()
-    assert compare.compare(tmp_path / "a.vtt", tmp_path / "folder.vtt").startswith("cannot be read (")
+    assert compare.compare(tmp_path / "a.vtt", tmp_path / "folder.vtt") == (
+        f"cannot be read ({tmp_path / 'folder.vtt'} is a folder, not a file; move it away)"
+    )
+
+
+def test_a_file_the_disk_cannot_read_says_what_the_disk_said(tmp_path, monkeypatch):
+    def failing(path, limit=None):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(compare, "read_bytes", failing)
+    assert compare.compare(tmp_path / "a.png", tmp_path / "b.png") == "cannot be read (Input/output error)"
+
+
+def test_each_video_and_picture_format_is_compared_by_what_it_shows_whatever_its_bytes(clip, tmp_path):
+    path, frames = clip
+    for suffix in (".mp4", ".webm", ".gif"):
+        (tmp_path / f"a{suffix}").write_bytes(path.read_bytes())
+        (tmp_path / f"b{suffix}").write_bytes(path.read_bytes() + b"\0" * 8)  # other bytes, the same frames
+        assert compare.compare(tmp_path / f"a{suffix}", tmp_path / f"b{suffix}") is None, suffix
+    pixels = np.zeros((8, 8, 3), np.uint8)
+    for suffix in (".png", ".jpg", ".jpeg"):
+        first = png(tmp_path / f"a{suffix}", pixels, format="png")
+        other = png(tmp_path / f"b{suffix}", pixels, format="png", compress_level=1)
+        assert compare.compare(first, other) is None, suffix
+
+
+def test_a_video_that_cannot_be_decoded_is_told_by_ffmpegs_own_words(tmp_path, monkeypatch):
+    def undecodable(path):
+        raise compare.Undecodable(f"{path} cannot be decoded as a video (moov atom not found)")
+
+    monkeypatch.setattr(compare, "video_facts", undecodable)
+    assert compare.compare_video(tmp_path / "a.mp4", tmp_path / "b.mp4") == "cannot be decoded (moov atom not found)"
+
+
+def test_a_reader_that_fails_before_or_during_the_frames_is_one_undecodable_line(tmp_path, monkeypatch):
+    import imageio_ffmpeg as reader
+
+    def no_meta(path):
+        raise RuntimeError("no stream\nmore detail")
+        yield
+
+    def stops(path):
+        yield {"size": (2, 1)}
+        yield b"\0" * 6
+        raise RuntimeError("ffmpeg stopped: broken stream")
+
+    monkeypatch.setattr(reader, "read_frames", no_meta)
+    with pytest.raises(compare.Undecodable) as failed:
+        next(compare.decoded_frames(tmp_path / "a.mp4"))
+    assert str(failed.value) == f"{tmp_path / 'a.mp4'} cannot be decoded as a video (no stream)"
+    monkeypatch.setattr(reader, "read_frames", stops)
+    with pytest.raises(compare.Undecodable) as failed:
+        list(compare.decoded_frames(tmp_path / "a.mp4"))
+    assert str(failed.value) == f"{tmp_path / 'a.mp4'} cannot be decoded as a video (ffmpeg stopped: broken stream)"
+    assert compare.first_line(ValueError("first\nsecond")) == "first"
+    assert compare.first_line(StopIteration()) == "StopIteration" and compare.first_line(OSError(" ")) == "OSError"
 
 
 # -- videos: their frames, their times, what a player makes of them -----------------------------------------
@@ -204,6 +259,7 @@ def test_a_players_view_of_a_video_is_compared_key_by_key_then_frame_times():
                              ("times", [0.0, 0.1], "2 frames instead of 3")]:  # fmt: skip
         assert compare.video_metadata_difference(want, {**want, key: other}) == said
     nearly = {**want, "times": [0.0, 0.1009, 0.2]}  # a muxer's rounding: within FRAME_TIME_TOLERANCE
+    assert compare.video_metadata_difference(want, {**want, "times": [0.001, 0.1, 0.2]}) is None  # at it exactly
     assert compare.video_metadata_difference(want, nearly) is None
     late = {**want, "times": [0.0, 0.1, 0.2011]}
     assert compare.video_metadata_difference(want, late) == (
