@@ -66,7 +66,10 @@ def test_a_frame_passes_within_both_tolerances_and_fails_past_either_saying_wher
     assert compare.image_difference(base, darker) == (
         "1 pixels off by more than 32 levels, mean difference 1.56, largest 100 at x 0, y 0"
     )
-    assert compare.image_difference(base, np.zeros((5, 4, 3), np.uint8)) == "size 4x5 instead of 8x8"
+    both = far.copy()
+    both[5, 5, 1] = 132  # 32 levels: at PIXEL_TOLERANCE, not past it
+    assert compare.image_difference(base, both).startswith("1 pixels off by more than 32 levels, mean difference 1.02")
+    assert compare.image_difference(base[:6], np.zeros((5, 4, 3), np.uint8)) == "size 4x5 instead of 8x6"
 
 
 def png(path: Path, pixels: np.ndarray, **save) -> Path:
@@ -238,7 +241,9 @@ def test_frames_are_compared_one_by_one_and_a_count_that_differs_is_told_either_
     longer = np.concatenate([frames, frames[-1:], frames[-1:]])
     assert compare.compare_frames(path, video(tmp_path / "long.mp4", longer)) == "7 frames instead of 5"
     (tmp_path / "junk.mp4").write_bytes(b"\0" * 100)
-    assert compare.compare_frames(path, tmp_path / "junk.mp4").startswith("cannot be decoded (")
+    assert compare.compare_frames(path, tmp_path / "junk.mp4") == (
+        f"cannot be decoded ({tmp_path / 'junk.mp4'} cannot be decoded as a video (Could not load meta information))"
+    )
     decoded = list(compare.decoded_frames(path))
     assert decoded[0]["size"] == (16, 16) and len(decoded) == 6
     assert np.array_equal(np.stack(decoded[1:]), frames)  # every frame, as it was encoded

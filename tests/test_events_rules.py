@@ -206,6 +206,16 @@ def test_a_poor_fit_is_told_against_the_best_line_or_the_noise_and_says_which():
     assert not events.poor_fit_events(run_of(settled, **near), 7)  # exactly 3 times: not above it
     exact = {"x": x, "y": 2 * x, "params": np.zeros((20, 2))}  # a line fits exactly: judged against its data's spread
     assert not events.poor_fit_events(run_of(np.full(20, 1e-10), **exact), 7)
+    assert not events.poor_fit_events(run_of(np.full(20, 1e-9), **exact), 7)  # 1e-9 of the variance, 2.7e-9, and half
+    flat = {"x": x, "y": np.full(3, 3.0), "params": np.zeros((20, 2))}  # no spread at all: any loss left is poor
+    assert events.poor_fit_events(run_of(np.full(20, 0.5), **flat), 7)[0].kind == "poor fit"
+    square = {"x": np.array([0.0, 0, 1, 1]), "y": np.array([0.0, 1, 0, 1]), "params": np.zeros((20, 2))}  # best: 0.25
+    assert not events.poor_fit_events(run_of(np.full(20, 0.375), **square), 7)  # 1.5 times: not above it
+    assert events.poor_fit_events(run_of(np.full(20, 0.376), **square), 7)
+    unsaid = dict(square, meta={})  # a student's run: no settings, no noise floor
+    assert events.poor_fit_events(run_of(np.full(20, 0.5), **unsaid), 7)[0].text == "poor fit · 2× the best line"
+    short = np.array([1.0] * 8 + [0.32, 0.34])  # ten steps: the last one is the tail (0.34, 1.53 times 2/9)
+    assert events.poor_fit_events(run_of(short, **dict(line, params=np.zeros((10, 2)))), 7)
     assert events.poor_fit_events(run_of(np.full(20, 1e-8), **exact), 7)[0].text.endswith("the best line")
 
 
