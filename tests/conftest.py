@@ -9,15 +9,15 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from catalogue import SCENES  # loaded once per process (catalogue.py says why)
 from click.testing import CliRunner
 from warm import ROOT  # noqa: F401 -- the checkout's root, for every test (warm.py is light: its fork server needs it)
 
 from tp1viz import build, locks
 from tp1viz.cli import main
 from tp1viz.files import TEMP
-from tp1viz.scenes import load_catalog
+from tp1viz.trajectory import Trajectory
 
-SCENES = load_catalog()
 SMALL = ["--steps", "12", "--size", "128"]  # every scene shrunk: the catalogue renders in about three seconds
 
 
@@ -49,6 +49,18 @@ class NullWriter:
 
     def cleanup(self) -> None:
         pass
+
+
+def synthetic(loss, grid_pred, params=None, batch_size=0, noise_floor=None, x=None, y=None, units=None) -> Trajectory:
+    """A run made to show a rule: the numbers given, the rest plain."""
+    loss, grid_pred = np.asarray(loss, float), np.asarray(grid_pred, float)
+    x = np.linspace(-1, 1, 20) if x is None else x
+    y = np.linspace(-1, 1, 20) if y is None else y
+    params = np.zeros((len(loss), 31)) if params is None else params
+    meta = {"run": {"batch_size": batch_size, "noise_floor": noise_floor}}
+    return Trajectory(x=x, y=y, grid_x=np.linspace(-1, 1, grid_pred.shape[1]), loss=loss, change=np.zeros(len(loss)),
+                      pred=np.zeros((len(loss), len(x))), grid_pred=grid_pred, params=params, meta=meta,
+                      units=units)  # fmt: skip
 
 
 def wait_for(condition, timeout=60.0, pause=0.02):

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT, SCENES, decode, run
+from conftest import ROOT, SCENES, decode, run, synthetic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +15,7 @@ from tp1viz.captions import Cue, Line, timestamp, webvtt
 from tp1viz.layouts import DESIGN_PX, LAYOUTS, fit_ylim
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import load_catalog
-from tp1viz.trajectory import Trajectory, Units, load_runs
+from tp1viz.trajectory import Units, load_runs
 
 MEDIA = ROOT / "media"
 CUE = re.compile(r"(\d+)\n(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d)\.(\d{3})\n(.+)", re.DOTALL)
@@ -43,18 +43,6 @@ def manifest() -> dict:
 
 def committed(name: str) -> list:
     return load_runs(MEDIA / "trajectories" / f"{name}.npz")
-
-
-def synthetic(loss, grid_pred, params=None, batch_size=0, noise_floor=None, x=None, y=None, units=None) -> Trajectory:
-    """A run made to show a rule: the numbers given, the rest plain."""
-    loss, grid_pred = np.asarray(loss, float), np.asarray(grid_pred, float)
-    x = np.linspace(-1, 1, 20) if x is None else x
-    y = np.linspace(-1, 1, 20) if y is None else y
-    params = np.zeros((len(loss), 31)) if params is None else params
-    meta = {"run": {"batch_size": batch_size, "noise_floor": noise_floor}}
-    return Trajectory(x=x, y=y, grid_x=np.linspace(-1, 1, grid_pred.shape[1]), loss=loss, change=np.zeros(len(loss)),
-                      pred=np.zeros((len(loss), len(x))), grid_pred=grid_pred, params=params, meta=meta,
-                      units=units)  # fmt: skip
 
 
 # -- the rules, on runs made to show them --------------------------------------------------------------------------

@@ -1,0 +1,250 @@
+"""Which step each frame shows (pacing.py), on small made-up runs whose plans are worked out by hand here: exact
+frames, glides, pauses while words are read (docs/pages/mutation.md: the mutants they kill)."""
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from conftest import synthetic
+
+from tp1viz import pacing
+from tp1viz.layouts import scales
+from tp1viz.pacing import Plan
+from tp1viz.trajectory import Event
+
+# frame:      0    1    2    3    4    5    6    7
+START = [0, 0, 2, 2, 2, 5, 5, 5]
+END = [0, 2, 2, 2, 5, 5, 5, 9]
+T = [1.0, 0.5, 1.0, 1.0, 0.5, 1.0, 1.0, 1.0]
+
+
+def plan_of(start=START, end=END, t=T) -> Plan:
+    return Plan(np.array(start), np.array(end), np.array(t, float))
+
+
+def test_a_plan_tells_each_frames_step_and_the_first_frame_that_shows_a_step_exactly():
+    plan = plan_of()
+    assert len(plan) == 8
+    assert plan.shown.tolist() == [0, 0, 2, 2, 2, 5, 5, 9]  # an in-between frame shows the step it comes from
+    assert plan.exact.tolist() == [True, False, True, True, False, True, True, True]
+    assert plan.steps.tolist() == [0, 2, 5, 9]
+    assert [plan.frame_of(step) for step in range(11)] == [0, 0, 2, 2, 2, 5, 5, 5, 5, 7, 7]
+    assert plan_of([3, 3], [3, 4], [1.0, 1.0]).frame_of(1) == 0  # before the first step shown: the first frame
+    assert plan.frames_of(2).tolist() == [2, 3] and plan.frames_of(5).tolist() == [5, 6] and not plan.frames_of(3).size
+    assert Plan.exact_steps(np.linspace(0, 4, 3)).end.dtype.kind == "i"  # a step is a whole number, as it is said
+    exact = Plan.exact_steps([0, 3, 4])
+    assert exact.start.tolist() == exact.end.tolist() == [0, 3, 4] and exact.t.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_holding_a_step_repeats_its_first_exact_frame_never_an_in_between():
+    pauses = {2: 2, 5: 1, 7: 4}
+    held = plan_of().held(pauses)
+    assert held.start.tolist() == [0, 0, 2, 2, 2, 2, 2, 5, 5, 5, 5]
+    assert held.end.tolist() == [0, 2, 2, 2, 2, 2, 5, 5, 5, 5, 9]
+    assert held.t.tolist() == [1.0, 0.5, 1.0, 1.0, 1.0, 1.0, 0.5, 1.0, 1.0, 1.0, 1.0]
+    assert held.start.dtype.kind == "i" and held.end.dtype.kind == "i" and held.t.dtype.kind == "f"
+    assert pauses == {7: 4}  # taken as they are used: a step no frame shows is left
+    glide_only = Plan(np.array([0, 0]), np.array([0, 4]), np.array([1.0, 0.5])).held({4: 3})
+    assert glide_only.t.tolist() == [1.0, 0.5]  # the only frame toward 4 is an in-between: nothing to hold
+
+
+def test_the_budget_is_a_frame_a_step_or_the_seconds_at_the_frame_rate_at_least_two():
+    assert pacing.budget(40, 30, None) == 41
+    assert pacing.budget(400, 30, 2.0) == 60
+    assert pacing.budget(40, 30, 2.0) == 41  # fewer steps than the seconds hold
+    assert pacing.budget(400, 30, 1 / 60) == 2
+    assert pacing.budget(400, 10, 0.25) == 2 and pacing.budget(400, 10, 0.35) == 4 and pacing.budget(400, 10, 0.3) == 3
+
+
+def test_after_the_settled_step_a_step_is_shown_once_the_picture_has_moved_two_pixels():
+    change = np.array([0, 5, 1, 1, 0.5, 0.5, 3, 0, 0, 0.1])
+    assert pacing.shown_steps(change, 1).tolist() == [0, 1, 3, 6, 9]  # 1 + 1 is two pixels: step 3 is shown
+    assert pacing.shown_steps(change, 20).tolist() == list(range(10))
+    assert pacing.shown_steps(change, 0).tolist() == [0, 1, 3, 6, 9]
+    assert pacing.shown_steps(np.array([0, 0.5, 0.5, 1.0]), 0).tolist() == [0, 3]  # the last, whatever it moved
+    assert pacing.shown_steps(np.array([0, 0.5, 0.5, 1.0, 1.9]), 0).tolist() == [0, 3, 4]
+
+
+def test_picks_by_travel_are_even_in_how_far_the_picture_moves_and_by_step_where_it_stands_still():
+    assert pacing.by_travel(np.ones(7), 0, 6, 4).tolist() == [0, 2, 4, 6]
+    jump = np.array([0, 10, 0, 0, 0, 0, 0, 11, 0])
+    assert pacing.by_travel(jump, 0, 8, 3).tolist() == [0, 7, 8]  # half the travel is only reached at step 7
+    assert pacing.by_travel(np.zeros(9), 0, 8, 5).tolist() == [0, 2, 4, 6, 8]
+    assert pacing.by_travel(np.ones(20), 10, 18, 1).tolist() == [10, 18]  # at least the two ends
+    assert pacing.by_travel(np.ones(20), 10, 18, 2).tolist() == [10, 18]
+
+
+def test_a_long_run_spreads_its_frames_after_showing_each_step_to_where_it_settled():
+    change = np.ones(101)
+    assert pacing.spread(change, 4, 20).tolist() == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        11,
+        17,
+        24,
+        30,
+        36,
+        43,
+        49,
+        56,
+        62,
+        68,
+        75,
+        81,
+        88,
+        94,
+        100,
+    ]  # 16 picks, 6.4 steps apart
+    assert pacing.spread(change, 10, 20).tolist()[:4] == [0, 6, 11, 16]  # 10 is half the frames: no head
+    assert pacing.spread(change, 9, 20).tolist() == [*range(10), *range(19, 100, 9), 100]  # 9.1 steps apart
+    assert pacing.spread(change, 10, 21).tolist()[:3] == [0, 5, 10]  # 10 of 21 frames is not under half of them
+    assert pacing.spread(change, 500, 2000)[-1] == 100 and len(pacing.spread(change, 500, 2000)) == 101
+
+
+def test_a_note_gets_every_step_of_a_short_stretch_or_enough_steps_of_a_long_one():
+    exact = np.array([0, 10, 40])
+    change = np.ones(41)
+    assert pacing.with_phases(exact, change, [(10, 15)], 4).tolist() == [0, *range(10, 16), 40]
+    assert pacing.with_phases(exact, change, [(10, 15)], 3).tolist() == [0, 10, 12, 13, 14, 15, 40]  # 5 by travel
+    assert pacing.with_phases(exact, change, [(10, 16)], 4).tolist() == [0, 10, 12, 13, 14, 15, 16, 40]
+    assert pacing.with_phases(exact, change, [(10, 40)], 4).tolist() == [0, 10, 16, 22, 28, 34, 40]
+    assert pacing.with_phases(np.array([0, 10, 11, 12, 13, 14, 40]), change, [(10, 40)], 4).tolist() == [
+        0,
+        10,
+        11,
+        12,
+        13,
+        14,
+        40,
+    ]  # four steps inside already: enough
+    assert pacing.with_phases(np.array([0, 10, 11, 12, 40]), change, [(10, 40)], 4).tolist() == [
+        0,
+        10,
+        11,
+        12,
+        16,
+        22,
+        28,
+        34,
+        40,
+    ]  # two inside: the six picks join them
+
+
+def test_spare_frames_glide_across_the_big_moves_never_across_an_unsteady_step():
+    change = np.array([0, 4, 4, 0.5, 0.5, 0.5, 0.5])
+    smooth = np.ones(7, bool)
+    plan = pacing.glide(np.array([0, 1, 2, 6]), change, 3, 5, smooth)
+    assert plan.start.tolist() == [0, 0, 1, 1, 2, 2, 6] and plan.end.tolist() == [0, 1, 1, 2, 2, 6, 6]
+    assert plan.t.tolist() == [1, 0.5, 1, 0.5, 1, 0.5, 1]  # 1.2, 1.2, 0.6 spare: the largest remainder gets one
+    plan = pacing.glide(np.array([0, 1, 2, 6]), change, 9, 3, smooth)  # at most two in-betweens in a gap
+    assert plan.t.tolist() == [1, 1 / 3, 2 / 3, 1, 1 / 3, 2 / 3, 1, 1 / 3, 2 / 3, 1]  # 3.6, 3.6, 1.8: capped at 2
+    unsteady = smooth.copy()
+    unsteady[4] = False  # the move into step 4 swings back: no blend across 2..6
+    plan = pacing.glide(np.array([0, 1, 2, 6]), change, 3, 5, unsteady)
+    assert plan.end.tolist() == [0, 1, 1, 1, 2, 2, 6] and plan.t.tolist() == [1, 1 / 3, 2 / 3, 1, 0.5, 1, 1]
+    assert pacing.glide(np.array([0, 3]), np.zeros(4), 5, 5, np.ones(4, bool)).t.tolist() == [1, 1]  # nothing moves
+    assert pacing.glide(np.array([0, 3]), np.ones(4), 0, 5, np.ones(4, bool)).t.tolist() == [1, 1]
+
+
+def test_a_plan_shows_each_step_to_where_it_settled_then_the_moves_then_the_end():
+    change = np.array([0, 4, 4, 0.5, 0.5, 0.5, 0.5])
+    plan = pacing.plan("change", 6, 10, None, change, 2)
+    assert plan.start.tolist() == [0, 0, 1, 1, 2, 2, 6] and plan.end.tolist() == [0, 1, 1, 2, 2, 6, 6]
+    assert plan.t.tolist() == [1, 0.5, 1, 0.5, 1, 0.5, 1]
+    marked = pacing.plan("change", 6, 10, None, change, 2, marks=[4, 9, -1])  # a mark out of the run is dropped
+    assert marked.end[marked.exact].tolist() == [0, 1, 2, 4, 6]
+    short = pacing.plan("change", 6, 10, 0.5, change, 6)  # 5 frames for 7 steps: spread by travel, one in-between
+    assert short.end.tolist() == [0, 1, 1, 2, 6] and short.t.tolist() == [1, 0.5, 1, 1, 1]
+    kept = pacing.plan("change", 6, 10, None, change, 6, kept=np.array([0, 2, 3, 6]))
+    assert kept.end[kept.exact].tolist() == [0, 2, 3, 6]  # only what a long run kept is drawn exactly
+    first_pass = pacing.plan("change", 6, 10, None, change, 6, kept=np.array([], int))
+    assert first_pass.end[first_pass.exact].tolist() == list(range(7))
+    phased = pacing.plan("change", 6, 1, 4, change, 0, phases=[(2, 6)])  # 4 frames; a note asks 2 s of 2..6
+    assert phased.end[phased.exact].tolist() == [0, 1, 2, 4, 5, 6]  # 2..6 by travel: 4 of its steps
+
+
+def test_a_steps_paced_video_shows_every_step_or_evenly_spaced_ones_and_the_marked():
+    flat = np.zeros(11)
+    assert pacing.plan("steps", 10, 10, None, flat, 0).end.tolist() == list(range(11))
+    assert pacing.plan("steps", 10, 10, 0.6, flat, 0).end.tolist() == [0, 2, 4, 6, 8, 10]
+    assert pacing.plan("steps", 10, 10, 0.6, flat, 0, marks=[3]).end.tolist() == [0, 2, 3, 5, 8, 10]
+    assert pacing.plan("steps", 10, 10, 0.6, flat, 0, marks=[1, 2, 3, 4]).end.tolist() == [0, 1, 2, 3, 5, 10]  # 3 of 6
+    assert pacing.plan("steps", 10, 2, 1, flat, 0, marks=[5]).end.tolist() == [0, 5, 10]  # never fewer than 2
+
+
+def test_a_caption_is_held_for_what_the_motion_to_the_next_one_does_not_give():
+    motion = Plan(np.array([0, 0, 1, 1, 2, 2, 6]), np.array([0, 1, 1, 2, 2, 6, 6]), np.ones(7))
+    motion = dataclasses.replace(motion, t=np.array([1, 0.5, 1, 0.5, 1, 0.5, 1]))
+    reading = {0: [(2.5, False)], 3: [(1.0, True)], 6: [(3.0, False)]}
+    assert pacing.pauses(motion, reading, 10) == {0: 21, 3: 10, 6: 30}  # 25 frames less the 4 before step 3's
+    assert pacing.pauses(motion, {0: [(0.2, False)], 6: [(1.0, False)]}, 10) == {0: 0, 6: 10}
+    assert pacing.pauses(motion, {0: [(1.0, False), (2.0, False)]}, 10) == {0: 30}  # the last is the end: held
+    assert pacing.pauses(motion, {2: [(1.0, False), (2.0, False)], 6: [(1.0, True)]}, 10) == {2: 28, 6: 10}
+
+
+def moving_run(grid, loss=None, **fields):
+    grid = np.asarray(grid, float)
+    loss = np.linspace(1, 0.1, len(grid)) if loss is None else np.asarray(loss, float)
+    return dataclasses.replace(synthetic(loss, grid, y=np.linspace(-1, 1, 20)), **fields)
+
+
+def test_the_visible_change_is_how_far_the_curve_moves_on_its_panel_in_pixels():
+    grid = np.array([[0.0, 0.0], [0.1, -0.3], [0.1, -0.3], [0.5, 0.2]])
+    run = moving_run(grid)
+    (scale,) = scales("fit", [run])
+    assert pacing.visible_change([run]) == pytest.approx(np.array([0, 0.3, 0, 0.5]) * scale.fit)
+    beyond = moving_run(
+        np.array([[0.0, 0.0], [0.1, 50.0], [0.1, 60.0]]),
+    )  # the second point leaves the panel
+    (scale,) = scales("fit", [beyond])
+    low, high = scale.ylim
+    assert high < 50 and pacing.visible_change([beyond]) == pytest.approx(np.array([0, 0.1, 0]) * scale.fit)
+    sparse = moving_run(np.zeros((3, 2)), loss=[1, 0.5, 0.4], change=np.array([0, 0.01, np.nan]),
+                        snapshot_steps=np.array([0, 2]))  # fmt: skip
+    (scale,) = scales("fit", [sparse])
+    assert pacing.visible_change([sparse]).tolist() == [0.0, pytest.approx(0.01 * scale.fit), 512.0]
+    two = [run, moving_run(grid * 2)]
+    assert pacing.visible_change(two, "fit").tolist() == pytest.approx(
+        np.max([[0, 0.3 * s.fit, 0, 0.5 * s.fit] for s in scales("fit", two)] * np.array([[1], [2]]), axis=0)
+    )
+
+
+def test_a_step_is_steady_when_every_runs_loss_does_not_rise_and_its_curve_does_not_swing_back():
+    flat = np.tile(np.linspace(-1, 1, 8), (7, 1))
+    run = moving_run(flat * np.linspace(1, 0.4, 7)[:, None], loss=[5, 4, 4, 4.5, 3, np.nan, 1])
+    assert pacing.steady([run]).tolist() == [True, True, True, False, True, False, False]  # after NaN: not known
+    swinging = moving_run(flat * np.array([1, -1, 1, -1, 1, 1, 1])[:, None], loss=np.linspace(2, 1, 7))
+    assert pacing.steady([swinging]).tolist() == [True, False, False, False, False, True, True]
+    assert pacing.steady([run, swinging]).tolist() == [True, False, False, False, False, False, False]
+
+
+def event(kind, step, run=0):
+    return Event(kind, step, kind, kind, run)
+
+
+def test_every_step_is_shown_to_where_the_runs_converged_or_a_diverging_loss_leaves_the_panel():
+    loss = np.array([1.0, 2, 5, 9, 11, 30, np.inf])
+    assert pacing.settled_step([moving_run(np.zeros((7, 2)), loss=loss)]) == 0
+    converged = moving_run(np.zeros((7, 2)), events=(event("converged", 4),))
+    assert pacing.settled_step([converged]) == 4
+    diverged = moving_run(np.zeros((7, 2)), loss=loss, events=(event("diverged", 2),))
+    assert pacing.settled_step([diverged]) == 5  # alone: the loss panel follows it as far as it is finite
+    calm = moving_run(np.zeros((7, 2)), loss=[1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4], events=(event("converged", 1),))
+    assert pacing.settled_step([calm, diverged]) == 3  # beside another: until it passes 10 times the first loss
+    lost = moving_run(np.zeros((7, 2)), loss=[0.1, 2, 3, 4, 5, 6, 7], events=(event("diverged", 1),))
+    assert pacing.settled_step([calm, lost]) == 6
+    gone = moving_run(np.zeros((7, 2)), loss=[np.nan] * 7, events=(event("diverged", 0),))
+    assert pacing.settled_step([gone]) == 0 and pacing.settled_step([gone, calm]) == 1
+
+
+def test_a_scenes_plan_holds_each_caption_at_its_steps_exact_frame_and_the_end():
+    scene = SimpleNamespace(pace="change", fps=10, max_seconds=None, layout="fit")
+    run = moving_run(np.linspace(0, 1, 7)[:, None] * np.ones((7, 4)), events=(event("spike", 3),))
+    plan = pacing.for_runs(scene, [run], {0: [(0.5, False)], 6: [(1.0, True)]})
+    assert 3 in plan.end[plan.exact]  # the event's step is shown exactly
+    assert len(plan.frames_of(6)) == 11 and plan.shown[-1] == 6  # the end, read for a second
+    assert len(plan.frames_of(0)) == 1 + max(0, 5 - plan.frame_of(6))
