@@ -1,11 +1,15 @@
 """The README and docs/ stay true: the tests they name exist, the scene key table lists every key the validator
-knows, the README stays short, and every relative link lands on a file (and a heading) of the repository."""
+knows, the README stays short, every relative link lands on a file (and a heading) of the repository, and what
+docs/pages/videos.md shows of the course (its notes and their anchors, each video's length, a caption file) is
+the catalogue's and the committed media's."""
 
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SCENES, plan_of
 from markdown.extensions.toc import slugify
 
 from tp1viz import scenes
@@ -72,3 +76,58 @@ def test_a_broken_link_is_caught(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("# Top\n\n## How `--check` decides\n\n[a](#how-check-decides) [b](#nope) [c](gone.md)\n")
     assert broken(page) == ["#nope: no such heading", "gone.md: no such file"]
+
+
+# ---- what the videos say: the tables of docs/pages/videos.md are the course's ----------------------------------
+
+
+def table(page: Path, header: str) -> list[list[str]]:
+    """The rows of the Markdown table under `header` (its first line), each a list of its cells; an empty first
+    cell repeats the row above's."""
+    text = page.read_text()
+    lines = text[text.index(header) :].split("\n\n")[0].splitlines()[2:]
+    rows = []
+    for line in lines:
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        rows.append([cells[0] or rows[-1][0], *cells[1:]])
+    return rows
+
+
+def test_the_course_notes_table_is_the_catalogues_and_says_where_each_is_told():
+    from tp1viz.trajectory import load_runs
+
+    rows = table(PAGES / "videos.md", "| scene | note | anchor | told at |")
+    shown = {(row[0].strip("`"), row[1]): row for row in rows}
+    notes = {(name, note.text): (scene, note) for name, scene in SCENES.items() for note in getattr(scene, "notes", ())}
+    assert set(shown) == set(notes), "docs/pages/videos.md's notes table is not the catalogue's notes"
+    for key, (scene, note) in notes.items():
+        anchor = {f"`{name} = {json.dumps(value, ensure_ascii=False)}`" for name, value in note.describe().items()
+                  if name != "text"}  # fmt: skip
+        assert set(re.findall(r"`[^`]+`", shown[key][2])) == anchor, (key, shown[key][2], anchor)
+        told = note.anchored(load_runs(scene.trajectory_path(ROOT / "media")))
+        said = shown[key][3]
+        assert said.startswith("left out") if told is None else said.startswith(f"step {told[0]}"), (key, told)
+
+
+def test_the_lengths_table_is_the_committed_videos():
+    manifest = json.loads((ROOT / "media" / "manifest.json").read_text())["outputs"]
+    rows = table(PAGES / "videos.md", "| scene | length | motion | held | captions | why |")
+    videos = {name for name, scene in SCENES.items() if scene.kind == "video"}
+    assert {row[0].strip("`") for row in rows} == videos
+    for name, length, motion, held, captions, _ in ((row[0].strip("`"), *row[1:]) for row in rows):
+        scene, entry = SCENES[name], manifest[f"videos/{name}.mp4"]
+        assert length == f"{entry['duration']:.1f} s", (name, length, entry["duration"])
+        plan = plan_of(scene, ROOT / "media")
+        frames = np.column_stack([plan.start, plan.end, plan.t])
+        repeats = int((frames[1:] == frames[:-1]).all(axis=1).sum())  # a frame held while words are read
+        assert len(plan) == entry["frames"], name
+        assert (motion, held) == (f"{(len(plan) - repeats) / scene.fps:.1f} s", f"{repeats / scene.fps:.1f} s"), name
+        cues = (ROOT / "media" / "videos" / f"{name}.vtt").read_text().count(" --> ")
+        assert int(captions) == cues, (name, captions, cues)
+
+
+def test_the_captions_shown_are_the_committed_ones():
+    page = (PAGES / "videos.md").read_text()
+    name = re.search(r"`media/videos/(\w+)\.vtt`, as committed:", page).group(1)
+    shown = re.search(r"as committed:\n\n```\n(.*?)```", page, re.DOTALL).group(1)
+    assert shown == (ROOT / "media" / "videos" / f"{name}.vtt").read_text()
