@@ -3,6 +3,7 @@ knows, the README stays short, every relative link lands on a file (and a headin
 docs/pages/videos.md shows of the course (its notes and their anchors, each video's length, a caption file) is
 the catalogue's and the committed media's."""
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -131,3 +132,54 @@ def test_the_captions_shown_are_the_committed_ones():
     name = re.search(r"`media/videos/(\w+)\.vtt`, as committed:", page).group(1)
     shown = re.search(r"as committed:\n\n```\n(.*?)```", page, re.DOTALL).group(1)
     assert shown == (ROOT / "media" / "videos" / f"{name}.vtt").read_text()
+
+
+# ---- how it works: the module floors of docs/pages/architecture.md are the code's ------------------------------
+
+
+def package_imports() -> dict[str, set[str]]:
+    """Each module of the package with the package's modules it imports, anywhere in it (in a function too)."""
+    package = ROOT / "tp1viz"
+    modules = {path.stem for path in package.glob("*.py")}
+    graph = {}
+    for name in modules:
+        found = set()
+        for node in ast.walk(ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                found |= {name.split(".")[1] for name in names if name.startswith("tp1viz.")}
+        graph[name] = found & modules - {name}
+    return graph
+
+
+def floors(graph: dict[str, set[str]]) -> dict[str, int]:
+    """Each module's floor: one above the highest module it imports (1: none); AssertionError on a cycle."""
+    found = {}
+
+    def floor(name: str, path: tuple = ()) -> int:
+        assert name not in path, f"an import cycle: {' -> '.join((*path, name))}"
+        if name not in found:
+            found[name] = 1 + max((floor(other, (*path, name)) for other in graph[name]), default=0)
+        return found[name]
+
+    for name in graph:
+        floor(name)
+    return found
+
+
+def test_the_module_floors_are_the_codes():
+    graph = package_imports()
+    rows = table(PAGES / "architecture.md", "| floor | module | what it is |")
+    shown = {module.strip("`"): int(floor) for floor, module, _ in rows}
+    assert shown == floors(graph), f"docs/pages/architecture.md's floors are stale; the code's: {floors(graph)}"
+    page = (PAGES / "architecture.md").read_text()
+    imports = sum(len(names) for names in graph.values())
+    assert f"{len(graph)} modules, {imports} imports between them, **no cycle**" in page, (len(graph), imports)
+
+
+def test_an_import_cycle_is_caught():
+    with pytest.raises(AssertionError, match="an import cycle: a -> b -> a"):
+        floors({"a": {"b"}, "b": {"a"}})
+    assert floors({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == {"a": 2, "b": 1, "c": 3}
