@@ -183,3 +183,17 @@ def test_an_import_cycle_is_caught():
     with pytest.raises(AssertionError, match="an import cycle: a -> b -> a"):
         floors({"a": {"b"}, "b": {"a"}})
     assert floors({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == {"a": 2, "b": 1, "c": 3}
+
+
+def test_the_layouts_and_data_tables_are_the_codes():
+    import inspect
+
+    from tp1viz.datasets import DATASETS
+    from tp1viz.layouts import LAYOUTS, STILL_LAYOUTS
+
+    layouts = {row[0].strip("`") for row in table(PAGES / "scenes.md", "| layout | what it draws |")}
+    assert layouts == set(LAYOUTS) | set(STILL_LAYOUTS)
+    for name, _, keys in table(PAGES / "scenes.md", "| dataset | what it is | `data` keys |"):
+        defaults = {key: value.default for key, value in inspect.signature(DATASETS[name.strip("`")]).parameters.items()
+                    if key != "generator"}  # fmt: skip
+        assert keys == ", ".join(f"`{key}` = {value:g}" for key, value in defaults.items()), (name, defaults)
