@@ -83,6 +83,7 @@ HOW = {
     "tp1viz frames SCENE --step K": SYNOPSIS,
     "tp1viz sheet SCENE": SYNOPSIS,
     "tp1viz review [SCENE ...]": SYNOPSIS,
+    "tp1viz review": SYNOPSIS,
     "tp1viz embed SCENE": SYNOPSIS,
     "tp1viz embed": SYNOPSIS,
 }  # fmt: skip
