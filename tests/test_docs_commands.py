@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SCENES
 
 from tp1viz.cli import main
 
@@ -282,7 +282,7 @@ def test_your_own_scene_file(tmp_path):
     assert alone.returncode == 0, alone.stdout
     assert alone.stdout.splitlines()[0].startswith("wrote media/videos/pow_fn_w_wide_mlp.mp4 ("), alone.stdout
     every = shell("./render --scenes my_scenes.toml", root, env)  # the course's scenes and this one: all up to date
-    assert every.returncode == 0 and len(every.stdout.splitlines()) == 16, every.stdout
+    assert every.returncode == 0 and len(every.stdout.splitlines()) == len(SCENES) + 1, every.stdout
     assert all(line.startswith("up to date media/") for line in every.stdout.splitlines()), every.stdout
     (root / "my_scenes.toml").write_text("\n".join(scene_file).replace("lr = 0.3", "lr = -1.0") + "\n")
     refused = shell("./render --scenes my_scenes.toml", root, env)
@@ -299,7 +299,7 @@ def test_the_quick_commands(tmp_path):
         assert result.returncode == 0 and result.stdout.startswith("Usage: "), result.stdout
         assert all(f"  {name} " in result.stdout for name in main.commands), result.stdout
     listed = shell("tp1viz list", root, env)
-    assert listed.returncode == 0 and listed.stdout.count("defined in tp1viz/scenes.toml") == 15, listed.stdout
+    assert listed.returncode == 0 and listed.stdout.count("defined in tp1viz/scenes.toml") == len(SCENES), listed.stdout
 
 
 @pytest.mark.doc_commands
