@@ -163,18 +163,24 @@ def rendered(small_scene, tmp_path_factory):
     return small_scene, out, next(output for output in report.outputs if output.kind == "video")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "recipe: the README's author's recipe, run in a fresh clone (about a minute)")
+    config.addinivalue_line("markers", "doc_commands: runs a command of the README or docs/pages as it is written")
+
+
 def pytest_collection_modifyitems(items):
     """Tests that share a costly start go together, at the head of a share. xdist's worksteal deals the list out
     in contiguous shares, one per worker, and an idle worker takes the back half of a busy one's share: so the
     catalogue's tests lead the first share (the first of them renders it while the other workers run tests that
-    do not need it), the browser's module leads the second (one Chromium and one set of its module's fixtures, not
-    one per worker), and the rest follow."""
+    do not need it), the README's recipe (the longest test: a minute) and then the browser's module lead the
+    second (one Chromium and one set of its module's fixtures, not one per worker), and the rest follow."""
     catalogue = [item for item in items if "catalogue" in getattr(item, "fixturenames", ())]
     browser_modules = {item.module for item in items if "tab" in getattr(item, "fixturenames", ())}
     browser = [item for item in items if item.module in browser_modules and item not in catalogue]
-    rest = [item for item in items if item not in catalogue and item not in browser]
+    longest = [item for item in items if item.get_closest_marker("recipe") and item not in catalogue + browser]
+    rest = [item for item in items if item not in catalogue and item not in browser and item not in longest]
     first_share = max(0, len(items) // 2 - len(catalogue))
-    items[:] = catalogue + rest[:first_share] + browser + rest[first_share:]
+    items[:] = catalogue + rest[:first_share] + longest + browser + rest[first_share:]
 
 
 def pytest_collection_finish(session):

@@ -57,10 +57,10 @@ def timed(function) -> float:
 
 def tp1viz_way(runs, scene, out: Path) -> None:
     with saving(VideoWriter(out, scene.size, scene.fps)) as sink:
-        encode_video(scene.animation(runs), scene.hold_frames, sink)
+        encode_video(scene.animation(runs), sink)
 
 
-def textbook_way(traj, scene, out: Path) -> None:
+def textbook_way(traj, scene, frames: int, out: Path) -> None:
     """What a tutorial writes: pyplot figure, an update function, FuncAnimation.save with FFMpegWriter."""
     matplotlib.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
     fig, (fit_ax, loss_ax) = plt.subplots(2, 1, figsize=(5.12, 5.12), dpi=100, height_ratios=[2.3, 1])
@@ -81,7 +81,6 @@ def textbook_way(traj, scene, out: Path) -> None:
         fit_ax.set_title(f"step {k} / {last}    loss {traj.loss[k]:#.4g}")
         return curve, loss_line, marker
 
-    frames = scene.frame_count
     FuncAnimation(fig, update, frames=frames, blit=True).save(out, writer=FFMpegWriter(fps=scene.fps))
     plt.close(fig)
 
@@ -181,20 +180,20 @@ def main() -> None:
     options = parser.parse_args()
     repeat = options.repeat
 
-    # A frame a step, 231 frames, as in every round: the ratios stay comparable.
+    # A frame a step, and the frames its captions are held for: every way draws as many frames as the video has.
     stage("rendering linear_sgd three ways: tp1viz, FuncAnimation.save, the encoder alone")
     scene = load_catalog()["linear_sgd"].with_overrides(pace="steps", max_seconds=3600)
     runs = record_scene(scene)
     traj = runs[0]
-    frames = scene.frame_count
     animation = scene.animation(runs)
-    predrawn = [frame.copy() for frame in animation.frames(hold=scene.hold_frames)]
+    frames = len(animation.plan)
+    predrawn = [frame.copy() for frame in animation.frames()]
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         ways = {
             "tp1viz": lambda: tp1viz_way(runs, scene, out / "a.mp4"),
-            "FuncAnimation.save": lambda: textbook_way(traj, scene, out / "b.mp4"),
+            "FuncAnimation.save": lambda: textbook_way(traj, scene, frames, out / "b.mp4"),
             "encoder only": lambda: encoder_only(predrawn, scene, out / "c.mp4"),
         }
         best = {name: min(timed(way) for _ in range(repeat)) for name, way in ways.items()}
