@@ -461,7 +461,7 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
         step == runs[0].steps and runs[0].loss[step] <= 1.05 * least_squares_of(runs[0])[2]
         and abs(runs[0].params[step][1] - least_squares_of(runs[0])[1]) > 1e-3
         and abs(gradient_of(runs[0], step)[1]) < 0.2,
-    "At the bottom the gradient is near zero: the steps stop.": lambda runs, step, r:
+    "At the bottom the gradient is near zero, and so is each step.": lambda runs, step, r:
         np.linalg.norm(gradient_of(runs[0], step)) < 0.01 * np.linalg.norm(gradient_of(runs[0], 0)),
     "GD's path is smooth; SGD's zigzags: each batch pulls its own way.": lambda runs, step, r:
         [x.meta["run"]["batch_size"] for x in runs] == [0, 10] and turns(runs[0], step) == 0
