@@ -10,7 +10,7 @@ from conftest import ROOT, SCENES, decode, run, synthetic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tp1viz import events, pacing
+from tp1viz import events, pacing, placing
 from tp1viz.captions import Cue, Line, timestamp, webvtt
 from tp1viz.layouts import DESIGN_PX, LAYOUTS, fit_ylim
 from tp1viz.recorder import record_scene
@@ -726,3 +726,102 @@ def test_every_readout_line_fits_its_frame(told):
             assert right <= animation.size - 4, (name, line)
             checked += 1
     assert checked > 1000
+
+
+# -- nothing on screen hides or mislabels what it talks about -------------------------------------------------------
+
+
+def event_labels(animation) -> list[tuple[tuple, tuple, np.ndarray | None]]:
+    """(marker's point, label's box, leader's points or None) of each event on the loss panel, in display px, read
+    from the artists the frame draws."""
+    renderer, ax = animation.canvas.get_renderer(), animation.loss.lines[0].axes
+    found = []
+    for overlay in (overlay for overlay in animation.overlays if not overlay.by_frame):
+        texts = [artist for artist in overlay.artists if hasattr(artist, "get_text")]
+        if not texts or texts[0].axes is not ax:
+            continue
+        lines = [artist for artist in overlay.artists if not hasattr(artist, "get_text")]
+        marker = next(line for line in lines if line.get_marker() == "D")
+        point = tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0])
+        extent = texts[0].get_window_extent(renderer)
+        leader = next((line for line in lines if line is not marker), None)
+        if leader is not None:
+            leader = placing.densify(*leader.get_transform().transform(np.column_stack(leader.get_data())).T)
+        found.append((point, (extent.x0, extent.y0, extent.x1, extent.y1), leader))
+    return found
+
+
+def dashed_references(animation) -> list[float]:
+    """The display y of each dashed line across the loss panel (the noise floor, the least-squares loss)."""
+    ax = animation.loss.lines[0].axes
+    return [ax.transData.transform((0, line.get_ydata()[0]))[1] for line in ax.lines
+            if line.get_linestyle() not in ("-", "None") and not line.get_animated()]  # fmt: skip
+
+
+def loss_lines(animation) -> list[np.ndarray]:
+    """Each loss line as the last frame draws it (whole, clipped to the panel), in display px."""
+    panel = animation.loss
+    ax = panel.lines[0].axes
+    return [placing.densify(*ax.transData.transform(np.column_stack([panel.steps, np.clip(loss, *ax.get_ylim())])).T)
+            for loss in panel.losses]  # fmt: skip
+
+
+def floor_label(animation):
+    ax = animation.loss.lines[0].axes
+    return next((text for text in ax.texts if text.get_text().startswith("noise floor ")), None)
+
+
+def inside_box(points: np.ndarray, box, grow: float = 0.0) -> np.ndarray:
+    left, bottom, right, top = box
+    return ((points[:, 0] >= left - grow) & (points[:, 0] <= right + grow) & (points[:, 1] >= bottom - grow)
+            & (points[:, 1] <= top + grow))  # fmt: skip
+
+
+def test_each_event_label_sits_by_its_own_marker_and_its_leader_crosses_no_other(told):
+    reach = 4.0  # px: a 5 pt diamond's half diagonal, and a little
+    checked = 0
+    for name, scene, runs, _ in told:
+        animation = scene.with_overrides(size=512).animation(runs)
+        labels = event_labels(animation)
+        floor = floor_label(animation)
+        renderer = animation.canvas.get_renderer()
+        words = [box for _, box, _ in labels]
+        if floor is not None:
+            extent = floor.get_window_extent(renderer)
+            words.append((extent.x0, extent.y0, extent.x1, extent.y1))
+        for index, (point, box, leader) in enumerate(labels):
+            others = [other for other, _, _ in labels if np.hypot(*np.subtract(other, point)) > 2 * reach]  # apart
+            own = placing.distance(np.array(box), point)
+            apart = leader is not None and all(placing.distance(np.array(box), other) > 12 for other in others)
+            for other in others:  # by its own marker; or, where markers crowd, off by itself at the end of its leader
+                assert own < placing.distance(np.array(box), other) or apart, (name, "nearer another marker", index)
+                if leader is not None:
+                    assert np.hypot(*(leader - other).T).min() > reach, (name, "leader through a marker", index)
+            for other_index, other_box in enumerate(words):
+                if other_index == index:
+                    continue
+                assert not placing.overlapping(np.array([box]), np.array(other_box))[0], (name, "labels overlap")
+                if leader is not None:
+                    assert not inside_box(leader, other_box).any(), (name, "leader through a label", index)
+            for y in dashed_references(animation):
+                assert not box[1] - 1 <= y <= box[3] + 1, (name, "a dashed line through a label", index)
+            for line in loss_lines(animation):
+                assert not inside_box(line, box).any(), (name, "a loss line through a label", index)
+            checked += 1
+    assert checked >= 20
+
+
+def test_the_noise_floor_is_named_clear_of_its_own_dashed_line(told):
+    named = 0
+    for name, scene, runs, _ in told:
+        animation = scene.with_overrides(size=512).animation(runs)
+        label = floor_label(animation)
+        if label is None:
+            continue
+        extent = label.get_window_extent(animation.canvas.get_renderer())
+        (y,) = dashed_references(animation)
+        assert not extent.y0 - 1 <= y <= extent.y1 + 1, (name, y, extent)
+        panel = animation.loss.lines[0].axes.get_window_extent()
+        assert panel.x0 <= extent.x0 and extent.x1 <= panel.x1 and panel.y0 <= extent.y0 and extent.y1 <= panel.y1
+        named += 1
+    assert named >= 3

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-from matplotlib.transforms import IdentityTransform
+from matplotlib.transforms import IdentityTransform, offset_copy
 
 from . import events, placing
 from .layouts import (
@@ -50,6 +50,13 @@ LOG_SCALE_SPAN = 20.0  # a loss that falls by more than ~1.3 decades is shown on
 NOTE_SIZES = (8.5, 7.5)  # pt: a note's font, smaller only where the panel has no room for the larger
 NOTE_WIDTHS = (42, 34, 28, 24)  # characters a note's line may hold, tried in turn for a box that fits
 OFF_SCALE = "^", "v"  # markers at a panel's edge where what it draws has left it
+LABEL_PAD = 0.2  # an event label's white box round its words, in units of its font size
+MARKER_REACH = 4.0  # px at 512: how far a marker (a 5 pt diamond or dot) reaches round its point
+LEADER_FROM = 6.0  # px at 512: a label further than this from its marker is joined to it by a leader line
+LEADER_CROSSING = 80.0  # px at 512: what a leader across a loss line costs, in the length of one that crosses none
+NEARER = 3.0  # px at 512: a label is at least this much nearer its own marker than any other
+CLEAR = 15.0  # px at 512: a label that cannot be nearest its own marker stands this far off every other marker
+FLOOR_GAP = 1.5  # pt between the noise floor's dashed line and its name
 TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
 CONTOUR_LEVELS = 14
 LOWEST_LEVEL = 1e-3  # the innermost contour sits at this fraction of the grid's loss range above the minimum
@@ -339,6 +346,7 @@ class LossPanel:
             ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
         self.steps = np.arange(runs[0].steps + 1)
         self.lines, self.markers, self.placed, self.event_points = [], [], [], []
+        self.references = []  # the losses of dashed reference lines across the panel (the noise floor): labels keep off
         for color in colors[: len(losses)]:
             (line,) = ax.plot([], [], color=color, lw=1.6, animated=True)
             # Unclipped, so the marker stays round at step 0 and at the last step, on the axes' edges.
@@ -358,12 +366,24 @@ class LossPanel:
             self.placed.append(text_box(self.kept_on_top[0], ax.figure.canvas.get_renderer(), 1.5))
 
     def draw_floor(self, ax, floor: float) -> None:
-        """The data's noise variance, dashed, named under its right end (a loss comes down to it from above):
-        what a perfect model's loss would be."""
+        """The data's noise variance, dashed, named beside it (under its right end first: a loss comes down to it from
+        above) where no loss line passes and its own line does not strike it: what a perfect model's loss would be."""
         ax.axhline(floor, color="0.35", lw=1.0, ls=(0, (4, 3)), zorder=1)
-        label = ax.text(0.99, floor, f"noise floor {sig(floor, 2)}", transform=ax.get_yaxis_transform(), ha="right",
-                        va="top", fontsize=7.5, color="0.3")  # fmt: skip
-        self.placed.append(text_box(label, ax.figure.canvas.get_renderer(), 1.5))  # event labels keep off it
+        renderer, lines, panel = ax.figure.canvas.get_renderer(), self.occupancy(references=False), panel_box(ax)
+        spots = [
+            (x, ha, va) for va in ("top", "bottom") for x, ha in ((0.99, "right"), (0.01, "left"), (0.5, "center"))
+        ]
+        for x, ha, va in spots:
+            offset = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, y=-FLOOR_GAP if va == "top" else FLOOR_GAP,
+                                 units="points")  # fmt: skip
+            label = ax.text(x, floor, f"noise floor {sig(floor, 2)}", transform=offset, ha=ha, va=va, fontsize=7.5,
+                            color="0.3")  # fmt: skip
+            box = text_box(label, renderer, 0)
+            if (x, ha, va) == spots[-1] or (placing.inside(np.array([box]), panel)[0] and not lines.holds(box)):
+                break
+            label.remove()
+        self.references.append(floor)
+        self.placed.append(text_box(label, renderer, 1.5))  # event labels keep off it
 
     def key_where_free(self, ax, labels: list[str]):
         """The lines' legend in the corner their whole curves (every step, not only those drawn yet) cross least."""
@@ -402,9 +422,20 @@ class LossPanel:
     def keys(self, renderer) -> list:
         return list(self.placed)
 
-    def event_overlay(self, event, color: str) -> Overlay:
-        """A marker on the loss at the event's step (on the panel's edge when the loss is beyond it), and its short
-        label beside it where no loss line and no other label is, with a leader line when it must stand off."""
+    def event_overlays(self, told: list, colors: list[str]) -> list[Overlay]:
+        """Each event's marker on the loss at its step, and its short label beside it (`place_labels`): every marker
+        is made first, so each label knows every marker it must keep clear of."""
+        ax = self.lines[0].axes
+        markers = [self.event_marker(event, color) for event, color in zip(told, colors, strict=True)]
+        labels = [ax.text(0, 0, event.text, ha="left", va="bottom", fontsize=8, color=color, animated=True,
+                          bbox={"boxstyle": f"round,pad={LABEL_PAD}", "facecolor": "white", "edgecolor": "none",
+                                "alpha": 0.9}) for event, color in zip(told, colors, strict=True)]  # fmt: skip
+        leaders = self.place_labels(labels, markers)
+        return [Overlay([*([leader] if leader is not None else []), marker, label], first=event.step)
+                for event, marker, label, leader in zip(told, markers, labels, leaders, strict=True)]  # fmt: skip
+
+    def event_marker(self, event, color: str):
+        """A diamond on the loss at the event's step (on the panel's top edge when the loss is beyond it)."""
         on_test = self.held and event.kind == "early stopping"  # marked where it is seen: on the test loss
         ax, loss = self.lines[0].axes, self.losses[1 if on_test else event.run]
         low, high = self.limits
@@ -412,49 +443,125 @@ class LossPanel:
         if np.isfinite(value) and low <= value <= high:
             (marker,) = ax.plot([event.step], [value], "D", color=color, mec="white", ms=5, animated=True)
             self.event_points.append((event.step, value))
-        else:  # off the scale: the marker sits on the top edge, as the current value's arrow does
-            (marker,) = ax.plot([event.step], [0.975], "D", color=color, mec="white", ms=5, animated=True,
-                                transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
-        label = ax.text(0, 0, event.text, ha="left", va="bottom", fontsize=8, color=color,
-                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
-                        animated=True)  # fmt: skip
-        artists = [marker, label]
-        leader = self.place_label(ax, label, marker)
-        if leader is not None:
-            artists.insert(0, leader)
-        return Overlay(artists, first=event.step)
+            return marker
+        (marker,) = ax.plot([event.step], [0.975], "D", color=color, mec="white", ms=5, animated=True,
+                            transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
+        return marker
 
-    def place_label(self, ax, label, marker):
-        """Put the label beside its marker, on no loss line, marker or other label; a leader line if it must
-        stand off (returned), else None."""
-        renderer = ax.figure.canvas.get_renderer()
-        anchor = tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0])
-        x0, y0, x1, y1 = text_box(label, renderer, 0.2 * 8)
-        size = (x1 - x0, y1 - y0)
-        panel = panel_box(ax)
+    def place_labels(self, labels: list, markers: list) -> list:
+        """Put each label beside its own marker, in turn: inside the panel, on no loss line, marker, dashed reference
+        line, key, leader or other label, and nearer its own marker than any other. Where it must stand off more than
+        6 px a leader joins them, crossing no other marker and no other label. Returns the leaders (None: not
+        needed)."""
+        ax = self.lines[0].axes
+        renderer, scale = ax.figure.canvas.get_renderer(), ax.figure.dpi / 100
+        anchors = [tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0]) for marker in markers]
+        used = self.occupancy()
+        used.add_points(np.array(anchors), MARKER_REACH * scale)
+        words = placing.Occupancy(panel_box(ax))  # what a leader must not cross: the labels and keys
+        for box in self.placed:
+            words.add_box(box)
+        leaders = []
+        for index, label in enumerate(labels):
+            # Markers that overlap read as one: a label is told from them by its leader and words alone.
+            others = [anchor for anchor in anchors
+                      if np.hypot(*np.subtract(anchor, anchors[index])) > 2 * MARKER_REACH * scale]  # fmt: skip
+            box = self.label_spot(label, renderer, anchors[index], others, used, words)
+            self.placed.append(tuple(box))
+            used.add_box(box)
+            words.add_box(box)
+            pad = LABEL_PAD * label.get_fontsize() * ax.figure.dpi / 72
+            label.set_transform(IdentityTransform())  # display px
+            label.set_position((box[0] + pad, box[1] + pad))
+            if placing.distance(box, anchors[index]) <= LEADER_FROM * scale:
+                leaders.append(None)
+                continue
+            corner = placing.nearest_point(box, anchors[index])
+            used.add_points(placing.segment(anchors[index], corner), 1.5 * scale)  # later labels keep off it
+            (leader,) = ax.plot([anchors[index][0], corner[0]], [anchors[index][1], corner[1]], lw=0.8, alpha=0.7,
+                                color=label.get_color(), transform=IdentityTransform(), clip_on=False,
+                                animated=True)  # fmt: skip
+            leaders.append(leader)
+        return leaders
+
+    def occupancy(self, references: bool = True, keys: bool = True) -> "placing.Occupancy":
+        """The loss panel's pixels a label may not cover: its loss lines, its dashed reference lines, its keys."""
+        ax = self.lines[0].axes
         scale = ax.figure.dpi / 100
-        lines = [placing.densify(*ax.transData.transform(np.column_stack([self.steps, loss])).T)
-                 for loss in self.losses]  # fmt: skip
-        avoid = np.concatenate([*lines, np.array([anchor])]) if lines else np.array([anchor])
-        avoid = avoid[np.isfinite(avoid).all(axis=1)]
-        near = placing.beside(anchor, size, 4 * scale)
-        spread = placing.grid(panel, size, 2 * scale, columns=13, rows=6)
-        candidates = np.concatenate([near, spread])
-        ok = placing.free(candidates, avoid, self.placed, margin=1.5 * scale) & placing.inside(candidates, panel)
-        if not ok.any():
-            ok = placing.inside(candidates, panel)
-        distances = np.array([placing.distance(box, anchor) for box in candidates])
-        chosen = candidates[np.flatnonzero(ok)[np.argmin(distances[ok])]]
-        self.placed.append(tuple(chosen))
-        pad = 0.2 * 8 * ax.figure.dpi / 72
-        label.set_transform(IdentityTransform())  # display px
-        label.set_position((chosen[0] + pad, chosen[1] + pad))
-        if placing.distance(chosen, anchor) <= 6 * scale:
-            return None
-        corner = (min(max(anchor[0], chosen[0]), chosen[2]), min(max(anchor[1], chosen[1]), chosen[3]))
-        (leader,) = ax.plot([anchor[0], corner[0]], [anchor[1], corner[1]], color=label.get_color(), lw=0.8,
-                            alpha=0.7, transform=IdentityTransform(), clip_on=False, animated=True)  # fmt: skip
-        return leader
+        used = placing.Occupancy(panel_box(ax))
+        for loss in self.losses:
+            used.add_points(placing.densify(*ax.transData.transform(np.column_stack([self.steps, loss])).T), scale)
+        (left, _, right, _) = panel_box(ax)
+        for level in self.references if references else ():
+            y = ax.transData.transform((0, level))[1]
+            used.add_points(placing.segment((left, y), (right, y)), scale)
+        for box in self.placed if keys else ():
+            used.add_box(box)
+        return used
+
+    def label_spot(self, label, renderer, anchor: tuple, others: list, used, words) -> np.ndarray:
+        """The box a label takes (`place_labels`), on one line or, where that is too wide for a rule, on two (split at
+        its " · "): of the boxes that keep the first of these that any keeps, the nearest its anchor (a leader across a
+        loss line counts LEADER_CROSSING px longer: it reads as pointing at the crossing):
+        nearer its own marker than any other, its leader clear (crossing no other marker and no label);
+        or, where markers crowd too close for that, standing CLEAR px off every other marker, its leader clear;
+        or its leader clear; or else the nearest free place."""
+        text = label.get_text()
+        wordings = [text, text.replace(" · ", " ·\n", 1)] if " · " in text else [text]
+        searches = [self.label_search(label, wording, renderer, anchor, others, used, words) for wording in wordings]
+        for rule in ("nearest", "apart", "clear"):
+            for wording, search in zip(wordings, searches, strict=True):
+                box = search(rule)
+                if box is not None:
+                    label.set_text(wording)
+                    return box
+        label.set_text(text)
+        return searches[0]("free")
+
+    def label_search(self, label, wording: str, renderer, anchor: tuple, others: list, used, words):
+        """A search for the label set as `wording`, by rule (`label_spot`): it returns the box, or None."""
+        scale = label.figure.dpi / 100
+        label.set_text(wording)
+        x0, y0, x1, y1 = text_box(label, renderer, LABEL_PAD * label.get_fontsize())
+        size = (x1 - x0, y1 - y0)
+        free = used.free_boxes(size, margin=1.5 * scale, inset=2 * scale)
+        if not len(free):
+            free = placing.grid(panel_box(label.axes), size, 2 * scale, columns=13, rows=6)
+        own = placing.box_distances(free, anchor)
+        to_others = np.array([placing.box_distances(free, other) for other in others]).reshape(len(others), len(free))
+        allowed = {"nearest": (own + NEARER * scale < to_others).all(axis=0),
+                   "apart": (to_others > CLEAR * scale).all(axis=0), "clear": np.ones(len(free), bool)}  # fmt: skip
+        lines = self.occupancy(references=False, keys=False)
+        reach = (MARKER_REACH + 1.5) * scale
+
+        def costs(boxes: np.ndarray) -> np.ndarray:
+            """How far each box is from its anchor, or inf if its leader would cross another marker or a label."""
+            distance = placing.box_distances(boxes, anchor)
+            line = placing.leaders(boxes, anchor)
+            blocked = words.hits(line).any(axis=1)
+            for other in others:
+                blocked |= (np.hypot(*(line - other).T).T <= reach).any(axis=1)
+            away = np.hypot(*(line - anchor).T).T > reach  # off its own marker, which sits on a line
+            crossing = (lines.hits(line) & away).any(axis=1)
+            found = np.where(blocked, np.inf, distance + LEADER_CROSSING * scale * crossing)
+            return np.where(distance <= LEADER_FROM * scale, distance, found)
+
+        def search(rule: str):
+            if rule == "free":
+                return free[int(np.argmin(own))]
+            order = np.flatnonzero(allowed[rule])
+            order = order[np.argsort(own[order], kind="stable")]
+            best, chosen = np.inf, None
+            for start in range(0, len(order), 512):  # nearest first: no box further on can cost less than `best`
+                chunk = order[start : start + 512]
+                if own[chunk[0]] >= best:
+                    break
+                found = costs(free[chunk])
+                if found.min() < best:
+                    best, chosen = float(found.min()), free[chunk[int(np.argmin(found))]]
+            return chosen
+
+        return search
 
 
 KEY_CORNERS = ("upper right", "lower left", "upper center", "lower right", "upper left")
@@ -633,8 +740,9 @@ class Animation:
         loss), draw everything static once, and keep it as the background."""
         told = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
         colors = self.run_colors if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
-        self.overlays = [loss.event_overlay(event, TEST_COLOR if event.kind == "early stopping" else colors[event.run])
-                         for event in told[:6]]  # fmt: skip
+        labelled = told[:6]
+        self.overlays = loss.event_overlays(labelled, [TEST_COLOR if event.kind == "early stopping"
+                                                       else colors[event.run] for event in labelled])  # fmt: skip
         self.overlays += [fits[event.run].early_stop_overlay(event.step) for event in told
                           if event.kind == "early stopping"]  # fmt: skip
         named = {"loss": loss, **others}

@@ -255,6 +255,7 @@ class LeastSquaresAnimation(ReadoutAnimation):
         self.loss = LossPanel(self.fig.add_axes(LEAST_LOSS), [run], **self.loss_axis)
         lowest = float(np.mean((self.best[0] * run.x.astype(np.float64) + self.best[1] - run.y) ** 2))
         self.loss.lines[0].axes.axhline(lowest, color=CLOSED_FORM_COLOR, lw=1.0, ls=(0, (5, 3)), zorder=1)
+        self.loss.references.append(lowest)  # event labels keep off it
         self.panels = [self.fit, self.loss]
         self.fit.inner_legend([self.fit.points, self.fit.curve, closed], ["data", "model", "least squares"])
         self.add_readout(0.375, 0.335)
