@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, SCENES, decode, run, synthetic
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.legend import Legend
 
 from tp1viz import events, pacing, placing
 from tp1viz.captions import Cue, Line, timestamp, webvtt
@@ -825,3 +826,65 @@ def test_the_noise_floor_is_named_clear_of_its_own_dashed_line(told):
         assert panel.x0 <= extent.x0 and extent.x1 <= panel.x1 and panel.y0 <= extent.y0 and extent.y1 <= panel.y1
         named += 1
     assert named >= 3
+
+
+def legend_box(legend, renderer) -> tuple:
+    extent = legend.get_window_extent(renderer)
+    return (extent.x0, extent.y0, extent.x1, extent.y1)
+
+
+def drawn_on_fit(animation, moments) -> np.ndarray:
+    """(N, 2) display px of every data point and every place a run's curve takes at these moments, worked out from the
+    recorded runs (each run in its own panel, or all in one)."""
+    fits = getattr(animation, "fits", None) or [animation.fit] * len(animation.runs)
+    found = []
+    for one, fit in zip(animation.runs, fits, strict=True):
+        ax = fit.curve.axes
+        low, high = ax.get_ylim()
+        points = [np.column_stack([one.x, one.y])] + ([np.column_stack([one.test.x, one.test.y])] if one.test else [])
+        found.append(ax.transData.transform(np.concatenate(points).astype(float)))
+        for moment in moments:
+            values = moment.blend(one, one.grid_pred.astype(float))
+            inside = np.isfinite(values) & (values >= low) & (values <= high)
+            xy = ax.transData.transform(np.column_stack([one.grid_x, np.where(inside, values, np.nan)]))
+            found.append(placing.densify(*xy.T))
+    points = np.concatenate(found)
+    return points[np.isfinite(points).all(axis=1)]
+
+
+FIT_KEYED = ("gd_vs_sgd", "least_squares", "many_solutions", "train_vs_test", "overfitting")  # keys in the fit panel
+
+
+@pytest.mark.parametrize("name", FIT_KEYED)
+def test_a_key_in_a_fit_panel_covers_no_data_point_and_no_curve_of_the_whole_video(name):
+    animation = SCENES[name].animation(committed(name))
+    renderer = animation.canvas.get_renderer()
+    ax = animation.fit.curve.axes
+    panel = ax.get_window_extent()
+    last = animation.moments(int(animation.plan.frames_of(animation.steps)[0]), len(animation.plan) - 1)
+    whole = animation.moments(0, len(animation.plan) - 1)
+    keys = [(legend, whole) for legend in [*ax.get_children(), *animation.fig.legends]
+            if isinstance(legend, Legend) and not legend.get_animated()]  # fmt: skip
+    keys += [(artist, last) for overlay in animation.overlays for artist in overlay.artists
+             if isinstance(artist, Legend) and artist.axes is ax]  # the final key, from the last step  # fmt: skip
+    assert keys, name
+    for legend, moments in keys:
+        box = legend_box(legend, renderer)
+        if not placing.overlapping(np.array([box]), np.array([panel.x0, panel.y0, panel.x1, panel.y1]))[0]:
+            continue  # outside the panel: beside it, or in the status line's row
+        covered = inside_box(drawn_on_fit(animation, moments), box, grow=2)
+        assert not covered.any(), (name, [text.get_text() for text in legend.get_texts()], int(covered.sum()))
+
+
+def test_the_status_line_fits_its_room_beside_the_keys_on_every_frame():
+    for name in VIDEOS:
+        animation = SCENES[name].animation(committed(name))
+        renderer = animation.canvas.get_renderer()
+        status = animation.status
+        longest = max(len(animation.status_text(moment)) for moment in animation.moments(0, len(animation.plan) - 1))
+        right = status.column + longest * status.advance
+        assert right <= animation.size - 4, name
+        top = animation.size - status.row  # the status line's cells, in display px (y up)
+        for legend in animation.fig.legends:
+            box = legend_box(legend, renderer)
+            assert box[0] >= right + 2 or box[1] >= top, (name, right, box)

@@ -58,6 +58,12 @@ NEARER = 3.0  # px at 512: a label is at least this much nearer its own marker t
 CLEAR = 15.0  # px at 512: a label that cannot be nearest its own marker stands this far off every other marker
 FLOOR_GAP = 1.5  # pt between the noise floor's dashed line and its name
 TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
+STATUS_SIZES = (10, 9.5, 9, 8.5, 8)  # pt: the status line's font, smaller only where its longest text needs it
+KEY_STYLE = {"fontsize": 8.5, "framealpha": 0.9, "handlelength": 1.4, "borderpad": 0.3, "labelspacing": 0.3}
+KEY_PLACES = ("upper right", "upper left", "lower left", "lower right")  # a key against a corner: the first of the best
+SMALL_KEY = {"fontsize": 7.5, "framealpha": 0.9, "handlelength": 1.2, "borderpad": 0.3, "labelspacing": 0.2}
+KEY_GAP = 6.0  # px at 512 between a panel and a key beside it
+POINT_REACH, CURVE_REACH = 4.0, 2.0  # px at 512: how far a data point's dot, a curve's stroke reach round a point
 CONTOUR_LEVELS = 14
 LOWEST_LEVEL = 1e-3  # the innermost contour sits at this fraction of the grid's loss range above the minimum
 
@@ -191,7 +197,7 @@ class FitPanel:
     def __init__(self, ax, run: Trajectory, ylim: tuple[float, float], fontsize: float = 10):
         self.run, self.grid_pred, self.ylim = run, shown(run.grid_pred), ylim
         self.points = ax.scatter(run.x, run.y, s=12 * fontsize / 10, color=DATA_COLOR, alpha=0.85, linewidths=0)
-        self.test_points, self.taken = None, set()
+        self.test_points = None
         if run.test is not None:  # the points it learns from, boldest: filled and ringed, over the test points
             self.points.set(sizes=[30 * fontsize / 10], alpha=1.0, edgecolor=TRAIN_EDGE, linewidth=0.9, zorder=3)
         if run.test is not None:  # hollow: points the model is measured on and never learns from
@@ -222,34 +228,57 @@ class FitPanel:
         self.artists = [self.curve, *self.off_scale, self.diverged_label]
         self.foremost = [self.diverged_label]  # over an author's note too: what happened outranks what was said
 
-    CORNERS = {"upper left": (0.03, 0.97, "left", "top"), "upper right": (0.97, 0.97, "right", "top"),
-               "upper center": (0.5, 0.97, "center", "top"), "lower left": (0.03, 0.03, "left", "bottom"),
-               "lower right": (0.97, 0.03, "right", "bottom")}  # fmt: skip
-
-    NEIGHBOURS = {"upper left": {"upper left", "upper center"}, "upper right": {"upper right", "upper center"},
-                  "upper center": {"upper left", "upper center", "upper right"}}  # fmt: skip
-
-    def emptiest_corner(self) -> str:
-        """The corner of the panel (not yet taken) that the data and the final curve leave emptiest."""
-        ax = self.curve.axes
-        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-        xs, ys = [self.run.x, self.run.grid_x], [self.run.y, self.grid_pred[-1]]
-        if self.run.test is not None:
-            xs, ys = xs + [self.run.test.x], ys + [self.run.test.y]
-        u, v = (np.concatenate(xs) - x0) / (x1 - x0), (np.concatenate(ys) - y0) / (y1 - y0)
-        top, bottom, left, right = v > 0.75, v < 0.25, u < 0.5, u > 0.5
-        crowd = {"upper left": left & top, "upper right": right & top, "upper center": (np.abs(u - 0.5) < 0.25) & top,
-                 "lower left": left & bottom, "lower right": right & bottom}  # fmt: skip
-        free = [corner for corner in crowd if corner not in self.taken]
-        return min(free, key=lambda corner: int(crowd[corner].sum()))
-
-    def inner_legend(self, handles, labels) -> None:
-        """The keys inside the panel, in its emptiest corner: for layouts whose status line needs the room."""
-        corner = self.emptiest_corner()
-        self.taken |= self.NEIGHBOURS.get(corner, {corner})  # a wide note centred on top would reach into it
-        legend = self.curve.axes.legend(handles, labels, loc=corner, fontsize=8.5, framealpha=0.9, handlelength=1.4,
-                                        borderpad=0.3, labelspacing=0.3)  # fmt: skip
+    def inner_legend(self, handles, labels, moments: list, avoid=(), **style):
+        """The keys inside the panel, where no data point is and no curve passes at these moments (`place_keys`); None
+        where there is no such place."""
+        legend = self.curve.axes.legend(handles, labels, **{**KEY_STYLE, **style})
+        if not self.place_keys([legend], moments, avoid):
+            legend.remove()
+            return None
         self.kept_on_top = [legend]  # the moving curve passes under it, never through its words
+        return legend
+
+    def place_keys(self, legends: list, moments: list, avoid=()) -> bool:
+        """Put the legends (one over the other, as they take turns) in the panel where none covers a data point or a
+        place a curve passes at any of these moments, nor what the panel says in its own words (`own_labels`), nearest a
+        corner of the panel, against it (`avoid`: more display-px points to leave in sight). False where there is no
+        such place."""
+        ax = self.curve.axes
+        renderer, scale = ax.figure.canvas.get_renderer(), ax.figure.dpi / 100
+        boxes = [text_box(legend, renderer, 0) for legend in legends]
+        size = (max(box[2] - box[0] for box in boxes), max(box[3] - box[1] for box in boxes))
+        panel = panel_box(ax)
+        used = placing.Occupancy(panel)
+        used.add_points(self.data_points(), POINT_REACH * scale)
+        used.add_points(self.curve_points(moments), CURVE_REACH * scale)
+        used.add_points(np.asarray(avoid, np.float64).reshape(-1, 2), CURVE_REACH * scale)
+        for box in self.own_labels(renderer):
+            used.add_box(box)
+        free = used.free_boxes(size, margin=scale, inset=3 * scale)
+        if not len(free):
+            return False
+        for legend in legends:
+            anchor_key(legend, *placing.against_corner(free, panel, KEY_PLACES))
+        return True
+
+    def key_beside(self, handles, labels):
+        """The keys outside the panel, at its right, top aligned: the panel narrows to make room (its height, which
+        sets how far a move reads in pixels, stays)."""
+        ax = self.curve.axes
+        legend = ax.legend(handles, labels, loc="upper right", bbox_to_anchor=(1, 1), borderaxespad=0, **KEY_STYLE)
+        width = legend.get_window_extent(ax.figure.canvas.get_renderer()).width / ax.figure.bbox.width
+        gap = KEY_GAP / DESIGN_PX
+        left, bottom, right, top = ax.get_position().extents
+        ax.set_position((left, bottom, right - left - width - gap, top - bottom))
+        legend.set_bbox_to_anchor((right, top), transform=ax.figure.transFigure)
+        self.kept_on_top = [legend]
+        return legend
+
+    def own_labels(self, renderer) -> list:
+        """Boxes in the panel its own words take (the divergence's label): a key keeps off them."""
+        if self.diverged_at is None:
+            return []
+        return [text_box(self.diverged_label, renderer, 0.3 * self.diverged_label.get_fontsize())]
 
     def covered(self, moments: list) -> np.ndarray:
         """(N, 2) display px a note must leave visible: every data point, every place the curve passes."""
@@ -386,10 +415,39 @@ class LossPanel:
         self.placed.append(text_box(label, renderer, 1.5))  # event labels keep off it
 
     def key_where_free(self, ax, labels: list[str]):
-        """The lines' legend in the corner their whole curves (every step, not only those drawn yet) cross least."""
+        """The lines' legend where their whole curves (every step, not only those drawn yet) never pass; else in the
+        corner they cross least."""
+        legend = self.key_if_free(self.lines, labels)
+        if legend is not None:
+            return legend
         curves = np.concatenate([placing.densify(*ax.transData.transform(np.column_stack(
             [self.steps, np.clip(loss, *self.limits)])).T) for loss in self.losses])  # fmt: skip
         return legend_where_free(ax, self.lines, labels, curves)
+
+    def key_if_free(self, handles, labels: list[str]):
+        """A small legend (in a column, a row or two rows) where no loss line ever passes and nothing the panel says
+        is (`occupancy`), against a corner; None where there is no such place."""
+        ax = self.lines[0].axes
+        renderer, scale = ax.figure.canvas.get_renderer(), ax.figure.dpi / 100
+        used = self.occupancy()
+        for columns in dict.fromkeys((1, len(labels), -(-len(labels) // 2))):  # a column, a row, or two rows
+            legend = ax.legend(handles, labels, ncol=columns, columnspacing=1.0, **SMALL_KEY)
+            x0, y0, x1, y1 = text_box(legend, renderer, 0)
+            free = used.free_boxes((x1 - x0, y1 - y0), margin=2 * scale, inset=2 * scale)
+            if len(free):
+                anchor_key(legend, *placing.against_corner(free, panel_box(ax), KEY_PLACES))
+                return legend
+            legend.remove()
+        return None
+
+    def add_key(self, handles, labels: list[str]) -> bool:
+        """A key of these lines where no loss line ever passes (`key_if_free`), kept over the lines; False if none."""
+        legend = self.key_if_free(handles, labels)
+        if legend is None:
+            return False
+        self.kept_on_top = [*getattr(self, "kept_on_top", []), legend]
+        self.placed.append(text_box(legend, legend.figure.canvas.get_renderer(), 1.5))
+        return True
 
     def update(self, moment: "Moment") -> None:
         position = moment.position
@@ -564,6 +622,13 @@ class LossPanel:
         return search
 
 
+def anchor_key(legend, corner: str, point: tuple) -> None:
+    """Put a legend's `corner` ("upper right", ...) at a point in display px."""
+    legend.set_loc(corner)
+    legend.set_bbox_to_anchor((*point, 0, 0), transform=IdentityTransform())
+    legend.borderaxespad = 0
+
+
 KEY_CORNERS = ("upper right", "lower left", "upper center", "lower right", "upper left")
 
 
@@ -572,7 +637,7 @@ def legend_where_free(ax, handles, labels: list[str], points: np.ndarray):
     of these display-px points: what the panel will draw there over the whole video."""
     renderer = ax.figure.canvas.get_renderer()
     points = points[np.isfinite(points).all(axis=1)]
-    style = {"fontsize": 7.5, "framealpha": 0.9, "handlelength": 1.2, "borderpad": 0.3, "labelspacing": 0.2}
+    style = SMALL_KEY
     covered = {}
     for corner in KEY_CORNERS:
         x0, y0, x1, y1 = text_box(ax.legend(handles, labels, loc=corner, **style), renderer, 6)  # a dot's width
@@ -729,15 +794,17 @@ class Animation:
         self.plan = plan
         self.notes, self.fps = notes, fps  # notes: (first frame, last frame, text, run index or None, panel name)
         self.fig, self.canvas = new_canvas(size)
-        title_text = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
-        shrink_to_width(title_text, self.canvas, 0.96 * size)
-        self.status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=10)
+        self.title = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
+        shrink_to_width(self.title, self.canvas, 0.96 * size)
+        self.status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=STATUS_SIZES[0])
+        self.top_row = []  # (handle, label) of the keys in the status line's row (`arrange_top_row`)
         self.panels, self.overlays, self.backgrounds, self.tops = [], [], {}, {(): []}
         self.said = []  # the captions, timed (set by the scene that made this)
 
     def finish_layout(self, loss: "LossPanel", fits: list["FitPanel"], **others) -> None:
         """Add the events and notes (each in the panel it names: a run's fit, or one of `others` by name, or the
         loss), draw everything static once, and keep it as the background."""
+        self.arrange_top_row()
         told = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
         colors = self.run_colors if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
         labelled = told[:6]
@@ -756,6 +823,10 @@ class Animation:
         self.canvas.draw()  # animated artists are left out of this draw
         self.backgrounds[()] = self.canvas.copy_from_bbox(self.fig.bbox)
         self.tops[()] = self.top_patches(())
+
+    def every_moment(self) -> list["Moment"]:
+        """What the whole video shows, each distinct moment once."""
+        return self.moments(0, len(self.plan) - 1)
 
     def moments(self, first: int, last: int) -> list["Moment"]:
         """What frames first..last show, each distinct one once."""
@@ -848,12 +919,52 @@ class Animation:
         return [self.canvas.copy_from_bbox(artist.get_window_extent(renderer).expanded(1.02, 1.1)) for artist in on_top]
 
     def legend(self, handles, labels) -> None:
-        """Data and model keys on the status line's right, where no data can ever be hidden by them; inside the
-        fit panel when the status line is long (held-out runs name two losses)."""
+        """Data and model keys in the status line's row (`arrange_top_row`), where no data can ever be hidden by them;
+        when the run is held out (its status line names two losses: its row has no room), inside the fit panel where
+        no data point and no curve of the video ever is, or beside it where there is no such place."""
         if self.runs[0].test is not None and len(self.runs) == 1:
-            return self.fit.inner_legend(handles, labels)
-        self.fig.legend(handles=handles, labels=labels, loc="center right", bbox_to_anchor=(RIGHT + 0.005, STATUS_Y),
-                        ncol=len(labels), frameon=False, fontsize=10, handlelength=1.4, columnspacing=1.0)  # fmt: skip
+            if self.fit.inner_legend(handles, labels, self.every_moment()) is None:
+                self.fit.key_beside(handles, labels)
+            return
+        self.top_row += list(zip(handles, labels, strict=True))
+
+    def arrange_top_row(self) -> None:
+        """The status line and the keys beside it, each kept in its own room on every frame: the status at the
+        largest of STATUS_SIZES at which its longest text (of every frame the video shows) leaves the keys room
+        right of it, between the panels and the title, in one row, or two or three, at 10 pt or smaller."""
+        longest = max(len(self.status_text(moment)) for moment in self.every_moment())
+        renderer = self.canvas.get_renderer()
+        bottom = max(ax.get_tightbbox(renderer).y1 for ax in self.fig.axes) + 1
+        top = self.title.get_window_extent(renderer).y0 - 1
+        gap = 8 * self.size / DESIGN_PX
+        for status_size in STATUS_SIZES:
+            status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=status_size)
+            end = status.column + longest * status.advance
+            if end > self.size * RIGHT:
+                continue
+            if not self.top_row or self.top_keys(end + gap, bottom, top) is not None:
+                self.status = status
+                return
+        self.status = status  # nowhere: the smallest, its keys crowded (the tests flag this)
+        if self.top_row:
+            self.top_keys(0, 0, self.size, force=True)
+
+    def top_keys(self, left: float, bottom: float, top: float, force: bool = False):
+        """The row's keys as one legend whose box lies within (left, bottom, right edge, top) in display px, or None."""
+        handles, labels = zip(*self.top_row, strict=True)
+        renderer, right = self.canvas.get_renderer(), RIGHT + 0.005
+        for rows in (1, 2, 3):
+            for fontsize in (10, 9, 8.5, 8, 7.5):
+                ncol = -(-len(labels) // rows)
+                middle = STATUS_Y if rows == 1 else (bottom + top) / 2 / self.size
+                legend = self.fig.legend(handles=handles, labels=labels, loc="center right", ncol=ncol, frameon=False,
+                                         bbox_to_anchor=(right, middle), fontsize=fontsize, handlelength=1.4,
+                                         columnspacing=1.0, labelspacing=0.2, borderpad=0.2)  # fmt: skip
+                box = legend.get_window_extent(renderer)
+                if force or (box.x0 >= left and box.y0 >= bottom and box.y1 <= top):
+                    return legend
+                legend.remove()
+        return None
 
     @property
     def steps(self) -> int:

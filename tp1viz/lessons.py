@@ -160,13 +160,20 @@ class PiecesPanel(FitPanel):
             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"},
         )
         self.x_range = ax.get_xlim()
-        self.taken.add("upper center")  # the build's count is said there: the key keeps off it
         self.artists = [*self.guides, *self.pieces, self.bias, *self.hinges, *self.artists, self.built,
                         self.bias_label, self.dead_label, self.build_label]  # fmt: skip
         self.building = None  # (units added so far) while the sum is built again at the end
 
+    def own_labels(self, renderer) -> list:
+        """Where the panel's own words go (the divergence, the build's and the dead units' count): a key keeps off."""
+        return [*super().own_labels(renderer), *self.counts(renderer)]
+
     def keys(self, renderer) -> list:
         """The key, and where the build's count and the dead units' count are said: notes keep off them."""
+        return [*super().keys(renderer), *self.counts(renderer)]
+
+    def counts(self, renderer) -> list:
+        """Where the build's count and the dead units' count are said, each at its widest."""
         widest = f"bias + {len(self.pieces)} of {len(self.pieces)} pieces"
         boxes = []
         for label, text in ((self.build_label, widest), (self.dead_label, "grey, dashed: 10 dead units")):
@@ -174,7 +181,7 @@ class PiecesPanel(FitPanel):
             label.set_text(text)
             boxes.append(draw.text_box(label, renderer, 2))
             label.set_text(shown)
-        return [*super().keys(renderer), *boxes]
+        return boxes
 
     def pieces_at(self, moment: "draw.Moment") -> np.ndarray:
         """(h, g) each unit's piece on the grid at this moment, blended as the red curve is."""

@@ -257,7 +257,10 @@ class LeastSquaresAnimation(ReadoutAnimation):
         self.loss.lines[0].axes.axhline(lowest, color=CLOSED_FORM_COLOR, lw=1.0, ls=(0, (5, 3)), zorder=1)
         self.loss.references.append(lowest)  # event labels keep off it
         self.panels = [self.fit, self.loss]
-        self.fit.inner_legend([self.fit.points, self.fit.curve, closed], ["data", "model", "least squares"])
+        handles, labels = [self.fit.points, self.fit.curve, closed], ["data", "model", "least squares"]
+        dashed = ax.transData.transform(np.column_stack([run.grid_x, closed.get_ydata()]))
+        if self.fit.inner_legend(handles, labels, self.every_moment(), placing.densify(*dashed.T)) is None:
+            self.top_row += list(zip(handles, labels, strict=True))
         self.add_readout(0.375, 0.335)
         self.finish_layout(self.loss, [self.fit])
 
@@ -346,21 +349,28 @@ class OverlayAnimation(Animation):
         self.panels = [self.fit, self.loss]
         self.legend([self.fit.points], ["data"])
         names = [run.meta.get("run", {}).get("label", "") for run in runs]
-        self.fit.inner_legend(self.fit.curves, names)
+        if self.fit.inner_legend(self.fit.curves, names, self.every_moment()) is None:  # else with the losses:
+            if not self.loss.add_key(self.loss.lines, names):  # their colours are the curves'
+                self.top_row += list(zip(self.fit.curves, names, strict=True))
         final = self.verdicts(names)
+        end = self.moments(int(self.plan.frames_of(self.steps)[0]), len(self.plan) - 1)
+        if not self.fit.place_keys([final], end):  # where the curves end (its only moment) leave room: else beside
+            final.set_loc("center left")
+            final.set_bbox_to_anchor((1.01, 0.5), transform=self.fit.curve.axes.transAxes)
         self.fit.reserved = [final]  # notes keep off where it will be
         self.finish_layout(self.loss, [self.fit] * len(runs))
         self.overlays.append(draw.Overlay([final], first=self.steps, on_top=True))
 
     def verdicts(self, names: list[str]):
         """The key again, over the first, from the last step on: each run's final loss, or that it failed."""
-        (legend,) = self.fit.kept_on_top
+        ax = self.fit.curve.axes
+        first = ax.get_legend()
         said = [f"{name}: failed, {sig(run.loss[-1], 2)}" if failed is not None else f"{name}: {sig(run.loss[-1], 2)}"
                 for name, run, failed in zip(names, self.runs, self.fit.failed_at, strict=True)]  # fmt: skip
-        final = self.fit.curve.axes.legend(self.fit.curves, said, loc=legend._loc, fontsize=8.5, framealpha=1.0,
-                                           handlelength=1.4, borderpad=0.3, labelspacing=0.3, title="final loss",
-                                           title_fontsize=8.5)  # fmt: skip
-        self.fit.curve.axes.add_artist(legend)  # a second legend replaces the first on the axes; keep both
+        final = self.fit.curve.axes.legend(self.fit.curves, said, **{**draw.KEY_STYLE, "framealpha": 1.0},
+                                           title="final loss", title_fontsize=8.5)  # fmt: skip
+        if first is not None:
+            ax.add_artist(first)  # a second legend replaces the first on the axes; keep both
         final.set_animated(True)
         return final
 
@@ -462,7 +472,9 @@ class PathsAnimation(Animation):
         self.loss.artists = [*self.loss.lines[::-1], *self.loss.markers[::-1], *self.loss.off_scale]
         self.panels = [self.landscape, self.fit, self.loss]
         names = [run.meta.get("run", {}).get("label", "") for run in runs]
-        self.fit.inner_legend([*self.fit.lines, self.fit.batch], [*names, "its batch, this step"])
+        handles, labels = [*self.fit.lines, self.fit.batch], [*names, "its batch, this step"]
+        if self.fit.inner_legend(handles, labels, self.every_moment()) is None:
+            self.top_row += list(zip(handles, labels, strict=True))
         self.legend([self.fit.points], ["data"])
         self.finish_layout(self.loss, [self.fit] * len(runs), landscape=self.landscape)
 

@@ -184,3 +184,17 @@ def leaders(boxes: np.ndarray, anchor: tuple) -> np.ndarray:
 def segment(start: tuple, end: tuple, spacing: float = 1.0) -> np.ndarray:
     """(N, 2) points along a straight line, no two further apart than `spacing`."""
     return densify(np.array([start[0], end[0]]), np.array([start[1], end[1]]), spacing)
+
+
+def against_corner(boxes: np.ndarray, panel: tuple, corners: tuple[str, ...]) -> tuple[str, tuple[float, float]]:
+    """Of the boxes, the one whose corner lies nearest the same corner of the panel ("upper right", "lower left", ...:
+    the first of `corners` where several are as near): which corner, and where that corner of the box is."""
+    best = None
+    for name in corners:
+        x = 0 if "left" in name else 2
+        y = 1 if "lower" in name else 3
+        distance = np.hypot(boxes[:, x] - panel[x], boxes[:, y] - panel[y])
+        index = int(np.argmin(distance))
+        if best is None or distance[index] < best[0] - 0.5:
+            best = (distance[index], name, (float(boxes[index, x]), float(boxes[index, y])))
+    return best[1], best[2]
