@@ -206,6 +206,32 @@ def test_the_gradient_arrow_is_the_analytic_gradient_and_the_step_lands_on_the_n
         text.get_text() for text in panel.kept_on_top[0].get_texts())  # fmt: skip
 
 
+def test_minus_the_gradient_is_drawn_white_as_the_note_says():
+    animation = animation_of("gradient_step")
+    panel = animation.landscape
+    ax = panel.path.axes
+    for step in (0, 1, 2):
+        picture = animation.draw_step(step).copy()
+        here, downhill, stepped = panel.arrows
+        assert np.hypot(*(stepped - here)) < 0.55 * np.hypot(*(downhill - here))  # the red step ends before 0.6
+        shaft = [px(ax, *(here + share * (downhill - here)), animation.size) for share in np.linspace(0.6, 0.85, 12)]
+        white = [near(picture[row - 1 : row + 2, column - 1 : column + 2], "white", 30).any() for row, column in shaft]
+        assert all(white), (step, white)  # its middle is white, not an outline's black
+
+
+@pytest.mark.parametrize("name, lr", [("gradient_step", 0.06), ("gradient_step", 0.07), ("least_squares", 0.06),
+                                      ("mse_residuals", 0.06)])  # fmt: skip
+def test_every_readout_line_fits_its_frame_at_other_learning_rates(name, lr):
+    from tp1viz.recorder import record_scene
+
+    scene = SCENES[name].with_overrides(lr=lr)
+    animation = scene.animation(record_scene(scene))
+    for frame in range(len(animation.plan)):
+        for line, readout in zip(animation.readout_lines(animation.moment(frame)), animation.readouts, strict=True):
+            right = readout.column + len(line) * readout.advance + readout.PAD
+            assert right <= animation.size - 4, (name, lr, line)
+
+
 # -- least_squares: a linear net trained with MSE ends on the closed-form line ----------------------------------------
 
 

@@ -36,8 +36,10 @@ from .words import sig
 SQUARE_COLOR = "tab:purple"  # a squared error: neither the data's blue nor the model's red
 RESIDUAL_COLOR = "0.45"  # an error: the grey gap from a point to the line
 GRADIENT_COLOR = "white"  # minus the gradient, on the landscape's dark and light greens alike (edged in black)
+GRADIENT_WIDTH, GRADIENT_EDGE = 2.2, 0.6  # pt: its white stroke, and the thin black edge either side of it
 CLOSED_FORM_COLOR = "black"  # the least-squares line, dashed, under the model's red
-READOUT_SIZE = 9.0  # pt: the live numbers under the panels
+READOUT_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0)  # pt: the live numbers under the panels, smaller only where a line needs it
+READOUT_X = 0.06  # where the readout's lines begin, a fraction of the frame's width
 PATH_COLORS = ("tab:red", "tab:purple")  # full batch, minibatch: neither the data's blue
 OVERLAY_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive")  # never the data's blue
 
@@ -58,7 +60,14 @@ class ReadoutAnimation(Animation):
     """An animation with lines of live numbers under its panels (`readout_lines` says them for each moment)."""
 
     def add_readout(self, *heights: float) -> None:
-        self.readouts = [StatusLine(self.fig, self.canvas, 0.06, y, fontsize=READOUT_SIZE) for y in heights]
+        """The readout's lines at these heights, all at the largest of READOUT_SIZES at which the longest line any
+        frame of the video shows fits the frame."""
+        longest = max(len(line) for moment in self.every_moment() for line in self.readout_lines(moment))
+        for size in READOUT_SIZES:
+            line = StatusLine(self.fig, self.canvas, READOUT_X, heights[0], fontsize=size)
+            if line.column + longest * line.advance + line.PAD <= self.size - 4 or size == READOUT_SIZES[-1]:
+                break
+        self.readouts = [StatusLine(self.fig, self.canvas, READOUT_X, y, fontsize=size) for y in heights]
 
     def readout_lines(self, moment: "draw.Moment") -> list[str]:
         raise NotImplementedError
@@ -157,8 +166,9 @@ class GradientPanel(LandscapePanel):
         self.lr = float(run.meta["run"]["lr"])
         self.gradients = np.array([linear_gradient(run.x, run.y, w, b) for w, b in run.params.astype(np.float64)])
         self.scale = arrow_scale(self.gradients[0], ax)
-        self.downhill = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=11, lw=1.4,
-                                        color=GRADIENT_COLOR, ec="black", animated=True, zorder=4)  # fmt: skip
+        self.downhill = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=11, lw=GRADIENT_WIDTH,
+                                        color=GRADIENT_COLOR, path_effects=outlined(), animated=True,
+                                        zorder=4)  # fmt: skip
         self.step_arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=10, lw=2.2,
                                           color=MODEL_COLOR, animated=True, zorder=5)  # fmt: skip
         for arrow in (self.downhill, self.step_arrow):
@@ -209,7 +219,7 @@ class GradientAnimation(ReadoutAnimation):
         self.fit = FitPanel(self.fig.add_axes(GRADIENT_FIT), run, fit_ylim(run))
         self.loss = LossPanel(self.fig.add_axes(GRADIENT_LOSS), [run], **self.loss_axis)
         self.panels = [self.landscape, self.fit, self.loss]
-        (downhill,) = self.fit.curve.axes.plot([], [], color=GRADIENT_COLOR, lw=2.5, path_effects=outlined())
+        (downhill,) = self.fit.curve.axes.plot([], [], color=GRADIENT_COLOR, lw=GRADIENT_WIDTH, path_effects=outlined())
         (step,) = self.fit.curve.axes.plot([], [], color=MODEL_COLOR, lw=2.5)
         ax = self.landscape.path.axes
         path = ax.transData.transform(np.column_stack([run.landscape.path_u, run.landscape.path_v]))
@@ -230,9 +240,10 @@ class GradientAnimation(ReadoutAnimation):
 
 
 def outlined():
+    """A thin black edge round a white stroke: white reads as white, and stands off the landscape's light green."""
     from matplotlib import patheffects
 
-    return [patheffects.withStroke(linewidth=3.5, foreground="black")]
+    return [patheffects.withStroke(linewidth=GRADIENT_WIDTH + 2 * GRADIENT_EDGE, foreground="black")]
 
 
 # -- what a linear net is equivalent to ----------------------------------------------------------------------------

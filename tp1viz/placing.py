@@ -7,19 +7,42 @@ leaves no gap) and boxes (keys, other labels). A box is (left, bottom, right, to
 
 import numpy as np
 
+REACH = 1e4  # px: a polyline is densified only within this far of the origin (a diverged path runs to 1e30 px)
+
 
 def densify(xs: np.ndarray, ys: np.ndarray, spacing: float = 1.0) -> np.ndarray:
-    """(N, 2) points along a polyline, no two consecutive ones further apart than `spacing`; gaps (NaN) stay."""
+    """(N, 2) points along a polyline, no two consecutive ones further apart than `spacing` (within REACH of the
+    origin: beyond it no frame draws); gaps (NaN) stay."""
     xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
     ok = np.isfinite(xs) & np.isfinite(ys)
     valid = ok[:-1] & ok[1:]
-    x0, y0 = xs[:-1][valid], ys[:-1][valid]
-    dx, dy = np.diff(xs)[valid], np.diff(ys)[valid]
+    x0, y0, dx, dy = clipped(xs[:-1][valid], ys[:-1][valid], xs[1:][valid], ys[1:][valid])
     counts = np.maximum(1, np.ceil(np.hypot(dx, dy) / spacing).astype(int))
     segment = np.repeat(np.arange(len(counts)), counts)
     share = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)) / counts[segment]
     along = np.column_stack([x0[segment] + share * dx[segment], y0[segment] + share * dy[segment]])
     return np.concatenate([along, np.column_stack([xs[ok], ys[ok]])])
+
+
+def clipped(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Segments from (x0, y0) to (x1, y1) cut to the square within REACH of the origin (Liang-Barsky), as (start x,
+    start y, dx, dy); those outside it dropped. Each is measured from its nearer end, so a far end (1e30 px) costs
+    the near part no precision."""
+    far = np.maximum(np.abs(x0), np.abs(y0)) > np.maximum(np.abs(x1), np.abs(y1))
+    x0, y0, x1, y1 = np.where(far, x1, x0), np.where(far, y1, y0), np.where(far, x0, x1), np.where(far, y0, y1)
+    dx, dy = x1 - x0, y1 - y0
+    low, high = np.zeros(len(x0)), np.ones(len(x0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for start, direction in ((x0, dx), (y0, dy)):
+            first, second = (-REACH - start) / direction, (REACH - start) / direction
+            still = direction == 0  # parallel to this edge: inside or not, whatever t
+            inside = np.abs(start) <= REACH
+            low = np.where(still, np.where(inside, low, 1.0), np.maximum(low, np.minimum(first, second)))
+            high = np.where(still, np.where(inside, high, 0.0), np.minimum(high, np.maximum(first, second)))
+    kept = low <= high
+    low, high = low[kept], high[kept]
+    x0, y0, dx, dy = x0[kept], y0[kept], dx[kept], dy[kept]
+    return x0 + low * dx, y0 + low * dy, (high - low) * dx, (high - low) * dy
 
 
 def curves(xs: np.ndarray, rows: np.ndarray, spacing: float = 1.0) -> np.ndarray:
