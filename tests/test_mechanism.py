@@ -377,6 +377,42 @@ def test_relu_pieces_are_distinct_thick_and_the_dead_ones_grey_dashed_and_counte
     assert animation.fit.dead_label.get_text() == "grey, dashed: 3 dead units"
 
 
+def lines_through(box, lines) -> list:
+    """The lines (artists drawn in display px through their transform) that pass through a text's box."""
+    from tp1viz import placing
+
+    crossing = []
+    for line in lines:
+        xy = line.get_xydata()
+        if not line.get_visible() or not len(xy):
+            continue
+        points = placing.densify(*line.get_transform().transform(np.asarray(xy, float)).T)
+        inside = (
+            (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+        )
+        crossing += [line] if inside.any() else []
+    return crossing
+
+
+@pytest.mark.parametrize("seed", [None, 3])
+def test_relu_pieces_name_the_bias_and_count_the_dead_where_no_line_runs_through_the_words(seed):
+    from tp1viz.recorder import record_scene
+
+    scene = SCENES["relu_pieces"] if seed is None else SCENES["relu_pieces"].with_overrides(seed=seed)
+    animation = scene.animation(committed("relu_pieces") if seed is None else record_scene(scene))
+    fit = animation.fit
+    renderer = animation.canvas.get_renderer()
+    for frame in range(0, len(animation.plan), 2):
+        animation.draw(animation.moment(frame), frame)
+        red = [fit.built if len(fit.built.get_xdata()) else fit.curve]  # the red curve this frame draws
+        bias = fit.bias_label.get_window_extent(renderer)
+        assert not lines_through(bias, red + fit.guides), (seed, frame, fit.bias_label.get_text())
+        if fit.dead_label.get_text():  # free of lines; or, where no spot is free all along, lines pass under a box
+            dead = fit.dead_label.get_window_extent(renderer)
+            boxed = fit.dead_label.get_bbox_patch() is not None and seed is not None
+            assert boxed or not lines_through(dead, red + fit.guides + fit.pieces), (seed, frame)
+
+
 def test_relu_pieces_draw_the_bias_and_a_guide_from_each_hinge_to_its_kink():
     (run,) = committed("relu_pieces")
     animation = animation_of("relu_pieces")
