@@ -174,6 +174,33 @@ def test_the_mse_on_screen_is_the_mean_of_that_frames_squared_errors(max_seconds
         assert near(between, "0.45", 40).any(axis=1).mean() > 0.8, frame  # its grey gap, point to line
 
 
+def test_a_squared_error_taller_than_its_panel_is_marked_by_an_arrow_and_the_mean_stays_in_range():
+    animation = animation_of("mse_residuals")
+    (run,) = committed("mse_residuals")
+    x, y = run.x.astype(np.float64), run.y.astype(np.float64)
+    ax = animation.squares.mean.axes
+    low, top = ax.get_ylim()
+    marked = 0
+    for step in range(0, 12):
+        picture = animation.draw_step(step).copy()
+        w, b = run.params[step].astype(np.float64)
+        squares = (w * x + b - y) ** 2
+        assert squares.mean() <= top  # the mean, in range: the dashed line is where it is
+        edge, _ = px(ax, 0, top, animation.size)
+        for point in np.flatnonzero(squares > top):
+            _, column = px(ax, x[point], top, animation.size)
+            # an arrow over the top edge (the stem itself stops under it)
+            assert near(picture[edge - 6 : edge - 1, column - 1 : column + 2], "tab:purple", 60).any(), (step, point)
+            marked += 1
+        apart = 4 * (x.max() - x.min()) / 420  # about 4 px: an arrow's half width
+        loose = [point for point in np.flatnonzero(squares < 0.8 * top)  # no arrow where no stem was cut
+                 if np.abs(x - x[point])[squares > top].min(initial=np.inf) > apart]  # fmt: skip
+        for point in loose:
+            _, column = px(ax, x[point], top, animation.size)
+            assert not near(picture[edge - 6 : edge - 1, column : column + 1], "tab:purple", 60).any(), (step, point)
+    assert marked >= 30  # step 0 cuts 34 stems
+
+
 # -- gradient_step: the arrow is the gradient, the step is lr times it ----------------------------------------------
 
 

@@ -9,6 +9,7 @@ drawn every frame would cost more than the rest of the frame).
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.transforms import offset_copy
 
 from . import draw, lessons, placing
 from .draw import MODEL_COLOR, Animation, FitPanel, LandscapePanel, LossPanel, StatusLine, legend_where_free, style_axes
@@ -39,6 +40,7 @@ GRADIENT_COLOR = "white"  # minus the gradient, on the landscape's dark and ligh
 GRADIENT_WIDTH, GRADIENT_EDGE = 2.2, 0.6  # pt: its white stroke, and the thin black edge either side of it
 CLOSED_FORM_COLOR = "black"  # the least-squares line, dashed, under the model's red
 READOUT_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0)  # pt: the live numbers under the panels, smaller only where a line needs it
+SQUARES_TOP = 1.3  # the squares panel's range: this many times the first mean (the first MSE shows, near the top)
 READOUT_X = 0.06  # where the readout's lines begin, a fraction of the frame's width
 PATH_COLORS = ("tab:red", "tab:purple")  # full batch, minibatch: neither the data's blue
 OVERLAY_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive")  # never the data's blue
@@ -103,7 +105,9 @@ class ResidualsPanel(FitPanel):
 
 
 class SquaresPanel:
-    """Each point's squared error as a purple stem under the point, and their mean as a dashed line: the MSE."""
+    """Each point's squared error as a purple stem under the point, and their mean as a dashed line: the MSE. The
+    range is fixed (SQUARES_TOP times the first mean): a stem taller than it stops at the top under an arrow, and so
+    does the mean, so no stem looks shorter than it is."""
 
     def __init__(self, ax, fit: ResidualsPanel):
         self.run, self.fit = fit.run, fit
@@ -111,17 +115,32 @@ class SquaresPanel:
         self.stems = LineCollection([], colors=SQUARE_COLOR, linewidths=1.6, animated=True)
         ax.add_collection(self.stems)
         (self.mean,) = ax.plot([], [], color="black", lw=1.3, ls=(0, (5, 3)), animated=True)
+        # Unclipped and lifted half their height, so each arrow stands whole on the panel's top edge, over the stem
+        # it stands for.
+        (self.beyond,) = ax.plot([], [], "^", color=SQUARE_COLOR, ms=5, mec="white", mew=0.5, clip_on=False,
+                                 transform=offset_copy(ax.transData, fig=ax.figure, y=2.5, units="points"),
+                                 animated=True)  # fmt: skip
+        (self.mean_beyond,) = ax.plot([], [], "^", color="black", ms=6, mec="white", mew=0.6, clip_on=False,
+                                      transform=offset_copy(ax.transData, fig=ax.figure, y=3, units="points"),
+                                      animated=True)  # fmt: skip
         ax.set_xlim(*fit.curve.axes.get_xlim())
-        ax.set_ylim(0, 1.3 * float(run.loss[0]))  # the first mean in view; the first large squares leave it
+        self.top = SQUARES_TOP * float(run.loss[0]) if np.isfinite(run.loss[0]) and run.loss[0] > 0 else 1.0
+        ax.set_ylim(0, self.top)
         style_axes(ax, "", "squared\nerror", fontsize=8.5)
         ax.tick_params(labelbottom=False)
-        self.artists = [self.stems, self.mean]
+        self.artists = [self.stems, self.mean, self.beyond, self.mean_beyond]
 
     def update(self, moment: "draw.Moment") -> None:
         squares = (self.fit.predictions(moment) - self.run.y.astype(np.float64)) ** 2
+        shown = np.minimum(squares, self.top)
         self.stems.set_segments(np.stack([np.column_stack([self.run.x, np.zeros_like(squares)]),
-                                          np.column_stack([self.run.x, squares])], axis=1))  # fmt: skip
-        self.mean.set_data(self.mean.axes.get_xlim(), [squares.mean()] * 2)
+                                          np.column_stack([self.run.x, shown])], axis=1))  # fmt: skip
+        over = ~(squares <= self.top)
+        self.beyond.set_data(self.run.x[over], np.full(int(over.sum()), self.top))
+        mean = float(squares.mean())
+        (left, right) = self.mean.axes.get_xlim()
+        self.mean.set_data((left, right), [min(mean, self.top)] * 2)
+        self.mean_beyond.set_data(([right], [self.top]) if not mean <= self.top else ([], []))
 
     def covered(self, moments: list) -> np.ndarray:
         return np.zeros((0, 2))
