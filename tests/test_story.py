@@ -888,3 +888,32 @@ def test_the_status_line_fits_its_room_beside_the_keys_on_every_frame():
         for legend in animation.fig.legends:
             box = legend_box(legend, renderer)
             assert box[0] >= right + 2 or box[1] >= top, (name, right, box)
+
+
+def axis_labels_and_keys_clear(animation, name: str) -> int:
+    """Every panel's axis names lie on the frame, and no "diverged at step K" box covers a key; the count checked."""
+    renderer = animation.canvas.get_renderer()
+    animation.draw(animation.moment(len(animation.plan) - 1), len(animation.plan) - 1)
+    checked = 0
+    for ax in animation.fig.axes:
+        for label in (ax.xaxis.label, ax.yaxis.label):
+            if label.get_text():
+                extent = label.get_window_extent(renderer)
+                assert extent.x0 >= 0 and extent.y0 >= 0 and extent.x1 <= animation.size, (name, label.get_text())
+                checked += 1
+    keys = [legend for ax in animation.fig.axes for legend in ax.get_children() if isinstance(legend, Legend)]
+    fits = getattr(animation, "fits", None) or [getattr(animation, "fit", None)]
+    for fit in (fit for fit in fits if fit is not None and fit.diverged_at is not None):
+        fit.diverged_label.update_bbox_position_size(renderer)
+        box = legend_box(fit.diverged_label.get_bbox_patch(), renderer)  # its box, not only its words
+        for legend in [*keys, *animation.fig.legends]:
+            assert not placing.overlapping(np.array([box]), np.array(legend_box(legend, renderer)))[0], name
+            checked += 1
+    return checked
+
+
+def test_axis_names_stay_on_the_frame_and_a_divergence_covers_no_key(told):
+    checked = sum(axis_labels_and_keys_clear(scene.animation(runs), name) for name, scene, runs, _ in told)
+    scene = SCENES["train_vs_test"].with_overrides(lr=0.06)  # its loss climbs to 1e15: long tick labels
+    checked += axis_labels_and_keys_clear(scene.animation(record_scene(scene)), "train_vs_test --lr 0.06")
+    assert checked > 60

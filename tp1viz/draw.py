@@ -107,6 +107,24 @@ def loss_axis(*losses: np.ndarray, log: bool = False, ceiling: bool = False) -> 
     return "linear", (min(0.0, low), high * 1.08 if high > 0 else 1.0)
 
 
+def tick_number(value: float) -> str:
+    """A log axis' tick as plainly and as narrowly as it reads: 0.01, 1000, 1e6, 1e-5 (not 1e+06: the label beside
+    the axis must stay on the frame)."""
+    text = f"{value:g}"
+    mantissa, _, power = text.partition("e")
+    return f"{mantissa}e{int(power)}" if power else text
+
+
+def keep_axis_labels_in(fig, canvas) -> None:
+    """Tick labels set smaller (down to 6 pt) on any panel whose y axis' name would fall off the frame's left edge."""
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        size = ax.yaxis.get_ticklabels()[0].get_fontsize() if ax.yaxis.get_ticklabels() else 9
+        while ax.yaxis.label.get_text() and ax.yaxis.get_tightbbox(renderer).x0 < 1 and size > 6:
+            size -= 0.5
+            ax.tick_params(axis="y", labelsize=size)
+
+
 def shown(values: np.ndarray) -> np.ndarray:
     """Overflowed values as gaps: matplotlib draws NaN as a break in a line, and inf as garbage."""
     return np.where(np.isfinite(values), values, np.nan)
@@ -363,7 +381,7 @@ class LossPanel:
         ax.set_yscale(scale)
         if scale == "log":
             # "0.01" rather than mathtext's 10^-2: plainer for students, and mathtext's parser costs ~1 s to build.
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: tick_number(value)))
             if high / low < 100:  # under two decades, powers of ten alone leave one or two labels
                 ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             elif high / low > 1e8:  # a divergence's dozens of decades: a label every few, not every one
@@ -804,6 +822,7 @@ class Animation:
     def finish_layout(self, loss: "LossPanel", fits: list["FitPanel"], **others) -> None:
         """Add the events and notes (each in the panel it names: a run's fit, or one of `others` by name, or the
         loss), draw everything static once, and keep it as the background."""
+        keep_axis_labels_in(self.fig, self.canvas)
         self.arrange_top_row()
         told = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
         colors = self.run_colors if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
