@@ -233,7 +233,8 @@ class PiecesPanel(FitPanel):
 
     def place_bias_label(self, bias: float) -> None:
         """Name the bias on its line where neither the red curve this frame draws nor a hinge's guide passes (and,
-        where it can, no data point): of BIAS_SPOTS along the line, above it or under it, the first free."""
+        where it can, no piece and no data point): of BIAS_SPOTS along the line, above it or under it, the first
+        free."""
         ax = self.curve.axes
         self.bias_label.set_text(f"bias {sig(bias, 2)}")
         red = self.built if len(self.built.get_xdata()) else self.curve
@@ -241,6 +242,8 @@ class PiecesPanel(FitPanel):
         guides = [placing.densify(*ax.transData.transform(guide.get_xydata()).T) for guide in self.guides]
         curve = np.concatenate([curve, *guides])  # a hinge's guide must not run through the words either
         data = self.data_points()
+        pieces = [placing.densify(*ax.transData.transform(piece.get_xydata()).T) for piece in self.pieces]
+        pieces = np.concatenate(pieces) if pieces else np.zeros((0, 2))
         words = [self.dead_box] if self.dead_label.get_text() and self.dead_box is not None else []
         if self.build_label.get_text():
             words.append(draw.text_box(self.build_label, ax.figure.canvas.get_renderer(), 2))
@@ -249,6 +252,7 @@ class PiecesPanel(FitPanel):
         for x, ha, va, off in ((*spot, off) for off in BIAS_OFFSETS for spot in BIAS_SPOTS):
             box = said_box(ax.get_yaxis_transform().transform((x, bias)), size, ha, va, off * size[1])
             hits = 1000 * placing.crowding(box[None], curve, 1)[0] + placing.crowding(box[None], data, 1)[0]
+            hits += 30 * placing.crowding(box[None], pieces, 1)[0]
             hits += 1000 * sum(placing.overlapping(box[None], np.array(other))[0] for other in words)
             hits += 1000 * int(not placing.inside(box[None], draw.panel_box(ax))[0])
             if best is None or hits < best[0]:
