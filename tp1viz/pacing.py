@@ -18,6 +18,7 @@ MIN_MOVE = 2.0  # px: after convergence, a step is shown when the picture has mo
 LONGEST_GLIDE = 0.5  # seconds: the most frames any one step's change may take
 PHASE_SECONDS = 2.0  # what a note or an event talks about (its stretch of steps) takes at least this long
 PEAK_SECONDS = 0.6  # of those, a spike's peak (where its words are true) takes this much
+SLOW_SWINGS = 12  # an oscillation's first swings shown slowly (6 a second): a longer one goes on at its pace
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,15 +180,15 @@ def pauses(motion: Plan, reading: dict[int, list], fps: int, peaks: dict[int, in
 
 
 def event_stretches(runs: list, layout: str, said: list[int]) -> list[tuple[int, int]]:
-    """(first, last) of each stretch an event shows in motion: an oscillation's swings, a spike from its start
-    through its peak and back; each ends where the next caption comes, if that is sooner."""
+    """(first, last) of each stretch an event shows in motion: an oscillation's swings (its first SLOW_SWINGS), a
+    spike from its start through its peak and back; each ends where the next caption comes, if that is sooner."""
     from .events import reversing
 
     found = []
     for run, scale in zip(runs, scales(layout, runs), strict=True):
         for event in run.events:
             if event.kind == "oscillating":
-                end = swings_end(reversing(run, scale), event.step)
+                end = min(swings_end(reversing(run, scale), event.step), event.step + SLOW_SWINGS)
             elif event.kind == "spike":
                 end = spike_span(np.asarray(run.loss, np.float64), event.step)[1]
             else:
@@ -346,7 +347,7 @@ def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, 
         extra[at] = min(least - (b - a), max(0, round(PEAK_SECONDS * least / PHASE_SECONDS) - counts[at]))
     share = counts / counts.sum() * (least - (b - a) - extra.sum())
     more = np.floor(share).astype(int)
-    more[np.argsort(-(share - more))[: least - (b - a) - extra.sum() - more.sum()]] += 1  # the largest remainders
+    more[np.argsort(more - share, kind="stable")[: least - (b - a) - extra.sum() - more.sum()]] += 1  # the largest remainders
     extra += more
     start, end, t = [motion.start[:a]], [motion.end[:a]], [motion.t[:a]]
     for begin, count, added in zip(starts, counts, extra, strict=True):
