@@ -268,6 +268,9 @@ def test_a_stretch_short_of_its_time_is_slowed_its_swings_shown_longer_its_stead
     assert pacing.slowed(sparse, 0, 3, 10, smooth) is sparse  # step 3 is not shown: nothing to stretch toward
     glided = Plan(np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([1, 0.5, 1]))
     assert pacing.slowed(glided, 0, 1, 4, np.ones(2, bool)).t.tolist() == [1, 0.25, 0.5, 0.75, 1]  # more in-betweens
+    two = Plan(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 2, 2]), np.array([1, 0.5, 1, 0.5, 1]))
+    slow = pacing.slowed(two, 0, 2, 8, np.array([True, True, False]))  # each step's 2 frames become 4
+    assert slow.end.tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 2] and slow.t.tolist() == [1, 0.25, 0.5, 0.75, 1, 1, 1, 1, 1]
 
 
 def test_an_oscillation_lasts_while_it_swings_and_a_spike_until_its_loss_is_back_under_its_threshold():

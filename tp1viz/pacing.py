@@ -338,7 +338,8 @@ def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, 
     a, b = motion.frame_of(first), motion.frame_of(last)
     if b <= a or b - a >= least or motion.end[b] != last or not motion.exact[b]:
         return motion  # long enough, or `last` not shown exactly (a run that kept only some steps)
-    starts = [i for i in range(a, b) if motion.exact[i] and (i == a or motion.end[i - 1] != motion.end[i])]
+    starts = [i for i in range(a, b)  # each step's first exact frame (an in-between before it moves toward it)
+              if motion.exact[i] and (i == a or not motion.exact[i - 1] or motion.end[i - 1] != motion.end[i])]
     counts = np.diff([*starts, b])
     extra = np.zeros(len(starts), int)
     steps = [int(motion.end[i]) for i in starts]
@@ -347,7 +348,8 @@ def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, 
         extra[at] = min(least - (b - a), max(0, round(PEAK_SECONDS * least / PHASE_SECONDS) - counts[at]))
     share = counts / counts.sum() * (least - (b - a) - extra.sum())
     more = np.floor(share).astype(int)
-    more[np.argsort(more - share, kind="stable")[: least - (b - a) - extra.sum() - more.sum()]] += 1  # the largest remainders
+    left = least - (b - a) - extra.sum() - more.sum()
+    more[np.argsort(more - share, kind="stable")[:left]] += 1  # the largest remainders
     extra += more
     start, end, t = [motion.start[:a]], [motion.end[:a]], [motion.t[:a]]
     for begin, count, added in zip(starts, counts, extra, strict=True):
