@@ -338,8 +338,11 @@ def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, 
     a, b = motion.frame_of(first), motion.frame_of(last)
     if b <= a or b - a >= least or motion.end[b] != last or not motion.exact[b]:
         return motion  # long enough, or `last` not shown exactly (a run that kept only some steps)
-    starts = [i for i in range(a, b)  # each step's first exact frame (an in-between before it moves toward it)
-              if motion.exact[i] and (i == a or not motion.exact[i - 1] or motion.end[i - 1] != motion.end[i])]
+    starts = [
+        i
+        for i in range(a, b)  # each step's first exact frame (an in-between before it moves toward it)
+        if motion.exact[i] and (i == a or not motion.exact[i - 1] or motion.end[i - 1] != motion.end[i])
+    ]
     counts = np.diff([*starts, b])
     extra = np.zeros(len(starts), int)
     steps = [int(motion.end[i]) for i in starts]
