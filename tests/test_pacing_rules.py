@@ -262,7 +262,7 @@ def test_a_stretch_short_of_its_time_is_slowed_its_swings_shown_longer_its_stead
     assert slow.t.tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 / 3, 2 / 3, 1, 1]
     assert slow.frame_of(6) - slow.frame_of(2) == 12 and slow.frame_of(7) == 15
     peaked = pacing.slowed(motion, 2, 6, 12, np.zeros(8, bool), dwell=4)  # the peak first: 0.6 of 2 s, 4 frames
-    assert peaked.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 4, 4, 4, 4, 4, 5, 5, 6, 7]  # then the rest, 1.25 a step
+    assert peaked.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7]  # then the shortest steps
     assert pacing.slowed(motion, 0, 7, 7, smooth) is motion  # long enough already
     sparse = Plan.exact_steps([0, 2, 5])
     assert pacing.slowed(sparse, 0, 3, 10, smooth) is sparse  # step 3 is not shown: nothing to stretch toward
@@ -271,6 +271,19 @@ def test_a_stretch_short_of_its_time_is_slowed_its_swings_shown_longer_its_stead
     two = Plan(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 2, 2]), np.array([1, 0.5, 1, 0.5, 1]))
     slow = pacing.slowed(two, 0, 2, 8, np.array([True, True, False]))  # each step's 2 frames become 4
     assert slow.end.tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 2] and slow.t.tolist() == [1, 0.25, 0.5, 0.75, 1, 1, 1, 1, 1]
+    uneven = Plan(np.array([0, 1, 1, 1, 1, 2]), np.array([0, 1, 2, 2, 2, 2]), np.array([1, 1, 0.25, 0.5, 0.75, 1]))
+    slow = pacing.slowed(uneven, 0, 2, 8, np.ones(3, bool))  # a glided step keeps its 4, the jump to it gets 4 too
+    assert slow.end.tolist() == [0, 1, 1, 1, 1, 2, 2, 2, 2] and slow.t.tolist() == [
+        1,
+        0.25,
+        0.5,
+        0.75,
+        1,
+        0.25,
+        0.5,
+        0.75,
+        1,
+    ]
 
 
 def test_an_oscillation_lasts_while_it_swings_and_a_spike_until_its_loss_is_back_under_its_threshold():

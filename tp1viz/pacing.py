@@ -331,10 +331,10 @@ def glide(exact: np.ndarray, change: np.ndarray, spare: int, longest: int, smoot
 
 
 def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, dwell: int | None = None) -> Plan:
-    """The motion with the steps from `first` until `last` is shown taking at least `least` frames: each step's
-    frames stretched in proportion to those it has (the `dwell` step, a spike's peak, to PEAK_SECONDS first), as
-    more in-betweens toward the next step where the move is steady, else as its exact frame shown longer (slow
-    motion of the recorded states, never a blend across a swing)."""
+    """The motion with the steps from `first` until `last` is shown taking at least `least` frames: the `dwell`
+    step (a spike's peak) given PEAK_SECONDS first, then frames added to the shortest steps until each takes
+    alike (slow motion), as more in-betweens toward the next step where the move is steady, else as its exact
+    frame shown longer (the recorded state itself, never a blend across a swing)."""
     a, b = motion.frame_of(first), motion.frame_of(last)
     if b <= a or b - a >= least or motion.end[b] != last or not motion.exact[b]:
         return motion  # long enough, or `last` not shown exactly (a run that kept only some steps)
@@ -349,11 +349,8 @@ def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, 
     if dwell in steps:
         at = steps.index(dwell)
         extra[at] = min(least - (b - a), max(0, round(PEAK_SECONDS * least / PHASE_SECONDS) - counts[at]))
-    share = counts / counts.sum() * (least - (b - a) - extra.sum())
-    more = np.floor(share).astype(int)
-    left = least - (b - a) - extra.sum() - more.sum()
-    more[np.argsort(more - share, kind="stable")[:left]] += 1  # the largest remainders
-    extra += more
+    for _ in range(least - (b - a) - extra.sum()):  # the shortest step, the first of them, a frame more
+        extra[int(np.argmin(counts + extra))] += 1
     start, end, t = [motion.start[:a]], [motion.end[:a]], [motion.t[:a]]
     for begin, count, added in zip(starts, counts, extra, strict=True):
         step, toward = int(motion.end[begin]), int(motion.end[begin + count])
