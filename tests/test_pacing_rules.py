@@ -262,7 +262,11 @@ def test_a_stretch_short_of_its_time_is_slowed_its_swings_shown_longer_its_stead
     assert slow.t.tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 / 3, 2 / 3, 1, 1]
     assert slow.frame_of(6) - slow.frame_of(2) == 12 and slow.frame_of(7) == 15
     peaked = pacing.slowed(motion, 2, 6, 12, np.zeros(8, bool), dwell=4)  # the peak first: 0.6 of 2 s, 4 frames
-    assert peaked.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7]  # then the shortest steps
+    assert peaked.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7]  # the rest shared, 2 each at least
+    glides = Plan(np.array([0, 1, 1, 1, 1, 1, 1, 1, 2]), np.array([0, 1, 2, 2, 2, 2, 2, 2, 2]),
+                  np.array([1, 1, 1 / 7, 2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7, 1]))  # fmt: skip
+    uneven = pacing.slowed(glides, 0, 2, 8, np.array([True, False, True]))  # 8 frames already, but 0 has one
+    assert uneven.end.tolist() == [0, 0, 0, 0, 1, *[2] * 6, 2] and uneven.frame_of(1) == 4  # its share: 4
     assert pacing.slowed(motion, 0, 7, 7, smooth) is motion  # long enough already
     sparse = Plan.exact_steps([0, 2, 5])
     assert pacing.slowed(sparse, 0, 3, 10, smooth) is sparse  # step 3 is not shown: nothing to stretch toward

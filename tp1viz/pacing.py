@@ -331,13 +331,13 @@ def glide(exact: np.ndarray, change: np.ndarray, spare: int, longest: int, smoot
 
 
 def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, dwell: int | None = None) -> Plan:
-    """The motion with the steps from `first` until `last` is shown taking at least `least` frames: the `dwell`
-    step (a spike's peak) given PEAK_SECONDS first, then frames added to the shortest steps until each takes
-    alike (slow motion), as more in-betweens toward the next step where the move is steady, else as its exact
-    frame shown longer (the recorded state itself, never a blend across a swing)."""
+    """The motion with the steps from `first` until `last` is shown taking at least `least` frames, and none of
+    them less than its share: the `dwell` step (a spike's peak) given PEAK_SECONDS first, then frames added to
+    the shortest steps (slow motion), as more in-betweens toward the next step where the move is steady, else as
+    its exact frame shown longer (the recorded state itself, never a blend across a swing)."""
     a, b = motion.frame_of(first), motion.frame_of(last)
-    if b <= a or b - a >= least or motion.end[b] != last or not motion.exact[b]:
-        return motion  # long enough, or `last` not shown exactly (a run that kept only some steps)
+    if b <= a or motion.end[b] != last or not motion.exact[b]:
+        return motion  # `last` not shown exactly (a run that kept only some steps)
     starts = [
         i
         for i in range(a, b)  # each step's first exact frame (an in-between before it moves toward it)
@@ -348,9 +348,13 @@ def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, 
     steps = [int(motion.end[i]) for i in starts]
     if dwell in steps:
         at = steps.index(dwell)
-        extra[at] = min(least - (b - a), max(0, round(PEAK_SECONDS * least / PHASE_SECONDS) - counts[at]))
-    for _ in range(least - (b - a) - extra.sum()):  # the shortest step, the first of them, a frame more
-        extra[int(np.argmin(counts + extra))] += 1
+        extra[at] = max(0, round(PEAK_SECONDS * least / PHASE_SECONDS) - counts[at])
+    dwelt = int((counts + extra)[at]) if dwell in steps else 0
+    each = (least - dwelt) // max(1, len(starts) - (dwell in steps))  # no step faster than its share of the rest
+    while (counts + extra).sum() < least or (counts + extra).min() < each:
+        extra[int(np.argmin(counts + extra))] += 1  # the shortest step, the first of them, a frame more
+    if not extra.any():
+        return motion
     start, end, t = [motion.start[:a]], [motion.end[:a]], [motion.t[:a]]
     for begin, count, added in zip(starts, counts, extra, strict=True):
         step, toward = int(motion.end[begin]), int(motion.end[begin + count])
