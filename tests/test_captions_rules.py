@@ -144,7 +144,8 @@ def test_the_end_says_the_score_and_falls_back_to_shorter_words_when_they_do_not
 def test_each_steps_captions_are_read_in_turn_a_note_held_and_the_end_held_at_least_hold():
     lines = [Line(0, "x" * 45, "", "start"), Line(2, "y" * 10, "", "note"), Line(2, "z" * 60, "", "spike"),
              Line(7, "w" * 10, "", "note"), Line(9, "v" * 10, "", "end")]  # fmt: skip
-    assert captions.readings(lines, hold=3.0) == {0: [(3.0, False)], 2: [(2.5, True), (4.0, False)],
+    # the first a second more than its reading: the viewer reads the title and the axes first
+    assert captions.readings(lines, hold=3.0) == {0: [(4.0, False)], 2: [(2.5, True), (4.0, False)],
                                                   7: [(2.5, True)], 9: [(3.0, True)]}  # fmt: skip
     assert captions.readings(lines, hold=1.0)[9] == [(2.5, True)]  # never shorter than its reading
     both = [Line(0, "a", "", "start"), Line(4, "b" * 45, "", "note"), Line(4, "c", "", "end")]
@@ -153,13 +154,18 @@ def test_each_steps_captions_are_read_in_turn_a_note_held_and_the_end_held_at_le
     assert captions.phases(lines) == [(7, 9)]  # a note to the next line, when steps lie between
     assert captions.phases([Line(3, "n", "", "note"), Line(5, "e", "", "end")]) == [(3, 5)]
     assert captions.phases([Line(3, "n", "", "note"), Line(4, "e", "", "end")]) == []
+    assert captions.phases([Line(0, "n", "", "note"), Line(5, "e", "", "end")]) == []  # the start's: no motion
 
 
 class Plan:
-    """A plan as timed() reads it: step k's first frame is frame 10 k; 100 frames."""
+    """A plan as timed() reads it: step k's first frame is frame 10 k, and frames 10 k to 10 k + 9 show it; 100
+    frames."""
 
     def frame_of(self, step):
         return 10 * step
+
+    def frames_of(self, step):
+        return np.arange(10 * step, 10 * step + 10)
 
     def __len__(self):
         return 100
@@ -174,7 +180,15 @@ def test_each_cue_runs_from_its_steps_frame_after_those_before_it_there_until_th
     (cue,) = captions.timed([Line(3, "x" * 38, "", "end")], Plan(), fps=7)
     assert (cue.start, cue.end) == (30 / 7, 100 / 7)
     first, second = captions.timed([Line(3, "x" * 38, "", "note"), Line(3, "y", "", "end")], Plan(), fps=7)
-    assert second.start == pytest.approx(30 / 7 + 18 / 7)  # 2.53 s read at 7 frames a second: 18 frames
+    assert second.start == pytest.approx(30 / 7 + 25 / 7)  # 2.53 s read, and the opening's 1 s: 25 frames
+
+
+def test_a_note_at_step_0_ends_when_the_picture_starts_moving_and_others_when_the_next_begins():
+    lines = [Line(0, "a", "", "note"), Line(4, "b", "", "note"), Line(6, "c", "", "end")]
+    cues = captions.timed(lines, Plan(), fps=10)
+    assert [(cue.start, cue.end) for cue in cues] == [(0.0, 1.0), (4.0, 6.0), (6.0, 10.0)]  # step 0 shows to frame 9
+    start = captions.timed([Line(0, "a", "", "start"), *lines[1:]], Plan(), fps=10)
+    assert (start[0].start, start[0].end) == (0.0, 4.0)  # the opening words, not a note: until the next
 
 
 def test_timestamps_cue_text_webvtt_and_the_transcript_read_as_players_and_people_need():

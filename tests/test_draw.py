@@ -130,7 +130,7 @@ def test_a_dollar_in_a_title_or_note_is_a_dollar_not_math():
         return int((frame.min(axis=-1) < 128).any(axis=0).sum())
 
     assert title_ink("$x$") > title_ink("x") + 6  # both dollars drawn, not an italic x
-    frame = draw.FitAnimation(runs, 256, r"$\frac{a}{$", notes=[(0, 0, "a $x^2$ note", None, "fit")]).draw_step(0)
+    frame = draw.FitAnimation(runs, 256, r"$\frac{a}{$", notes=[(0, 0, "a $x^2$ note", None, "fit", 0)]).draw_step(0)
     assert frame.shape == (256, 256, 4)  # math that would not parse draws as it is written
     still = draw.data_still(runs[0].x, runs[0].y, "costs $5 and $10", 128)
     assert still.shape == (128, 128, 4)

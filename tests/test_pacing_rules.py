@@ -248,3 +248,93 @@ def test_a_scenes_plan_holds_each_caption_at_its_steps_exact_frame_and_the_end()
     assert 3 in plan.end[plan.exact]  # the event's step is shown exactly
     assert len(plan.frames_of(6)) == 11 and plan.shown[-1] == 6  # the end, read for a second
     assert len(plan.frames_of(0)) == 1 + max(0, 5 - plan.frame_of(6))
+
+
+# -- time to see what an event shows -------------------------------------------------------------------------------
+
+
+def test_a_stretch_short_of_its_time_is_slowed_its_swings_shown_longer_its_steady_moves_glided():
+    motion = Plan.exact_steps(range(8))  # frame k shows step k
+    smooth = np.array([True, True, True, False, False, False, True, True])  # the moves into 3, 4 and 5 swing back
+    slow = pacing.slowed(motion, 2, 6, 12, smooth)  # 2..6 has 4 frames, asks 12: each step 3
+    assert slow.start.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 7]
+    assert slow.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 6, 6, 6, 7]  # 5 to 6 is steady: it glides
+    assert slow.t.tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 / 3, 2 / 3, 1, 1]
+    assert slow.frame_of(6) - slow.frame_of(2) == 12 and slow.frame_of(7) == 15
+    peaked = pacing.slowed(motion, 2, 6, 12, np.zeros(8, bool), dwell=4)  # the peak first: 0.6 of 2 s, 4 frames
+    assert peaked.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7]  # the rest shared, 2 each at least
+    glides = Plan(np.array([0, 1, 1, 1, 1, 1, 1, 1, 2]), np.array([0, 1, 2, 2, 2, 2, 2, 2, 2]),
+                  np.array([1, 1, 1 / 7, 2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7, 1]))  # fmt: skip
+    uneven = pacing.slowed(glides, 0, 2, 8, np.array([True, False, True]))  # 8 frames already, but 0 has one
+    assert uneven.end.tolist() == [0, 0, 0, 0, 1, *[2] * 6, 2] and uneven.frame_of(1) == 4  # its share: 4
+    assert pacing.slowed(motion, 0, 7, 7, smooth) is motion  # long enough already
+    sparse = Plan.exact_steps([0, 2, 5])
+    assert pacing.slowed(sparse, 0, 3, 10, smooth) is sparse  # step 3 is not shown: nothing to stretch toward
+    glided = Plan(np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([1, 0.5, 1]))
+    assert pacing.slowed(glided, 0, 1, 4, np.ones(2, bool)).t.tolist() == [1, 0.25, 0.5, 0.75, 1]  # more in-betweens
+    two = Plan(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 2, 2]), np.array([1, 0.5, 1, 0.5, 1]))
+    slow = pacing.slowed(two, 0, 2, 8, np.array([True, True, False]))  # each step's 2 frames become 4
+    assert slow.end.tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 2] and slow.t.tolist() == [1, 0.25, 0.5, 0.75, 1, 1, 1, 1, 1]
+    uneven = Plan(np.array([0, 1, 1, 1, 1, 2]), np.array([0, 1, 2, 2, 2, 2]), np.array([1, 1, 0.25, 0.5, 0.75, 1]))
+    slow = pacing.slowed(uneven, 0, 2, 8, np.ones(3, bool))  # a glided step keeps its 4, the jump to it gets 4 too
+    assert slow.end.tolist() == [0, 1, 1, 1, 1, 2, 2, 2, 2] and slow.t.tolist() == [
+        1,
+        0.25,
+        0.5,
+        0.75,
+        1,
+        0.25,
+        0.5,
+        0.75,
+        1,
+    ]
+
+
+def test_an_oscillation_lasts_while_it_swings_and_a_spike_until_its_loss_is_back_under_its_threshold():
+    swung = np.array([False, False, True, True, True, False, True])
+    assert pacing.swings_end(swung, 2) == 4 and pacing.swings_end(swung, 6) == 6
+    assert pacing.swings_end(np.array([False, False, True, True]), 2) == 3  # to the end
+    loss = np.array([1.0, 0.5, 0.2, 0.3, 0.9, 0.6, 0.39, 0.1])  # lowest 0.2 before it: back under 0.4 at step 6
+    assert pacing.spike_span(loss, 4) == (4, 6)
+    assert pacing.spike_span(np.array([1.0, 0.2, 0.5, 0.9, 0.8]), 2) == (3, 4)  # never back: to the end
+    flat = np.tile(np.linspace(-1, 1, 8), (7, 1))
+    swinging = moving_run(flat * np.array([1, -1, 1, -1, 1, 1, 1])[:, None], events=(event("oscillating", 2),))
+    assert pacing.event_stretches([swinging], "fit", [0, 6]) == [(2, 4)]  # swings into steps 2, 3 and 4
+    assert pacing.event_stretches([swinging], "fit", [0, 3, 6]) == [(2, 3)]  # the next caption comes at 3
+    spiking = moving_run(flat[:8], loss=[1.0, 0.5, 0.2, 0.3, 0.9, 0.6, 0.39], events=(event("spike", 4),))
+    assert pacing.event_stretches([spiking], "fit", [6]) == [(4, 6)]
+    assert pacing.spike_peaks([spiking], [(4, 6)]) == {4: 4} and pacing.spike_peaks([spiking], []) == {}
+
+
+def test_a_spikes_caption_is_held_at_its_peak_for_what_the_motion_does_not_give():
+    motion = Plan.exact_steps(range(9))
+    reading = {3: [(1.0, True), (2.0, False)], 8: [(1.0, True)]}
+    assert pacing.pauses(motion, reading, 10, {3: 5}) == {3: 10, 5: 15, 8: 10}  # 20 frames less the 5 to step 8
+    assert pacing.pauses(motion, reading, 10) == {3: 25, 8: 10}
+
+
+def test_the_dot_on_a_landscape_moves_the_picture_too():
+    from tp1viz.trajectory import Landscape
+
+    grid = np.zeros((4, 2))  # the curve stands still
+    plane = Landscape(u=np.linspace(0, 1, 5), v=np.linspace(0, 2, 5), loss=np.zeros((5, 5)),
+                      path_u=np.array([0, 0.1, 0.1, 0.1]), path_v=np.array([0, 0, 0.2, 0.2]), origin=np.zeros(2),
+                      directions=np.eye(2), kind="exact", labels=("w", "b"))  # fmt: skip
+    run = moving_run(grid, landscape=plane)
+    (scale,) = scales("landscape", [run])
+    assert pacing.visible_change([run], "landscape") == pytest.approx([0, 0.1 * scale.landscape[0],
+                                                                       0.2 * scale.landscape[1], 0])  # fmt: skip
+    assert pacing.visible_change([run], "fit").tolist() == [0, 0, 0, 0]  # no landscape drawn: nothing moves
+
+
+def test_a_note_on_an_events_stretch_is_read_over_its_slow_motion():
+    scene = SimpleNamespace(pace="change", fps=10, max_seconds=None, layout="fit")
+    flat = np.tile(np.linspace(-1, 1, 8), (7, 1))
+    swinging = moving_run(flat * np.array([1, -1, 1, -1, 1, 1, 1])[:, None], events=(event("oscillating", 2),))
+    reading = {0: [(0.5, False)], 2: [(3.0, True)], 6: [(1.0, True)]}
+    plan = pacing.for_runs(scene, [swinging], reading)
+    assert len(plan.frames_of(3)) == 10  # the swings into 3 and 4 in 2 s: each step a second
+    assert plan.frame_of(6) - plan.frame_of(2) == 30  # the note's 3 s: 1 held, 2 of its swings
+    calm = dataclasses.replace(swinging, events=())
+    held = pacing.for_runs(scene, [calm], reading)
+    assert len(held.frames_of(2)) == 31 and len(held.frames_of(3)) == 1  # no event: held all 3 s, then the steps

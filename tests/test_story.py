@@ -13,7 +13,7 @@ from matplotlib.legend import Legend
 
 from tp1viz import events, pacing, placing
 from tp1viz.captions import Cue, Line, timestamp, webvtt
-from tp1viz.layouts import DESIGN_PX, LAYOUTS, fit_ylim
+from tp1viz.layouts import DESIGN_PX, LAYOUTS, fit_ylim, scales
 from tp1viz.recorder import record_scene
 from tp1viz.scenes import load_catalog
 from tp1viz.trajectory import Units, load_runs
@@ -258,7 +258,7 @@ def slope_errors(run_) -> np.ndarray:
 
 def test_no_in_between_frame_crosses_a_swing_or_a_divergence():
     sweep = SCENES["lr_sweep"]
-    oscillating = SCENES["linear_sgd"].with_overrides(lr=0.06)
+    oscillating = SCENES["linear_sgd"].with_overrides(lr=0.06, max_seconds=6)  # room to glide beside its slow swings
     for scene, runs in ((sweep, committed("lr_sweep")), (oscillating, record_scene(oscillating))):
         plan = scene.plan(runs)
         glides = {(int(a), int(b)) for a, b, t in zip(plan.start, plan.end, plan.t, strict=True) if t < 1}
@@ -671,6 +671,108 @@ def test_a_note_is_held_while_it_is_read_and_its_stretch_gets_time(tmp_path):
 
 
 # -- pacing ------------------------------------------------------------------------------------------------------
+
+
+def shown_until(run_, event, scale) -> int:
+    """The last step of what an event shows in motion (computed here): a spike until its loss is back under twice
+    its lowest before it; an oscillation while the curve, as its panel shows it, keeps moving back against its last
+    move (more than 120° apart, both moves half a pixel or more), its first dozen swings (those shown slowly)."""
+    loss = run_.loss.astype(float)
+    if event.kind == "spike":
+        back = np.flatnonzero(loss[event.step :] < 2 * loss[: event.step].min())
+        return event.step + int(back[0]) if back.size else len(loss) - 1
+    moves = np.diff(np.clip(run_.grid_pred.astype(float), *scale.ylim), axis=0) * scale.fit  # [k - 1]: into step k
+    step = event.step
+    while step + 1 < min(len(loss), event.step + 13):
+        before, after = moves[step - 1], moves[step]
+        size = np.linalg.norm(before) * np.linalg.norm(after)
+        seen = min(np.abs(before).max(), np.abs(after).max()) >= 0.5
+        if not (seen and np.dot(before, after) < -0.5 * size):
+            break
+        step += 1
+    return step
+
+
+def test_what_an_event_shows_passes_in_slow_motion_every_step_of_it_exact_and_in_order(told):
+    checked = set()
+    for name, scene, runs, story in told:
+        plan = scene.plan(runs, story)
+        assert np.all(np.diff(plan.shown) >= 0), name
+        for run_, scale in zip(runs, scales(scene.layout, runs), strict=True):
+            for event in (event for event in run_.events if event.kind in ("oscillating", "spike")):
+                said = [line.step for line in story if line.step > event.step]
+                last = min([shown_until(run_, event, scale), *said])
+                assert set(range(event.step, last + 1)) <= set(plan.end[plan.exact]), (name, event)
+                between = np.isin(plan.shown, np.arange(event.step + 1, last)).sum()  # the steps it passes through
+                # 1.5 s at least from its first step to its last, the time of each step alike
+                assert between >= 1.5 * scene.fps * (last - event.step - 1) / (last - event.step), (name, event)
+                if event.kind == "spike":  # its peak, where "N times its lowest" is true, stays half a second
+                    peak = event.step + int(np.argmax(run_.loss[event.step : last + 1]))
+                    assert len(plan.frames_of(peak)) >= 0.5 * scene.fps, (name, event, peak)
+                checked.add((name.split()[0], event.kind))
+    assert {("pow_fn_w_non_linear_model", "oscillating"), ("pow_fn_w_non_linear_model", "spike"),
+            ("relu_pieces", "spike"), ("loss_landscape_mlp", "oscillating"), ("lr_sweep", "oscillating"),
+            ("linear_sgd", "oscillating")} <= checked  # fmt: skip
+
+
+def test_a_note_on_the_start_goes_when_the_picture_moves_after_an_opening_a_second_longer():
+    for name in VIDEOS:
+        scene, runs = SCENES[name], committed(name)
+        animation = scene.animation(runs)
+        opening, start = animation.said[0], animation.plan.frames_of(0)
+        reading = max(2.5, len(opening.text) / 15)  # seconds, and one more: the title and the axes are read first
+        assert len(start) >= round((reading + 1) * scene.fps), (name, len(start))
+        if opening.line.kind == "note":
+            box = next(overlay for overlay in animation.overlays if overlay.by_frame)
+            assert (box.first, box.last) == (0, start.max()), name  # gone with step 0's pause
+            assert animation.plan.end[start.max() + 1] > 0 and opening.end == (start.max() + 1) / scene.fps
+
+
+def test_gradient_steps_crawl_in_b_after_w_settles_takes_time_to_be_seen():
+    scene, (run_,) = SCENES["gradient_step"], committed("gradient_step")
+    w, b = run_.params[:, 0].astype(float), run_.params[:, 1].astype(float)
+    settled = int(np.argmax(np.abs(w - w[-1]) < 0.01 * abs(w[0] - w[-1])))  # w within 1% of its way
+    assert b[settled] - b[-1] > 0.5 * (b[0] - b[-1])  # b has more than half of its way still to crawl
+    plan = scene.plan([run_])
+    assert len(set(plan.shown[plan.frame_of(settled) : plan.frame_of(run_.steps)])) >= 30  # step by step, in order
+    assert (plan.frame_of(run_.steps) - plan.frame_of(settled)) / scene.fps >= 1.5  # the crawl, not a blink
+
+
+def frames_at(path, indices) -> dict[int, np.ndarray]:
+    """Only these frames of a video, decoded (ffmpeg picks them out)."""
+    import imageio_ffmpeg
+
+    wanted = sorted(set(indices))
+    chosen = "+".join(f"eq(n\\,{index})" for index in wanted)
+    reader = imageio_ffmpeg.read_frames(
+        str(path), output_params=["-vf", f"select={chosen}", "-fps_mode", "passthrough"]
+    )
+    width, height = next(reader)["size"]
+    frames = [np.frombuffer(frame, np.uint8).reshape(height, width, 3) for frame in reader]
+    assert len(frames) == len(wanted), path
+    return dict(zip(wanted, frames, strict=True))
+
+
+def test_a_notes_box_stays_on_screen_as_long_as_its_caption():
+    for name in VIDEOS:
+        scene, runs = SCENES[name], committed(name)
+        texts = {note.text for note in scene.notes}
+        said = [(start, end) for start, end, text in cues(MEDIA / "videos" / f"{name}.vtt")
+                if text.replace("\n", " ") in texts]  # fmt: skip
+        boxes = [overlay.box for overlay in scene.animation(runs).overlays if overlay.by_frame]
+        assert len(said) == len(boxes) >= 1, name
+        looked = {}  # frame -> the boxes it must show: at each caption's first, middle and last frame
+        for (start, end), box in zip(said, boxes, strict=True):
+            first, last = round(start * scene.fps), round(end * scene.fps) - 1
+            for index in (first, (first + last) // 2, last):
+                looked.setdefault(index, []).append(box)
+        frames = frames_at(MEDIA / "videos" / f"{name}.mp4", looked)
+        for index, frame in frames.items():
+            for left, bottom, right, top in looked[index]:
+                patch = frame[int(scene.size - top) + 3 : int(scene.size - bottom) - 3, int(left) + 3 : int(right) - 3]
+                r, g, b = (patch[..., i].astype(int) for i in range(3))
+                gold = (r >= 240) & (g >= 235) & (b >= 205) & (b <= 245) & (r - b >= 10)  # the box's #fffbe6
+                assert gold.mean() >= 0.5, (name, index, gold.mean())
 
 
 CHANGES = st.lists(st.floats(0, 50), min_size=2, max_size=400).map(np.array)

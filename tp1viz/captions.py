@@ -14,6 +14,7 @@ from .words import fits, sig, wrapped
 
 READING_CPS = 15.0  # characters a second a caption is given: under the 17 a second subtitles allow
 SHORTEST = 2.5  # seconds: every caption, and so every note and event, stays at least this long
+OPENING = 1.0  # seconds the first caption is given on top of its reading: the viewer reads the title and axes first
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,17 @@ def story(heading: str, runs: list, notes=(), tolerance: float | None = None) ->
     return [*said, end]
 
 
+def read_for(lines: list[Line]) -> list[float]:
+    """Each line's seconds on screen: its reading time, and the first's OPENING more."""
+    return [reading(line.said) + (OPENING if index == 0 else 0.0) for index, line in enumerate(lines)]
+
+
 def readings(lines: list[Line], hold: float) -> dict[int, list[tuple[float, bool]]]:
     """Each step's captions as (seconds to read, held over the step's frame): a note is (the video stops on
     it); an event's may ride on the motion after it. The end is read over the final frame, `hold` at least."""
     found: dict[int, list[tuple[float, bool]]] = {}
-    for line in lines:
-        found.setdefault(line.step, []).append((reading(line.said), line.kind == "note"))
+    for line, seconds in zip(lines, read_for(lines), strict=True):
+        found.setdefault(line.step, []).append((seconds, line.kind == "note"))
     last = found[lines[-1].step]
     before = sum(seconds for seconds, _ in last[:-1])
     last[-1] = (max(last[-1][0], hold - before), True)
@@ -145,20 +151,26 @@ def readings(lines: list[Line], hold: float) -> dict[int, list[tuple[float, bool
 
 
 def phases(lines: list[Line]) -> list[tuple[int, int]]:
-    """The stretch after each note, to the next thing said: what the note talks about, given time to show."""
+    """The stretch after each note, to the next thing said: what the note talks about, given time to show (not
+    after a note at step 0: that one is about the start, and goes when the picture starts moving)."""
     return [(line.step, after.step) for line, after in zip(lines, lines[1:], strict=False)
-            if line.kind == "note" and after.step > line.step + 1]  # fmt: skip
+            if line.kind == "note" and 0 < line.step and after.step > line.step + 1]  # fmt: skip
 
 
 def timed(lines: list[Line], plan, fps: int) -> list[Cue]:
     """Each line as a cue: from its step's first frame (after the lines before it at that step) until the next
-    one begins, so exactly one is on screen at any time; the last until the video ends."""
+    one begins, so at most one is on screen at any time; the last until the video ends. A note at step 0 is about
+    the start: it ends when the picture starts moving, its step's pause over."""
     starts, offsets = [], {}
-    for line in lines:
+    for line, seconds in zip(lines, read_for(lines), strict=True):
         first = plan.frame_of(line.step) / fps
         starts.append(first + offsets.get(line.step, 0.0))
-        offsets[line.step] = offsets.get(line.step, 0.0) + round(reading(line.said) * fps) / fps  # as pacing holds
+        offsets[line.step] = offsets.get(line.step, 0.0) + round(seconds * fps) / fps  # as pacing holds
     ends = [*starts[1:], len(plan) / fps]
+    for index, line in enumerate(lines):
+        if line.step == 0 and line.kind == "note":
+            moving = (int(plan.frames_of(0).max()) + 1) / fps  # the first frame after step 0's pause
+            ends[index] = min(ends[index], max(moving, starts[index]))
     return [Cue(start, end, line) for start, end, line in zip(starts, ends, lines, strict=True)]
 
 

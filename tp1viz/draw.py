@@ -810,7 +810,8 @@ class Animation:
         if plan is None:  # a frame a step, the last held `hold` seconds
             plan = Plan.exact_steps(np.arange(steps + 1)).held({steps: round(hold * fps)})
         self.plan = plan
-        self.notes, self.fps = notes, fps  # notes: (first frame, last frame, text, run index or None, panel name)
+        # notes: (first frame, last frame, text, run index or None, panel name, the frame it stays to at least)
+        self.notes, self.fps = notes, fps
         self.fig, self.canvas = new_canvas(size)
         self.title = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
         shrink_to_width(self.title, self.canvas, 0.96 * size)
@@ -832,8 +833,8 @@ class Animation:
         self.overlays += [fits[event.run].early_stop_overlay(event.step) for event in told
                           if event.kind == "early stopping"]  # fmt: skip
         named = {"loss": loss, **others}
-        self.overlays += [self.note_overlay([named.get(panel) or fits[run or 0], loss], first, last, text)
-                          for first, last, text, run, panel in self.notes]  # fmt: skip
+        self.overlays += [self.note_overlay([named.get(panel) or fits[run or 0], loss], first, last, text, least)
+                          for first, last, text, run, panel, least in self.notes]  # fmt: skip
         artists = [artist for panel in self.panels for artist in panel.artists]
         self.foremost = [artist for panel in self.panels for artist in getattr(panel, "foremost", ())]
         self.animated = [artist for artist in artists if artist not in self.foremost]
@@ -853,22 +854,26 @@ class Animation:
                                  self.plan.t[first : last + 1], strict=True))  # fmt: skip
         return [Moment(int(a), int(b), float(t)) for a, b, t in seen]
 
-    def note_overlay(self, panels: list, first: int, last: int, text: str) -> Overlay:
+    def note_overlay(self, panels: list, first: int, last: int, text: str, least: int | None = None) -> Overlay:
         """An author's note in the panel it talks about (the first of `panels`; the next, the loss panel, where that
         one has no room), where it covers no data point, no place the curve (or path, or loss line) passes while it
-        is shown, no key and no label; if the curve would reach it later, it goes when the curve comes (it always
-        stays while its step is held and its caption read)."""
+        is shown, no key and no label: a place free until frame `last`, its caption's end, if its panel has one at
+        any size; else the one free longest, and it goes when the curve comes (it always stays while its step is
+        held, and to frame `least`: while its caption is read)."""
         renderer = self.canvas.get_renderer()
         held = self.plan.frames_of(int(self.plan.end[first]))
         still = int(held[held >= first].max()) if (held >= first).any() else first  # the end of its step's pause
-        still = min(max(still, first), last)
+        still = min(max(still, first, least if least is not None else first), last)
+        sizes = [(size, width) for size in NOTE_SIZES for width in NOTE_WIDTHS]
         for panel in panels:
             label = self.note_label(panel_axes(panel), text)
-            for fontsize, width in ((size, width) for size in NOTE_SIZES for width in NOTE_WIDTHS):
-                candidates = self.note_spots(label, fontsize, width, text)
-                found = self.longest_free(panel, candidates, panel.keys(renderer), first, still, last)
-                if found is not None:
-                    return self.placed_note(label, *found, first)
+            keys = panel.keys(renderer)
+            for needed in (last, still) if panel is panels[0] else (still,):  # the whole caption, first
+                for fontsize, width in sizes:
+                    candidates = self.note_spots(label, fontsize, width, text)
+                    found = self.longest_free(panel, candidates, keys, first, needed, last)
+                    if found is not None:
+                        return self.placed_note(label, *found, first)
             label.remove()
         # Nowhere free even while its step is held: the least crowded place in its own panel (the tests flag this).
         label = self.note_label(panel_axes(panels[0]), text)

@@ -458,19 +458,26 @@ class Video:
 
     def animation(self, runs: list):
         """The figure that draws these runs, frame by frame, as the scene paces them, each note on screen while
-        its caption is."""
-        from .captions import timed
+        its caption is: a note's caption ends when its box goes (the curve came to its place)."""
+        from .captions import reading, timed
         from .mechanism import ANIMATIONS
 
         story = self.story(runs)
         plan = self.plan(runs, story)
         said = timed(story, plan, self.fps)
-        notes = [(round(cue.start * self.fps), round(cue.end * self.fps) - 1, cue.line.said, cue.line.run,
-                  cue.line.panel) for cue in said if cue.line.kind == "note"]  # fmt: skip
+        noted = [index for index, cue in enumerate(said) if cue.line.kind == "note"]
+        notes = []
+        for cue in (said[index] for index in noted):
+            first, last = round(cue.start * self.fps), round(cue.end * self.fps) - 1
+            least = min(last, first + round(reading(cue.text) * self.fps) - 1)  # it stays while it is read
+            notes.append((first, last, cue.line.said, cue.line.run, cue.line.panel, least))
         scored = {"tolerance": self.tolerance} if LAYOUTS[self.layout].held_out else {}
         axis = {"loss_limits": self.loss_limits, "noise_floor": self.noise_floor}
         animation = ANIMATIONS[self.layout](runs, size=self.size, title=self.heading, plan=plan, notes=notes,
                                             fps=self.fps, **axis, **scored)  # fmt: skip
+        boxes = [overlay for overlay in animation.overlays if overlay.by_frame]
+        for index, box in zip(noted, boxes, strict=True):
+            said[index] = replace(said[index], end=min(said[index].end, (box.last + 1) / self.fps))
         animation.said = said
         return animation
 

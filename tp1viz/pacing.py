@@ -16,7 +16,9 @@ from .layouts import OFF_CHART, scales
 
 MIN_MOVE = 2.0  # px: after convergence, a step is shown when the picture has moved this much since the last
 LONGEST_GLIDE = 0.5  # seconds: the most frames any one step's change may take
-PHASE_SECONDS = 2.0  # after a note, the motion it talks about takes at least this long, when there is any
+PHASE_SECONDS = 2.0  # what a note or an event talks about (its stretch of steps) takes at least this long
+PEAK_SECONDS = 0.6  # of those, a spike's peak (where its words are true) takes this much
+SLOW_SWINGS = 12  # an oscillation's first swings shown slowly (6 a second): a longer one goes on at its pace
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +94,16 @@ def visible_change(runs: list, layout: str = "fit") -> np.ndarray:
         with np.errstate(invalid="ignore"):
             step = np.nan_to_num(np.nanmax(np.abs(np.diff(visible, axis=0)), axis=1, initial=0.0))
         moves.append(np.concatenate([[0.0], step]) * scale.fit)
+        if scale.landscape is not None:  # the dot on a landscape moves too: a crawl there is what a note may show
+            moves.append(landscape_moves(run, scale))
     return np.max(moves, axis=0)
+
+
+def landscape_moves(run, scale) -> np.ndarray:
+    """(steps+1,) how far the run's dot on its landscape moves into each step, in px at the design size."""
+    path = np.column_stack([run.landscape.path_u * scale.landscape[0], run.landscape.path_v * scale.landscape[1]])
+    step = np.linalg.norm(np.diff(np.asarray(path, np.float64), axis=0), axis=1)
+    return np.minimum(np.concatenate([[0.0], np.nan_to_num(step, nan=512.0)]), 512.0)  # off the plane: a big move
 
 
 def steady(runs: list, layout: str = "fit") -> np.ndarray:
@@ -132,37 +143,98 @@ def for_runs(scene, runs: list, reading: dict[int, list] | None = None, phases=(
     """The plan of a scene's video: by its pace, its length, how its runs move and settle, and the captions at
     each step (`reading`: step -> [(seconds, held)] in order). A held caption (a note) is read over its step's
     frame; any other needs its time before the next caption comes, and the frame is held only for what the motion
-    does not give. `phases` are the steps after a note, which get time to show."""
-    reading = reading or {}
+    does not give. `phases` are the steps after a note, which get time to show; so do the stretches the runs'
+    events show (an oscillation's swings, a spike), and the caption at a stretch's first step, a note's too, is
+    read over its slow motion (a spike's held at its peak, where its words are true)."""
+    reading = {step: list(said) for step, said in (reading or {}).items()}
     marks = set(reading) | {event.step for run in runs for event in run.events}
     change = visible_change(runs, scene.layout)
+    stretches = event_stretches(runs, scene.layout, sorted(reading))
+    for first, _ in stretches:
+        if first in reading:
+            reading[first][-1] = (reading[first][-1][0], False)
+    peaks = spike_peaks(runs, stretches)
     motion = plan(scene.pace, runs[0].steps, scene.fps, scene.max_seconds, change, settled_step(runs), marks,
-                  steady(runs, scene.layout), phases, runs[0].kept)  # fmt: skip
-    return motion.held(pauses(motion, reading, scene.fps))
+                  steady(runs, scene.layout), [*phases, *stretches], runs[0].kept, peaks)  # fmt: skip
+    return motion.held(pauses(motion, reading, scene.fps, peaks))
 
 
-def pauses(motion: Plan, reading: dict[int, list], fps: int) -> dict[int, int]:
+def pauses(motion: Plan, reading: dict[int, list], fps: int, peaks: dict[int, int] | None = None) -> dict[int, int]:
     """Frames to hold each step's exact frame so every caption at it is on screen its reading time before the
     next comes: all but the last of a step's are read over the held frame, the last too if it must be (a note),
-    else over the motion to the next caption's step as far as that goes."""
-    steps = sorted(reading)
-    held = {}
+    else over the motion to the next caption's step as far as that goes, the frame held for the rest (a spike's
+    at its peak: `peaks`, a caption's step -> the step held for it)."""
+    steps, peaks = sorted(reading), peaks or {}
+    held: dict[int, int] = {}
     for step, following in zip(steps, [*steps[1:], None], strict=True):
         frames = [round(seconds * fps) for seconds, _ in reading[step]]
         *before, last = frames
         gap = 0 if following is None else motion.frame_of(following) - motion.frame_of(step)
         must_hold = reading[step][-1][1] or following is None
-        held[step] = sum(before) + (last if must_hold else max(0, last - gap))
+        rest = last if must_hold else max(0, last - gap)
+        at = step if must_hold else peaks.get(step, step)
+        held[step] = held.get(step, 0) + sum(before) + (rest if at == step else 0)
+        if at != step:
+            held[at] = held.get(at, 0) + rest
     return held
 
 
+def event_stretches(runs: list, layout: str, said: list[int]) -> list[tuple[int, int]]:
+    """(first, last) of each stretch an event shows in motion: an oscillation's swings (its first SLOW_SWINGS), a
+    spike from its start through its peak and back; each ends where the next caption comes, if that is sooner."""
+    from .events import reversing
+
+    found = []
+    for run, scale in zip(runs, scales(layout, runs), strict=True):
+        for event in run.events:
+            if event.kind == "oscillating":
+                end = min(swings_end(reversing(run, scale), event.step), event.step + SLOW_SWINGS)
+            elif event.kind == "spike":
+                end = spike_span(np.asarray(run.loss, np.float64), event.step)[1]
+            else:
+                continue
+            end = min([end, *(step for step in said if step > event.step)])
+            if end > event.step:
+                found.append((event.step, end))
+    return sorted(set(found))
+
+
+def swings_end(swung: np.ndarray, first: int) -> int:
+    """The step the last swing of an unbroken run of them from `first` lands on."""
+    stops = np.flatnonzero(~swung[first:])
+    return first + int(stops[0]) - 1 if stops.size else len(swung) - 1
+
+
+def spike_span(loss: np.ndarray, first: int) -> tuple[int, int]:
+    """(peak, back) of the spike that starts at `first`: its highest loss, and the first step after it where the
+    loss is under the spike's threshold again (events.SPIKE_RATIO times its lowest before), or the last step."""
+    from .events import SPIKE_RATIO
+
+    threshold = SPIKE_RATIO * float(np.min(loss[:first])) if first else np.inf
+    under = np.flatnonzero(loss[first:] < threshold)
+    back = first + int(under[0]) if under.size else len(loss) - 1
+    peak = first + int(np.argmax(loss[first : max(back, first + 1)]))
+    return peak, max(back, peak)
+
+
+def spike_peaks(runs: list, stretches: list[tuple[int, int]]) -> dict[int, int]:
+    """For each spike whose stretch is slowed: its first step -> its peak (within the stretch)."""
+    starts = {first: last for first, last in stretches}
+    peaks = {}
+    for event in (event for run in runs for event in run.events if event.kind == "spike"):
+        if event.step in starts:
+            peak = spike_span(np.asarray(runs[event.run].loss, np.float64), event.step)[0]
+            peaks[event.step] = min(peak, starts[event.step])
+    return peaks
+
+
 def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.ndarray, settled: int,
-         marks=(), smooth: np.ndarray | None = None, phases=(), kept=None) -> Plan:  # fmt: skip
+         marks=(), smooth: np.ndarray | None = None, phases=(), kept=None, peaks=None) -> Plan:  # fmt: skip
     """The motion of a video of `steps` steps. `change` (steps+1,) is how far the picture moves at each step
     (px); every step up to `settled` is shown exactly, and so is each step in `marks` (an event's or a caption's).
     `smooth` (steps+1,) says across which steps a glide is allowed (all, by default); each (start, end) of
-    `phases` gets at least PHASE_SECONDS of frames, where it has that many steps. `kept`: the only steps with a
-    snapshot to show (a long run keeps those its first pass planned), all by default."""
+    `phases` gets at least PHASE_SECONDS of frames (`peaks`: a phase's first step -> the step it dwells on). `kept`:
+    the only steps with a snapshot to show (a long run keeps those its first pass planned), all by default."""
     frames = budget(steps, fps, max_seconds)
     marks = sorted(mark for mark in set(marks) if 0 <= mark <= steps)[: frames // 2]
     if pace == "steps" and frames >= steps + 1:
@@ -179,7 +251,20 @@ def plan(pace: str, steps: int, fps: int, max_seconds: float | None, change: np.
         # long run's first pass, planning which steps to keep)
         exact = np.union1d(np.intersect1d(exact, kept), [0, steps]).astype(int)
     smooth = np.ones(steps + 1, bool) if smooth is None else smooth
-    return glide(exact, change, frames - len(exact), round(LONGEST_GLIDE * fps), smooth)
+    spare = frames - len(exact)
+    slow = {"phases": phases, "fps": fps, "smooth": smooth, "peaks": peaks or {}}
+    motion = slowed_phases(glide(exact, change, spare, round(LONGEST_GLIDE * fps), smooth), **slow)
+    if len(motion) > frames and spare > 0:  # the slow motion takes the place of in-betweens elsewhere, if it can
+        spare = max(0, spare - (len(motion) - frames))
+        motion = slowed_phases(glide(exact, change, spare, round(LONGEST_GLIDE * fps), smooth), **slow)
+    return motion
+
+
+def slowed_phases(motion: Plan, phases, fps: int, smooth: np.ndarray, peaks: dict[int, int]) -> Plan:
+    """The motion with each phase given PHASE_SECONDS of frames, beyond the motion's budget if need be."""
+    for first, last in phases:
+        motion = slowed(motion, first, last, round(PHASE_SECONDS * fps), smooth, peaks.get(first))
+    return motion
 
 
 def spread(change: np.ndarray, settled: int, frames: int) -> np.ndarray:
@@ -243,3 +328,41 @@ def glide(exact: np.ndarray, change: np.ndarray, spare: int, longest: int, smoot
             start.append(a), end.append(b), t.append(j / (between + 1))
         start.append(b), end.append(b), t.append(1.0)
     return Plan(np.array(start), np.array(end), np.array(t))
+
+
+def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, dwell: int | None = None) -> Plan:
+    """The motion with the steps from `first` until `last` is shown taking at least `least` frames, and none of
+    them less than its share: the `dwell` step (a spike's peak) given PEAK_SECONDS first, then frames added to
+    the shortest steps (slow motion), as more in-betweens toward the next step where the move is steady, else as
+    its exact frame shown longer (the recorded state itself, never a blend across a swing)."""
+    a, b = motion.frame_of(first), motion.frame_of(last)
+    if b <= a or motion.end[b] != last or not motion.exact[b]:
+        return motion  # `last` not shown exactly (a run that kept only some steps)
+    starts = [
+        i
+        for i in range(a, b)  # each step's first exact frame (an in-between before it moves toward it)
+        if motion.exact[i] and (i == a or not motion.exact[i - 1] or motion.end[i - 1] != motion.end[i])
+    ]
+    counts = np.diff([*starts, b])
+    extra = np.zeros(len(starts), int)
+    steps = [int(motion.end[i]) for i in starts]
+    if dwell in steps:
+        at = steps.index(dwell)
+        extra[at] = max(0, round(PEAK_SECONDS * least / PHASE_SECONDS) - counts[at])
+    dwelt = int((counts + extra)[at]) if dwell in steps else 0
+    each = (least - dwelt) // max(1, len(starts) - (dwell in steps))  # no step faster than its share of the rest
+    while (counts + extra).sum() < least or (counts + extra).min() < each:
+        extra[int(np.argmin(counts + extra))] += 1  # the shortest step, the first of them, a frame more
+    if not extra.any():
+        return motion
+    start, end, t = [motion.start[:a]], [motion.end[:a]], [motion.t[:a]]
+    for begin, count, added in zip(starts, counts, extra, strict=True):
+        step, toward = int(motion.end[begin]), int(motion.end[begin + count])
+        shown = int(np.sum(motion.exact[begin : begin + count]))  # its exact frame and any repeats of it
+        gliding = count + added - shown if toward > step and smooth[step + 1 : toward + 1].all() else 0
+        kept = count + added - gliding
+        start.append(np.array([step] * (kept + gliding)))
+        end.append(np.array([step] * kept + [toward] * gliding))
+        t.append(np.array([1.0] * kept + [j / (gliding + 1) for j in range(1, gliding + 1)]))
+    start.append(motion.start[b:]), end.append(motion.end[b:]), t.append(motion.t[b:])
+    return Plan(np.concatenate(start).astype(int), np.concatenate(end).astype(int), np.concatenate(t).astype(float))
