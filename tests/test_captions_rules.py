@@ -73,8 +73,10 @@ def test_an_event_is_told_as_itself_for_one_run_and_with_its_runs_name_among_sev
     )
     runs = [run_of("gd"), run_of("sgd")]
     assert captions.event_line(spike(run=1), runs) == Line(
-        2, "sgd: The loss jumps.", "Step 2, sgd: spike; the loss jumps.", "spike", 1
-    )
+        2, "Sgd: the loss jumps.", "Step 2, sgd: spike; the loss jumps.", "spike", 1
+    )  # the name starts the sentence; the event's words go on after its colon
+    named = [run_of("near the limit"), run_of("GD")]
+    assert captions.event_line(spike(run=0, said="SGD jumps."), named).said == "Near the limit: SGD jumps."
     wordy = spike(run=1, said="x" * 80)  # no room for the name: the event's own caption
     assert captions.event_line(wordy, runs).said == "x" * 80
 
@@ -113,7 +115,7 @@ def test_a_story_of_several_runs_names_them_and_ties_a_note_to_its_runs_event():
     story = captions.story("Two", runs, [note("The second jumps.", (2, 1), at="spike")])
     assert [(line.step, line.kind, line.said, line.run) for line in story] == [
         (0, "start", "Step 0: gd 2, sgd 2.", None), (2, "note", "The second jumps.", 1),
-        (2, "spike", "gd: Up.", 0), (4, "end", "The end, step 4: gd 0.125, sgd 0.125.", None)]  # fmt: skip
+        (2, "spike", "Gd: up.", 0), (4, "end", "The end, step 4: gd 0.125, sgd 0.125.", None)]  # fmt: skip
     assert story[0].told == "Two. Step 0: every run starts from the same weights; gd 2, sgd 2."
     assert story[1].told == "Step 2, sgd: spike; the loss jumps. Note at step 2: The second jumps."
     other_start = dataclasses.replace(runs[1], params=runs[1].params + 1)  # its own initial weights
@@ -133,7 +135,9 @@ def test_the_end_says_the_score_and_falls_back_to_shorter_words_when_they_do_not
     assert end.said == "The end: training loss 0.125, test loss 1.23; 1 of 2 within ±0.25."
     assert end.told == "Step 4, the end: training loss 0.125, test loss 1.23; 1 of 2 test points within ±0.25."
     many = [run_of(f"run number {k}", loss=[1.23456] * 5) for k in range(4)]
-    assert captions.story("T", many)[-1].said == "The end: step 4."  # no loss fits: only the step
+    assert captions.story("T", many)[-1].said == "The end, step 4: losses 1.2, 1.2, 1.2, 1.2."  # no names fit
+    crowd = [run_of(f"run number {k}", loss=[1.23456] * 5) for k in range(14)]
+    assert captions.story("T", crowd)[-1].said == "The end: step 4."  # nor the losses: only the step
     assert captions.story("T", many)[0].said == "Step 0: the start."
     seven = [run_of(f"nnn{k}", loss=[12.3456] * 5) for k in range(7)]  # fits only with two digits a loss
     assert captions.story("T", seven)[-1].said == (

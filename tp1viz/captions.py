@@ -73,13 +73,23 @@ def first_fitting(*texts: str) -> str:
     return next((text for text in texts if fits(text)), texts[-1])
 
 
+def sentence_start(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
+def mid_sentence(words: str) -> str:
+    """A sentence to follow a colon: its first word lower-cased, unless it is a name (SGD, GD)."""
+    return words[:1].lower() + words[1:] if words[1:2].islower() else words
+
+
 def event_line(event, runs: list) -> Line:
     """An event as the captions say it, naming its run when the video has several."""
     if len(runs) == 1:
         return Line(event.step, event.said, event.detail, event.kind)
     name = run_names(runs)[event.run]
     head, rest = event.detail.split(": ", 1)
-    return Line(event.step, first_fitting(f"{name}: {event.said}", event.said), f"{head}, {name}: {rest}",
+    return Line(event.step, first_fitting(f"{sentence_start(name)}: {mid_sentence(event.said)}", event.said),
+                f"{head}, {name}: {rest}",
                 event.kind, event.run)  # fmt: skip
 
 
@@ -128,7 +138,9 @@ def story(heading: str, runs: list, notes=(), tolerance: float | None = None) ->
     score, short = score_words(runs[0], tolerance), score_words(runs[0], tolerance, short=True)
     end = Line(steps, first_fitting(f"The end, step {steps}: {loss_words(runs, steps)}{score}.",
                                     f"The end: {loss_words(runs, steps)}{short}.",
-                                    f"The end, step {steps}: {loss_words(runs, steps, 2)}.", f"The end: step {steps}."),
+                                    f"The end, step {steps}: {loss_words(runs, steps, 2)}.",
+                                    f"The end, step {steps}: losses {', '.join(sig(r.loss[steps], 2) for r in runs)}.",
+                                    f"The end: step {steps}."),
                f"Step {steps}, the end: {loss_words(runs, steps, 4)}{score}.", "end")  # fmt: skip
     return [*said, end]
 
