@@ -233,30 +233,40 @@ class PiecesPanel(FitPanel):
     def place_bias_label(self, bias: float) -> None:
         """Name the bias on its line where neither the red curve this frame draws nor a hinge's guide passes (and,
         where it can, no piece and no data point): of BIAS_SPOTS along the line, above it or under it, the first
-        free."""
+        free, nearest the line first (BIAS_OFFSETS)."""
         ax = self.curve.axes
         self.bias_label.set_text(f"bias {sig(bias, 2)}")
-        red = self.built if len(self.built.get_xdata()) else self.curve
-        curve = placing.densify(*ax.transData.transform(np.column_stack(red.get_data())).T)
-        guides = [placing.densify(*ax.transData.transform(guide.get_xydata()).T) for guide in self.guides]
-        curve = np.concatenate([curve, *guides])  # a hinge's guide must not run through the words either
-        data = self.data_points()
-        pieces = [placing.densify(*ax.transData.transform(piece.get_xydata()).T) for piece in self.pieces]
-        pieces = np.concatenate(pieces) if pieces else np.zeros((0, 2))
+        size = self.said_size(self.bias_label)
+        anchors = ax.get_yaxis_transform().transform([(x, bias) for x, _, _ in BIAS_SPOTS])
+        reach = (BIAS_OFFSETS[-1] + 1) * size[1] + 2  # only what passes this near the line can cross a spot
+        line = anchors[0][1]
+
+        def near(artist) -> np.ndarray:
+            points = placing.densify(*ax.transData.transform(np.column_stack(artist.get_data())).T)
+            return points[np.abs(points[:, 1] - line) <= reach]
+
+        red = near(self.built if len(self.built.get_xdata()) else self.curve)
+        pieces = np.concatenate([near(piece) for piece in self.pieces])
+        guides = ax.transData.transform(np.array([guide.get_xydata()[-1] if len(guide.get_xdata()) else (np.nan,) * 2
+                                                  for guide in self.guides]))  # fmt: skip
         words = [self.dead_box] if self.dead_label.get_text() and self.dead_box is not None else []
         if self.build_label.get_text():
             words.append(draw.text_box(self.build_label, ax.figure.canvas.get_renderer(), 2))
-        size = self.said_size(self.bias_label)
         best = None
-        for x, ha, va, off in ((*spot, off) for off in BIAS_OFFSETS for spot in BIAS_SPOTS):
-            box = said_box(ax.get_yaxis_transform().transform((x, bias)), size, ha, va, off * size[1])
-            hits = 1000 * placing.crowding(box[None], curve, 1)[0] + placing.crowding(box[None], data, 1)[0]
-            hits += 30 * placing.crowding(box[None], pieces, 1)[0]
-            hits += 1000 * sum(placing.overlapping(box[None], np.array(other))[0] for other in words)
-            hits += 1000 * int(not placing.inside(box[None], draw.panel_box(ax))[0])
-            if best is None or hits < best[0]:
-                best = (hits, x, ha, va, off)
-            if hits == 0:
+        for off in BIAS_OFFSETS:
+            boxes = np.array([said_box(anchor, size, ha, va, off * size[1])
+                              for anchor, (_, ha, va) in zip(anchors, BIAS_SPOTS, strict=True)])  # fmt: skip
+            hits = 1000 * placing.crowding(boxes, red, 1) + 30 * placing.crowding(boxes, pieces, 1)
+            hits += placing.crowding(boxes, self.data_points(), 1)
+            for x, top in guides[np.isfinite(guides).all(axis=1)]:  # a guide rises from the panel's foot to `top`
+                hits += 1000 * ((boxes[:, 0] - 1 <= x) & (x <= boxes[:, 2] + 1) & (boxes[:, 1] <= top + 1))
+            for other in words:
+                hits += 1000 * placing.overlapping(boxes, np.array(other))
+            hits += 1000 * ~placing.inside(boxes, draw.panel_box(ax))
+            index = int(np.argmin(hits))  # the first of the least crossed: the first free, if one is
+            if best is None or hits[index] < best[0]:
+                best = (hits[index], *BIAS_SPOTS[index], off)
+            if best[0] == 0:
                 break
         _, x, ha, va, off = best
         shift = off * size[1] * (1 if va == "bottom" else -1) * 72 / ax.figure.dpi  # points
