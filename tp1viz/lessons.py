@@ -176,9 +176,8 @@ class PiecesPanel(FitPanel):
 
     def counts(self, renderer) -> list:
         """Where the build's count and the dead units' count are said, each at its widest."""
-        widest = f"bias + {len(self.pieces)} of {len(self.pieces)} pieces"
         boxes = []
-        for label, text in ((self.build_label, widest), (self.dead_label, "grey, dashed: 10 dead units")):
+        for label, text in ((self.build_label, self.widest_build()), (self.dead_label, "grey, dashed: 10 dead units")):
             shown = label.get_text()
             label.set_text(text)
             boxes.append(draw.text_box(label, renderer, 2))
@@ -234,34 +233,44 @@ class PiecesPanel(FitPanel):
     def place_bias_label(self, bias: float) -> None:
         """Name the bias on its line where neither the red curve this frame draws nor a hinge's guide passes (and,
         where it can, no piece and no data point): of BIAS_SPOTS along the line, above it or under it, the first
-        free."""
+        free, nearest the line first (BIAS_OFFSETS)."""
         ax = self.curve.axes
         low, high = ax.get_ylim()
         self.bias_label.set_visible(bool(np.isfinite(bias)) and low <= bias <= high)
         if not self.bias_label.get_visible():  # a diverged bias is off the chart: its name would be too
             return
         self.bias_label.set_text(f"bias {sig(bias, 2)}")
-        red = self.built if len(self.built.get_xdata()) else self.curve
-        curve = placing.densify(*ax.transData.transform(np.column_stack(red.get_data())).T)
-        guides = [placing.densify(*ax.transData.transform(guide.get_xydata()).T) for guide in self.guides]
-        curve = np.concatenate([curve, *guides])  # a hinge's guide must not run through the words either
-        data = self.data_points()
-        pieces = [placing.densify(*ax.transData.transform(piece.get_xydata()).T) for piece in self.pieces]
-        pieces = np.concatenate(pieces) if pieces else np.zeros((0, 2))
+        size = self.said_size(self.bias_label)
+        anchors = ax.get_yaxis_transform().transform([(x, bias) for x, _, _ in BIAS_SPOTS])
+        reach = (BIAS_OFFSETS[-1] + 1) * size[1] + 2  # only what passes this near the line can cross a spot
+        line = anchors[0][1]
+
+        def near(artist) -> np.ndarray:
+            points = placing.densify(*ax.transData.transform(np.column_stack(artist.get_data())).T)
+            return points[np.abs(points[:, 1] - line) <= reach]
+
+        red = near(self.built if len(self.built.get_xdata()) else self.curve)
+        pieces = np.concatenate([near(piece) for piece in self.pieces])
+        guides = ax.transData.transform(np.array([guide.get_xydata()[-1] if len(guide.get_xdata()) else (np.nan,) * 2
+                                                  for guide in self.guides]))  # fmt: skip
         words = [self.dead_box] if self.dead_label.get_text() and self.dead_box is not None else []
         if self.build_label.get_text():
             words.append(draw.text_box(self.build_label, ax.figure.canvas.get_renderer(), 2))
-        size = self.said_size(self.bias_label)
         best = None
-        for x, ha, va, off in ((*spot, off) for off in BIAS_OFFSETS for spot in BIAS_SPOTS):
-            box = said_box(ax.get_yaxis_transform().transform((x, bias)), size, ha, va, off * size[1])
-            hits = 1000 * placing.crowding(box[None], curve, 1)[0] + placing.crowding(box[None], data, 1)[0]
-            hits += 30 * placing.crowding(box[None], pieces, 1)[0]
-            hits += 1000 * sum(placing.overlapping(box[None], np.array(other))[0] for other in words)
-            hits += 1000 * int(not placing.inside(box[None], draw.panel_box(ax))[0])
-            if best is None or hits < best[0]:
-                best = (hits, x, ha, va, off)
-            if hits == 0:
+        for off in BIAS_OFFSETS:
+            boxes = np.array([said_box(anchor, size, ha, va, off * size[1])
+                              for anchor, (_, ha, va) in zip(anchors, BIAS_SPOTS, strict=True)])  # fmt: skip
+            hits = 1000 * placing.crowding(boxes, red, 1) + 30 * placing.crowding(boxes, pieces, 1)
+            hits += placing.crowding(boxes, self.data_points(), 1)
+            for x, top in guides[np.isfinite(guides).all(axis=1)]:  # a guide rises from the panel's foot to `top`
+                hits += 1000 * ((boxes[:, 0] - 1 <= x) & (x <= boxes[:, 2] + 1) & (boxes[:, 1] <= top + 1))
+            for other in words:
+                hits += 1000 * placing.overlapping(boxes, np.array(other))
+            hits += 1000 * ~placing.inside(boxes, draw.panel_box(ax))
+            index = int(np.argmin(hits))  # the first of the least crossed: the first free, if one is
+            if best is None or hits[index] < best[0]:
+                best = (hits[index], *BIAS_SPOTS[index], off)
+            if best[0] == 0:
                 break
         _, x, ha, va, off = best
         shift = off * size[1] * (1 if va == "bottom" else -1) * 72 / ax.figure.dpi  # points
@@ -277,32 +286,55 @@ class PiecesPanel(FitPanel):
         return self.sizes[key]
 
     def place_dead_label(self, moments: list) -> None:
-        """Count the dead units in the spot (of DEAD_SPOTS, clear of where the build is counted) that no hinge's
-        guide, no piece, no place the red curve takes and no data point crosses in the whole video (the fewest, where
-        none is free): it stays there."""
+        """Count the dead units in the spot (of DEAD_SPOTS) that no hinge's guide, no piece, no place the red curve
+        takes and no data point crosses in the whole video (the fewest, where none is free): it stays there, and the
+        build's count at the end moves along the top to keep clear of it."""
         ax = self.curve.axes
         self.dead_label.set_text("grey, dashed: 10 dead units")  # the widest it says
         size = self.said_size(self.dead_label)
         points = np.concatenate([self.data_points(), self.curve_points(moments), self.piece_points(moments)])
         guides = self.guide_spans(moments)
-        self.build_label.set_text(f"bias + {len(self.pieces)} of {len(self.pieces)} pieces")  # its widest
-        build = draw.text_box(self.build_label, ax.figure.canvas.get_renderer(), 2)
-        self.build_label.set_text("")
         best = None
         for x, y, ha, va in DEAD_SPOTS:
             box = said_box(ax.transAxes.transform((x, y)), size, ha, va, 0)
             crossed = (guides[:, 0] >= box[0] - 1) & (guides[:, 0] <= box[2] + 1) & (guides[:, 1] >= box[1])
             hits = int(crossed.sum()) + placing.crowding(box[None], points, 1)[0]
-            hits += 10_000 * int(placing.overlapping(box[None], np.array(build))[0])  # the build is counted there
             if best is None or hits < best[0]:
                 best = (hits, x, y, ha, va, box)
             if hits == 0:
                 break
         hits, x, y, ha, va, self.dead_box = best
         self.dead_label.set(position=(x, y), ha=ha, va=va, text="")
+        self.clear_the_build(self.dead_box)
         if hits:  # nowhere free all along: what passes goes under its words, as under a key
             self.dead_label.set_bbox({"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none",
                                       "alpha": 0.9})  # fmt: skip
+
+    def clear_the_build(self, box) -> None:
+        """Move the build's count along the top of the panel (from its middle) to where its widest wording keeps
+        clear of this box."""
+        ax = self.curve.axes
+        renderer = ax.figure.canvas.get_renderer()
+        self.build_label.set_text(self.widest_build())
+        for x in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+            self.build_label.set_x(x)
+            built = draw.text_box(self.build_label, renderer, 2)
+            if not placing.overlapping(np.array([built]), np.array(box))[0] and placing.inside(
+                    np.array([built]), draw.panel_box(ax))[0]:  # fmt: skip
+                break
+        self.build_label.set_text("")
+
+    def widest_build(self) -> str:
+        """The widest thing the build at the end says, for the run's last step."""
+        row = self.run.row(self.run.steps)
+        live = sum(1 for stage in self.order(row)[1:] if len(stage) == 1 and not self.dead[row, stage[0]])
+        wordings = [build_words(stage, live, len(self.pieces) - live) for stage in range(len(self.order(row)))]
+        renderer = self.curve.axes.figure.canvas.get_renderer()
+        widths = []
+        for wording in wordings:
+            self.build_label.set_text(wording)
+            widths.append(self.build_label.get_window_extent(renderer).width)
+        return wordings[int(np.argmax(widths))]
 
     def piece_points(self, moments: list) -> np.ndarray:
         """(N, 2) display px each unit's piece passes through at the steps these moments reach (where it is drawn)."""
@@ -352,10 +384,14 @@ class PiecesPanel(FitPanel):
 
 
 BIAS_OFFSETS = (0.0, 0.5, 1.0, 1.5)  # how far off its line the bias's name may stand, in its own heights
-ALONG = ((0.99, "right"), (0.01, "left"), *((k / 20, "center") for k in range(17, 2, -1)))  # its right end first
-BIAS_SPOTS = [(x, ha, va) for x, ha in ALONG for va in ("bottom", "top")]  # along the bias line, above or under it
-DEAD_SPOTS = [(x, y, ha, "bottom" if y < 0.5 else "top") for y in (0.03, 0.97, 0.89, 0.11)
-              for x, ha in ((0.99, "right"), (0.01, "left"), (0.5, "center"))]  # fmt: skip
+ALONG = ((0.99, "right"), (0.01, "left"), *((k / 20, "center") for k in range(17, 2, -1)))  # right end first
+BIAS_SPOTS = [(x, ha, va) for x, ha in ALONG for va in ("bottom", "top")]  # along the bias line, over or under it
+CORNERWISE = (
+    (0.99, "right"),
+    (0.01, "left"),
+    (0.5, "center"),
+)  # a corner first: an author's note wants the room between
+DEAD_SPOTS = [(x, y, ha, "bottom" if y < 0.5 else "top") for x, ha in CORNERWISE for y in (0.03, 0.97, 0.89, 0.11)]
 
 
 def said_box(anchor, size: tuple, ha: str, va: str, gap: float) -> np.ndarray:
