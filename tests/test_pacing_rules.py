@@ -265,18 +265,22 @@ def test_a_stretch_short_of_its_time_is_slowed_its_swings_shown_longer_its_stead
     assert peaked.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 6, 7]  # the rest shared, 2 each at least
     glides = Plan(np.array([0, 1, 1, 1, 1, 1, 1, 1, 2]), np.array([0, 1, 2, 2, 2, 2, 2, 2, 2]),
                   np.array([1, 1, 1 / 7, 2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7, 1]))  # fmt: skip
-    uneven = pacing.slowed(glides, 0, 2, 8, np.array([True, False, True]))  # 8 frames already, but 0 has one
-    assert uneven.end.tolist() == [0, 0, 0, 0, 1, *[2] * 6, 2] and uneven.frame_of(1) == 4  # its share: 4
+    uneven = pacing.slowed(glides, 0, 2, 16, np.array([True, False, True]))  # step 0 has 1 frame, 1 has 7
+    assert uneven.end.tolist() == [0, 0, 0, 0, 1, *[2] * 6, 2] and uneven.frame_of(1) == 4  # its share, 8, past
+    # the slowest a step may be (0.5 s of 2 s: 4 frames), and no more: two steps cannot fill 16 frames
     assert pacing.slowed(motion, 0, 7, 7, smooth) is motion  # long enough already
+    short = pacing.slowed(motion, 2, 4, 12, smooth)  # two steps cannot fill 12 frames at 3 (0.5 s of 2) each
+    assert short.end.tolist() == [0, 1, 2, 2, 2, 3, 3, 3, 4, 5, 6, 7]
     sparse = Plan.exact_steps([0, 2, 5])
     assert pacing.slowed(sparse, 0, 3, 10, smooth) is sparse  # step 3 is not shown: nothing to stretch toward
     glided = Plan(np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([1, 0.5, 1]))
-    assert pacing.slowed(glided, 0, 1, 4, np.ones(2, bool)).t.tolist() == [1, 0.25, 0.5, 0.75, 1]  # more in-betweens
+    assert pacing.slowed(glided, 0, 1, 16, np.ones(2, bool)).t.tolist() == [1, 0.25, 0.5, 0.75, 1]  # more in-betweens,
+    # to the slowest a step may be (0.5 s of 2 s: 4 frames)
     two = Plan(np.array([0, 0, 1, 1, 2]), np.array([0, 1, 1, 2, 2]), np.array([1, 0.5, 1, 0.5, 1]))
-    slow = pacing.slowed(two, 0, 2, 8, np.array([True, True, False]))  # each step's 2 frames become 4
+    slow = pacing.slowed(two, 0, 2, 16, np.array([True, True, False]))  # each step's 2 frames become 4, no more
     assert slow.end.tolist() == [0, 1, 1, 1, 1, 1, 1, 1, 2] and slow.t.tolist() == [1, 0.25, 0.5, 0.75, 1, 1, 1, 1, 1]
     uneven = Plan(np.array([0, 1, 1, 1, 1, 2]), np.array([0, 1, 2, 2, 2, 2]), np.array([1, 1, 0.25, 0.5, 0.75, 1]))
-    slow = pacing.slowed(uneven, 0, 2, 8, np.ones(3, bool))  # a glided step keeps its 4, the jump to it gets 4 too
+    slow = pacing.slowed(uneven, 0, 2, 16, np.ones(3, bool))  # a glided step keeps its 4, the jump to it gets 4 too
     assert slow.end.tolist() == [0, 1, 1, 1, 1, 2, 2, 2, 2] and slow.t.tolist() == [
         1,
         0.25,
@@ -304,6 +308,9 @@ def test_an_oscillation_lasts_while_it_swings_and_a_spike_until_its_loss_is_back
     spiking = moving_run(flat[:8], loss=[1.0, 0.5, 0.2, 0.3, 0.9, 0.6, 0.39], events=(event("spike", 4),))
     assert pacing.event_stretches([spiking], "fit", [6]) == [(4, 6)]
     assert pacing.spike_peaks([spiking], [(4, 6)]) == {4: 4} and pacing.spike_peaks([spiking], []) == {}
+    rising = moving_run(flat[:7], loss=[1.0, 0.5, 0.2, 0.3, 0.5, 0.9, 0.1], events=(event("spike", 4),))
+    assert pacing.spike_peaks([rising], [(4, 6)]) == {4: 5}
+    assert pacing.spike_peaks([rising], [(4, 5)]) == {}  # its peak is the next caption's step: held at its own
 
 
 def test_a_spikes_caption_is_held_at_its_peak_for_what_the_motion_does_not_give():
@@ -333,8 +340,8 @@ def test_a_note_on_an_events_stretch_is_read_over_its_slow_motion():
     swinging = moving_run(flat * np.array([1, -1, 1, -1, 1, 1, 1])[:, None], events=(event("oscillating", 2),))
     reading = {0: [(0.5, False)], 2: [(3.0, True)], 6: [(1.0, True)]}
     plan = pacing.for_runs(scene, [swinging], reading)
-    assert len(plan.frames_of(3)) == 10  # the swings into 3 and 4 in 2 s: each step a second
-    assert plan.frame_of(6) - plan.frame_of(2) == 30  # the note's 3 s: 1 held, 2 of its swings
+    assert len(plan.frames_of(3)) == 5  # the swings into 3 and 4, each half a second: two cannot fill 2 s
+    assert plan.frame_of(6) - plan.frame_of(2) == 30  # the note's 3 s: 1.8 held, then its swings
     calm = dataclasses.replace(swinging, events=())
     held = pacing.for_runs(scene, [calm], reading)
     assert len(held.frames_of(2)) == 31 and len(held.frames_of(3)) == 1  # no event: held all 3 s, then the steps

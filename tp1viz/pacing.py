@@ -18,6 +18,7 @@ MIN_MOVE = 2.0  # px: after convergence, a step is shown when the picture has mo
 LONGEST_GLIDE = 0.5  # seconds: the most frames any one step's change may take
 PHASE_SECONDS = 2.0  # what a note or an event talks about (its stretch of steps) takes at least this long
 PEAK_SECONDS = 0.6  # of those, a spike's peak (where its words are true) takes this much
+SLOWEST = 0.5  # seconds: the longest one step of a slowed stretch lasts (its peak apart); fewer steps take less
 SLOW_SWINGS = 12  # an oscillation's first swings shown slowly (6 a second): a longer one goes on at its pace
 
 
@@ -218,13 +219,15 @@ def spike_span(loss: np.ndarray, first: int) -> tuple[int, int]:
 
 
 def spike_peaks(runs: list, stretches: list[tuple[int, int]]) -> dict[int, int]:
-    """For each spike whose stretch is slowed: its first step -> its peak (within the stretch)."""
+    """For each spike whose stretch is slowed: its first step -> its peak, where that comes before the stretch
+    ends (a peak at the next caption's step would be held under that caption's words, not its own)."""
     starts = {first: last for first, last in stretches}
     peaks = {}
     for event in (event for run in runs for event in run.events if event.kind == "spike"):
         if event.step in starts:
             peak = spike_span(np.asarray(runs[event.run].loss, np.float64), event.step)[0]
-            peaks[event.step] = min(peak, starts[event.step])
+            if peak < starts[event.step]:
+                peaks[event.step] = peak
     return peaks
 
 
@@ -332,9 +335,10 @@ def glide(exact: np.ndarray, change: np.ndarray, spare: int, longest: int, smoot
 
 def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, dwell: int | None = None) -> Plan:
     """The motion with the steps from `first` until `last` is shown taking at least `least` frames, and none of
-    them less than its share: the `dwell` step (a spike's peak) given PEAK_SECONDS first, then frames added to
-    the shortest steps (slow motion), as more in-betweens toward the next step where the move is steady, else as
-    its exact frame shown longer (the recorded state itself, never a blend across a swing)."""
+    them less than its share nor, from what is added, more than SLOWEST: the `dwell` step (a spike's peak) given
+    PEAK_SECONDS first, then frames added to the shortest steps (slow motion), as more in-betweens toward the
+    next step where the move is steady, else as its exact frame shown longer (the recorded state itself, never
+    a blend across a swing)."""
     a, b = motion.frame_of(first), motion.frame_of(last)
     if b <= a or motion.end[b] != last or not motion.exact[b]:
         return motion  # `last` not shown exactly (a run that kept only some steps)
@@ -351,8 +355,12 @@ def slowed(motion: Plan, first: int, last: int, least: int, smooth: np.ndarray, 
         extra[at] = max(0, round(PEAK_SECONDS * least / PHASE_SECONDS) - counts[at])
     dwelt = int((counts + extra)[at]) if dwell in steps else 0
     each = (least - dwelt) // max(1, len(starts) - (dwell in steps))  # no step faster than its share of the rest
+    slowest = max(1, round(least * SLOWEST / PHASE_SECONDS))  # ... nor slower than this: slow motion, not a still
     while (counts + extra).sum() < least or (counts + extra).min() < each:
-        extra[int(np.argmin(counts + extra))] += 1  # the shortest step, the first of them, a frame more
+        room = np.where(counts + extra < slowest, counts + extra, np.iinfo(int).max)
+        if room.min() == np.iinfo(int).max:
+            break  # too few steps to fill the time: each as slow as it may be
+        extra[int(np.argmin(room))] += 1  # the shortest step, the first of them, a frame more
     if not extra.any():
         return motion
     start, end, t = [motion.start[:a]], [motion.end[:a]], [motion.t[:a]]
