@@ -292,9 +292,12 @@ def test_dead_units_are_told_from_when_the_last_of_them_died_with_what_the_rest_
                           "output zero for every input, so no gradient reaches them and they stop learning.", 0,
                           "2 of 5 units died: zero for every input.")  # fmt: skip
     (event,) = told([[dead, live, live, live], [dead, dead, dead, live]], kept=np.array([0, 40]))
-    assert event.step == 40 and event.said == "3 of 4 units died: it can bend only once."
+    assert event.step == 40 and event.said == "3 of 4 units dead (1 from the start): it can bend only once."
     (event,) = told([[dead, dead], [dead, dead]])
-    assert event.text == "all 2 units dead · step 0"
+    assert (
+        event.text == "all 2 units dead · step 0"
+        and event.said == "Every unit is dead from the start: the net is a flat line."
+    )
     assert event.detail.endswith("they stop learning. With no unit alive, the net is a constant: a flat line.")
     (event,) = told([[dead, live, live, live, live], [live, live, live, dead, live], [dead, live, live, dead, live]])
     assert event.step == 2  # unit 0 came back to life at step 1: dead since step 2
@@ -329,6 +332,9 @@ def test_a_runs_events_come_in_step_order_kinds_in_their_order_a_divergence_alon
     blown = run_of(np.array([1.0, 0.5, 20, 40, 80]), x=x, units=units_of([[0.5, 0.5]] * 2 + [[-5, 0.5]] * 3),
                    grid=swings([1, -1, 1, -1]))  # fmt: skip
     assert [(e.kind, e.step) for e in events.detect(blown, SCALE)] == [("diverged", 2), ("dead units", 2)]
+    held = Held(x, x, np.array([3, 2, 2.5, 9, 20.0]), np.zeros((5, 20)))  # its test loss rises as it diverges
+    with_test = dataclasses.replace(blown, test=held)
+    assert [e.kind for e in events.detect(with_test, SCALE)] == ["diverged", "dead units"]  # no overfitting told
     assert events.outcome(dataclasses.replace(blown, events=events.detect(blown, SCALE))) == "diverged"
 
 

@@ -92,8 +92,24 @@ def test_out_must_be_a_folder_we_can_write(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["dangling", "loop"]
 
 
+ONE_SCENE_PER_LAYOUT = sorted({scene.layout: name for name, scene in reversed(SCENES.items())
+                               if isinstance(scene, kinds.Video)}.values())  # fmt: skip
+
+
+def test_every_layout_has_a_scene_to_diverge():
+    from tp1viz.layouts import LAYOUTS
+
+    assert {SCENES[name].layout for name in ONE_SCENE_PER_LAYOUT} == set(LAYOUTS)
+
+
+def test_an_lr_every_run_sets_for_itself_is_not_silently_ignored(tmp_path):
+    result = run("render", "lr_sweep", "--lr", "100", *SMALL, "--out", tmp_path)  # its runs set their own rates
+    assert result.exit_code == 0
+    assert "warning: lr_sweep: each of its runs sets its own lr; --lr changes none of them\n" in result.stderr
+
+
 @pytest.mark.parametrize("lr", ["100", "1e6"])
-@pytest.mark.parametrize("scene", ["loss_landscape_mlp", "loss_landscape", "linear_sgd", "gd_vs_sgd"])
+@pytest.mark.parametrize("scene", [name for name in ONE_SCENE_PER_LAYOUT if name != "lr_sweep"])  # it warns, above
 def test_every_layout_renders_a_divergence_with_its_label(media, scene, lr):
     result = run("render", scene, "--steps", 12, "--size", 96, "--lr", lr, "--pace", "steps", "--out", media)
     assert result.exit_code == 0, result.output

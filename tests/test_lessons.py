@@ -92,8 +92,12 @@ def test_the_relu_pieces_sum_to_the_red_curve():
     animation = scene.with_overrides(size=256).animation([traj])
     for step in (0, 38, scene.steps):  # what is drawn: the pieces' lines, and the red curve over them
         animation.draw_step(step)
-        drawn = sum(piece.get_ydata() for piece in animation.fit.pieces) + units.c[traj.row(step)]
+        pieces = np.array([piece.get_ydata() for piece in animation.fit.pieces], float)
+        drawn = np.nansum(pieces, axis=0) + units.c[traj.row(step)]  # a live piece is not drawn where it is zero
         np.testing.assert_allclose(drawn, animation.fit.curve.get_ydata(), atol=1e-5)
+        live = ~units.dead(traj.x)[traj.row(step)]
+        zero = units.contributions(traj.grid_x, traj.row(step)) == 0
+        np.testing.assert_array_equal(np.isnan(pieces[live]), zero[live])  # a live piece stops where it is zero
     dead = units.dead(traj.x)[-1]
     assert dead.sum() == 3
     styles = [piece.get_linestyle() for piece in animation.fit.pieces]

@@ -139,10 +139,14 @@ def test_a_net_whose_units_all_died_is_called_a_flat_line():
     dead = Units(w=np.ones((3, 4)), b=np.full((3, 4), -5.0), v=np.ones((3, 4)), c=np.zeros(3))  # off for every x
     (event,) = events.dead_unit_events(synthetic(np.ones(3), np.zeros((3, 8)), x=x, units=dead))
     assert event.text == "all 4 units dead · step 0"
-    assert event.said == "Every unit has died: the net is now a flat line."
+    assert event.said == "Every unit is dead from the start: the net is a flat line."  # none died in training
     one_left = Units(w=np.ones((3, 4)), b=np.array([[0.5, -5, -5, -5]] * 3), v=np.ones((3, 4)), c=np.zeros(3))
     (event,) = events.dead_unit_events(synthetic(np.ones(3), np.zeros((3, 8)), x=x, units=one_left))
-    assert event.said == "3 of 4 units died: it can bend only once."
+    assert event.said == "3 of 4 units dead from the start: it can bend only once."
+    dying = Units(w=np.ones((3, 4)), b=np.array([[0.5, 0.5, -5, -5], [0.5, -5, -5, -5], [0.5, -5, -5, -5]]),
+                  v=np.ones((3, 4)), c=np.zeros(3))  # fmt: skip
+    (event,) = events.dead_unit_events(synthetic(np.ones(3), np.zeros((3, 8)), x=x, units=dying))
+    assert event.step == 1 and event.said == "3 of 4 units dead (2 from the start): it can bend only once."
 
 
 # -- the course's videos, as committed -------------------------------------------------------------------------
@@ -309,6 +313,17 @@ def u_shaped_near_the_noise(run_, step: int) -> bool:
     return run_.loss[-1] < 3 * 0.2**2 / 12 and ends - middle > 0.5
 
 
+def pieces_sum_to_the_curve(run_, step: int) -> bool:
+    """The bias plus every unit's piece is the net's curve at this step."""
+    pieces = run_.units.contributions(run_.grid_x, step).sum(axis=0)
+    return np.allclose(pieces + run_.units.c[step], run_.grid_pred[step], atol=1e-4)
+
+
+def live_units(run_, step: int) -> int:
+    """How many hidden units are not zero at every data point at this step."""
+    return int((~run_.units.dead(run_.x)[run_.row(step)]).sum())
+
+
 def share_moved(run_, step: int, parameter: int) -> float:
     """How much of its way (start to end) a parameter has gone by a step."""
     return float((run_.params[step, parameter] - run_.params[0, parameter])
@@ -424,11 +439,9 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
         runs[0].units is not None and all(zero_then_straight(runs[0], step, unit)
                                           for unit in range(runs[0].units.w.shape[1])),
     "The red curve is the bias (dashed) plus every piece: it bends at each hinge.": lambda runs, step, r:
-        np.allclose(runs[0].units.contributions(runs[0].grid_x, step).sum(axis=0) + runs[0].units.c[step],
-                    runs[0].grid_pred[step], atol=1e-4),
+        live_units(runs[0], step) >= 2 and pieces_sum_to_the_curve(runs[0], step),
     "Built again: the bias, then each live unit's piece, left to right.": lambda runs, step, r:
-        step == runs[0].steps and np.allclose(runs[0].units.contributions(runs[0].grid_x, step).sum(axis=0)
-                                              + runs[0].units.c[step], runs[0].grid_pred[step], atol=1e-4),
+        step == runs[0].steps and live_units(runs[0], step) >= 2 and pieces_sum_to_the_curve(runs[0], step),
     "Each grey gap is one point's error; below it, the error squared.": lambda runs, step, r:
         step == 0 and mse_is_mean_of_squares(runs[0], 0),
     "The MSE is the mean of the squares: the dashed line below.": lambda runs, step, r:
@@ -448,7 +461,7 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
         step == runs[0].steps and runs[0].loss[step] <= 1.05 * least_squares_of(runs[0])[2]
         and abs(runs[0].params[step][1] - least_squares_of(runs[0])[1]) > 1e-3
         and abs(gradient_of(runs[0], step)[1]) < 0.2,
-    "At the bottom the gradient is near zero: the steps stop.": lambda runs, step, r:
+    "At the bottom the gradient is near zero, and so is each step.": lambda runs, step, r:
         np.linalg.norm(gradient_of(runs[0], step)) < 0.01 * np.linalg.norm(gradient_of(runs[0], 0)),
     "GD's path is smooth; SGD's zigzags: each batch pulls its own way.": lambda runs, step, r:
         [x.meta["run"]["batch_size"] for x in runs] == [0, 10] and turns(runs[0], step) == 0
@@ -456,7 +469,7 @@ CLAIMS = {  # every course note, and an oracle for what it says (given the scene
     "The page's net from five random starts, on the same data.": lambda runs, step, r:
         step == 0 and len(runs) == 5 and all(np.array_equal(x.y, runs[0].y) for x in runs)
         and len({x.params[0].tobytes() for x in runs}) == 5 and {x.meta["run"]["lr"] for x in runs} == {0.5},
-    "Not every start works: one stays far above the noise.": lambda runs, step, r:
+    "Not every start works: a failed start stays far above the noise.": lambda runs, step, r:
         failed(runs[r]) and runs[r].loss[step] > 3 * runs[r].meta["run"]["noise_floor"],
     "The rest end near the noise, with their bends (dots) in other places.": lambda runs, step, r:
         len([x for x in runs if not failed(x)]) >= 2 and any(
@@ -508,7 +521,9 @@ def told_runs():
     for name, overrides in (("mse_residuals", {"seed": 2}), ("gradient_step", {"seed": 2}),
                             ("gradient_step", {"seed": 3}), ("gradient_step", {"lr": 0.02}),
                             ("least_squares", {"lr": 0.005}), ("least_squares", {"seed": 4}),
-                            ("many_solutions", {"seed": 2}), ("gd_vs_sgd", {"seed": 3})):  # fmt: skip
+                            ("many_solutions", {"seed": 2}), ("gd_vs_sgd", {"seed": 3}),
+                            ("pow_fn_w_non_linear_model", {"lr": 1.0}), ("relu_pieces", {"seed": 1}),
+                            ("gradient_step", {"lr": 0.06}), ("train_vs_test", {"lr": 0.06})):  # fmt: skip
         scene = SCENES[name].with_overrides(**overrides)
         yield f"{name} " + " ".join(f"--{key} {value}" for key, value in overrides.items()), scene, record_scene(scene)
 
@@ -530,9 +545,11 @@ def test_every_note_and_every_event_says_only_what_its_run_does(told):
 
 def test_failures_are_named_in_plain_words(told):
     said = {name: " ".join(line.said for line in story) for name, _, _, story in told}
-    assert "Every unit has died: the net is now a flat line." in said["pow_fn_w_non_linear_model --seed 1"]
+    assert (
+        "Every unit is dead (3 from the start): the net is a flat line." in said["pow_fn_w_non_linear_model --seed 1"]
+    )
     assert "A poor fit: 28 times the data's noise" in said["pow_fn_w_non_linear_model --seed 1"]
-    assert "9 of 10 units died: it can bend only once." in said["pow_fn_w_non_linear_model --seed 3"]
+    assert "9 of 10 units dead (4 from the start): it can bend only once." in said["pow_fn_w_non_linear_model --seed 3"]
     assert "A poor fit: 18 times the data's noise" in said["pow_fn_w_non_linear_model --seed 3"]
     for seed in (1, 3):  # and the course's claim that the net fits is not made of them
         assert "The bends now shape the U" not in said[f"pow_fn_w_non_linear_model --seed {seed}"]
@@ -726,3 +743,16 @@ def test_every_readout_line_fits_its_frame(told):
             assert right <= animation.size - 4, (name, line)
             checked += 1
     assert checked > 1000
+
+
+def test_one_run_converges_at_one_step_in_every_video_that_draws_it():
+    page = committed("linear_sgd")[0]
+    drawn_again = [committed(name)[0] for name in ("loss_landscape", "mse_residuals", "gradient_step")]
+    drawn_again += [run_ for run_ in committed("lr_sweep") if run_.meta["run"]["lr"] == page.meta["run"]["lr"]]
+    converged = [event.step for event in page.events if event.kind == "converged"]
+    assert len(drawn_again) == 4 and converged
+    for run_ in drawn_again:
+        np.testing.assert_array_equal(run_.loss, page.loss)  # the same run ...
+        assert [event.step for event in run_.events if event.kind == "converged"] == converged  # ... the same words
+    largest = max(rect[3] for layout in LAYOUTS.values() for rect in layout.fit_rects(1))
+    assert LAYOUTS["fit"].fit_rects(1)[0][3] == largest  # still there is still in every smaller panel

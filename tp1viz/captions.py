@@ -8,6 +8,8 @@ overlap. The transcript keeps the whole story with exact numbers.
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .words import fits, sig, wrapped
 
 READING_CPS = 15.0  # characters a second a caption is given: under the 17 a second subtitles allow
@@ -80,6 +82,15 @@ def event_line(event, runs: list) -> Line:
                 event.kind, event.run)  # fmt: skip
 
 
+def start_words(runs: list) -> str:
+    """How the runs begin, as their first recorded weights say."""
+    if len(runs) == 1:
+        return "the model starts from its initial weights"
+    if all(np.array_equal(run.params[0], runs[0].params[0]) for run in runs):
+        return "every run starts from the same weights"
+    return "each run starts from its own initial weights"
+
+
 def story(heading: str, runs: list, notes=(), tolerance: float | None = None) -> list[Line]:
     """Everything the video says, in order: the start, each event and note at its step, the end.
 
@@ -88,7 +99,7 @@ def story(heading: str, runs: list, notes=(), tolerance: float | None = None) ->
     (the event's own sentence joins the note's in the transcript); a note at step 0 speaks over the start (the
     title and the loss are on screen)."""
     steps = runs[0].steps
-    begins = "the model starts from its initial weights" if len(runs) == 1 else "every run starts from the same weights"
+    begins = start_words(runs)
     start = Line(0, first_fitting(f"Step 0: {loss_words(runs, 0)}.", "Step 0: the start."),
                  f"{heading}. Step 0: {begins}; {loss_words(runs, 0, 4)}.", "start")  # fmt: skip
     said, anchored = [], {}

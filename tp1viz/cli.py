@@ -229,6 +229,10 @@ def render(scenes, scene_files, out, jobs, force, check, quiet, **overrides):
     signals.checkpoint()  # a Ctrl-C while the program was loading: stop before anything is touched
     catalog = catalog_from(scene_files)
     chosen = [scene.with_overrides(**overrides) for scene in chosen_scenes(scenes, catalog)]
+    for scene in chosen:
+        for name in overridden_by_every_run(scene, overrides):
+            click.echo(f"warning: {scene.name}: each of its runs sets its own {name}; --{name.replace('_', '-')} "
+                       "changes none of them", err=True)  # fmt: skip
     for video in (video for scene in chosen for video in scene.recordings):
         try:
             check_size(video)
@@ -239,6 +243,16 @@ def render(scenes, scene_files, out, jobs, force, check, quiet, **overrides):
             check_outputs(chosen, out, quiet, jobs, files_again(scene_files), overrides_again(overrides), catalog)
     else:
         render_outputs(chosen, out, force, quiet, jobs)
+
+
+def overridden_by_every_run(scene, overrides: dict) -> list[str]:
+    """The training options given that every run of the scene sets for itself (lr_sweep's learning rates)."""
+    variants = getattr(scene, "variants", ())
+    sets = {"lr": lambda v: v.lr is not None or v.limit_fraction is not None,
+            "batch_size": lambda v: v.batch_size is not None,
+            "optimizer": lambda v: v.optimizer is not None}  # fmt: skip
+    return [name for name, own in sets.items()
+            if overrides.get(name) is not None and variants and all(own(v) for v in variants)]  # fmt: skip
 
 
 @contextmanager

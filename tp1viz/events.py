@@ -29,9 +29,9 @@ KINDS = EVENT_KINDS
 
 
 def detect(run: Trajectory, scale: Scale | None = None, index: int = 0) -> tuple[Event, ...]:
-    """The run's events, in step order. `scale` is the video's own (layouts.scales): convergence is where the
-    drawn model stops moving on screen; without it, as the fit layout would draw the run alone."""
-    scale = scale or scales("fit", [run])[0]
+    """The run's events, in step order. Swings and convergence are measured in pixels of `scale`; the course's
+    is the run's own (its_scale), so every video of one run names the same steps."""
+    scale = scale or its_scale(run)
     loss = np.asarray(run.loss, np.float64)
     diverged = diverged_step(loss)
     if diverged is not None:  # a diverging run's jumps and swings are its divergence, told once
@@ -46,20 +46,26 @@ def detect(run: Trajectory, scale: Scale | None = None, index: int = 0) -> tuple
             events += poor_fit_events(run, converged if converged is not None else settled)
     if run.units is not None and len(run.units.w):
         events += dead_unit_events(run)
-    if run.test is not None:
+    if run.test is not None and diverged is None:  # a diverging run's test loss rises too: not from noise fitted
         events += early_stopping_events(run.test.loss)
     told = (Event(e.kind, e.step, e.text, e.detail, index, e.said) for e in events)
     return tuple(sorted(told, key=lambda e: (e.step, KINDS.index(e.kind))))
 
 
+def its_scale(run: Trajectory) -> Scale:
+    """The run alone in the fit layout, the largest fit panel of any layout: a model it shows still is still in
+    every video of the run, and the same run (linear_sgd's, drawn by five scenes) converges at one step in all."""
+    return scales("fit", [run])[0]
+
+
 def detect_scene(runs: list, layout: str) -> list:
-    """Every run of a scene with its events, measured on the scene's own panels."""
+    """Every run of a scene with the events its layout tells, each measured on the run's own scale."""
     import dataclasses
 
     tells = LAYOUTS[layout].tells
-    return [dataclasses.replace(run, events=tuple(event for event in detect(run, scale, index)
+    return [dataclasses.replace(run, events=tuple(event for event in detect(run, index=index)
                                                   if tells is None or event.kind in tells))
-            for index, (run, scale) in enumerate(zip(runs, scales(layout, runs), strict=True))]  # fmt: skip
+            for index, run in enumerate(runs)]  # fmt: skip
 
 
 def first(runs: list, kind: str) -> Event | None:
@@ -304,23 +310,27 @@ def dead_unit_events(run: Trajectory) -> list[Event]:
     alive_before = np.flatnonzero(~dead[:, final].all(axis=1))
     row = int(alive_before[-1]) + 1 if alive_before.size else 0
     step = int(run.kept[row])
-    alive = units - count
-    one = count == 1
+    alive, one = units - count, count == 1
+    from_start = int((dead[0] & final).sum())  # dead before the first step: they never died in training
     what = "units" if not one else "unit"
-    detail = (f"Step {step}: {count} of {units} hidden {what} dead; from here {'it outputs' if one else 'they output'}"
+    since = "" if not from_start else (" from the start" if from_start == count else f" ({from_start} from the start)")
+    verb = "it outputs" if one else "they output"
+    detail = (f"Step {step}: {count} of {units} hidden {what} dead{since}; from here {verb}"
               f" zero for every input, so no gradient reaches {'it' if one else 'them'} and "
               f"{'it stops' if one else 'they stop'} learning.")  # fmt: skip
     if alive == 0:
         return [Event("dead units", step, f"all {units} units dead · step {step}",
                       detail + " With no unit alive, the net is a constant: a flat line.",
-                      said="Every unit has died: the net is now a flat line.")]  # fmt: skip
+                      said=f"Every unit is dead{since}: the net is a flat line." if from_start
+                      else "Every unit has died: the net is now a flat line.")]  # fmt: skip
+    dead_words = f"{count} of {units} units {'dead' + since if from_start else 'died'}"  # died: in training
     if alive <= FEW_BENDS:
         bends = "once" if alive == 1 else f"{alive} times"
         return [Event("dead units", step, f"{count} dead units · step {step}",
                       detail + f" The {alive} left can bend the curve at most {bends}.",
-                      said=f"{count} of {units} units died: it can bend only {bends}.")]  # fmt: skip
+                      said=f"{dead_words}: it can bend only {bends}.")]  # fmt: skip
     return [Event("dead units", step, f"{count} dead {what} · step {step}", detail,
-                  said=f"{count} of {units} units died: zero for every input.")]  # fmt: skip
+                  said=f"{dead_words}." if from_start else f"{dead_words}: zero for every input.")]  # fmt: skip
 
 
 def early_stopping_events(test_loss: np.ndarray) -> list[Event]:

@@ -217,7 +217,10 @@ class PiecesPanel(FitPanel):
             kink = float(np.interp(at, self.run.grid_x, curve)) if inside and not dead else np.nan
             guide.set_data([at, at], [self.ylim[0], kink])
         self.bias.set_data(self.x_range, [bias, bias])
-        self.bias_label.set_position((0.99, bias))
+        low, high = self.bias_label.axes.get_ylim()
+        shown = bool(np.isfinite(bias)) and low <= bias <= high  # a diverged bias is off the chart: no label
+        self.bias_label.set_visible(shown)
+        self.bias_label.set_position((0.99, bias if shown else 0.0))
         self.bias_label.set_text(f"bias {sig(bias, 2)}")
         count = int(self.dead[row].sum())
         self.dead_label.set_text(f"grey, dashed: {count} dead unit{'s' * (count != 1)}" if count else "")

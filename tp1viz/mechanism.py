@@ -183,8 +183,19 @@ class GradientPanel(LandscapePanel):
         row = self.run.row(moment.step)
         here = self.run.params[row].astype(np.float64)
         self.arrows = (here, here - self.scale * self.gradients[row], here - self.lr * self.gradients[row])
-        self.downhill.set_positions(tuple(self.arrows[0]), tuple(self.arrows[1]))
-        self.step_arrow.set_positions(tuple(self.arrows[0]), tuple(self.arrows[2]))
+        for arrow, tip in ((self.downhill, self.arrows[1]), (self.step_arrow, self.arrows[2])):
+            ends = np.array([here, tip])
+            shown = within_reach(self.downhill.axes, ends)  # a diverged run's arrow is off every chart: not drawn
+            arrow.set_visible(shown)
+            arrow.set_positions(*(tuple(end) for end in (ends if shown else np.zeros((2, 2)))))
+
+
+def within_reach(ax, points: np.ndarray) -> bool:
+    """Whether these data points are finite and within placing.REACH px of the frame, where matplotlib can
+    clip an arrow to its axes."""
+    if not np.isfinite(points).all():
+        return False
+    return bool((np.abs(ax.transData.transform(points)) < placing.REACH).all())
 
 
 def arrow_scale(gradient: np.ndarray, ax) -> float:

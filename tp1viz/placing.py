@@ -7,14 +7,27 @@ leaves no gap) and boxes (keys, other labels). A box is (left, bottom, right, to
 
 import numpy as np
 
+REACH = 1e4  # px: far beyond any frame; a diverged run's line is followed only this far (clipped, not sampled)
+
+
+def clipped(x0, y0, dx, dy) -> tuple:
+    """The parts of the segments (x0, y0) + t (dx, dy), 0 <= t <= 1, inside the square of half-side REACH
+    (Liang-Barsky): a segment a million pixels long would otherwise be sampled at every pixel."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ends = [((-REACH - p) / d, (REACH - p) / d) for p, d in ((x0, dx), (y0, dy))]
+    enter = np.fmax(0.0, np.fmax(*(np.fmin(a, b) for a, b in ends)))
+    leave = np.fmin(1.0, np.fmin(*(np.fmax(a, b) for a, b in ends)))
+    keep = enter <= leave
+    enter, share = enter[keep], (leave - enter)[keep]
+    return x0[keep] + enter * dx[keep], y0[keep] + enter * dy[keep], share * dx[keep], share * dy[keep]
+
 
 def densify(xs: np.ndarray, ys: np.ndarray, spacing: float = 1.0) -> np.ndarray:
     """(N, 2) points along a polyline, no two consecutive ones further apart than `spacing`; gaps (NaN) stay."""
     xs, ys = np.asarray(xs, np.float64), np.asarray(ys, np.float64)
     ok = np.isfinite(xs) & np.isfinite(ys)
     valid = ok[:-1] & ok[1:]
-    x0, y0 = xs[:-1][valid], ys[:-1][valid]
-    dx, dy = np.diff(xs)[valid], np.diff(ys)[valid]
+    x0, y0, dx, dy = clipped(xs[:-1][valid], ys[:-1][valid], np.diff(xs)[valid], np.diff(ys)[valid])
     counts = np.maximum(1, np.ceil(np.hypot(dx, dy) / spacing).astype(int))
     segment = np.repeat(np.arange(len(counts)), counts)
     share = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)) / counts[segment]
