@@ -134,3 +134,16 @@ def test_a_dollar_in_a_title_or_note_is_a_dollar_not_math():
     assert frame.shape == (256, 256, 4)  # math that would not parse draws as it is written
     still = draw.data_still(runs[0].x, runs[0].y, "costs $5 and $10", 128)
     assert still.shape == (128, 128, 4)
+
+
+def test_a_path_that_runs_off_to_1e30_px_is_densified_where_frames_draw_it():
+    from tp1viz import placing
+
+    xs, ys = np.array([0.0, 10.0, 1e30, -5.0]), np.array([0.0, 0.0, 1e30, 3.0])  # a diverged path, in display px
+    points = placing.densify(xs, ys)
+    assert len(points) < 50_000  # bounded: only what lies within placing.REACH is filled in
+    near = points[np.abs(points).max(axis=1) < 100]
+    for start, direction in (((10.0, 0.0), (1, 1)), ((-5.0, 3.0), (1, 1))):  # both segments leave through the panel
+        along = np.array(start) + np.outer(np.arange(0, 60, 0.5), direction) / np.sqrt(2)
+        gaps = np.min(np.hypot(*(along[:, None, :] - near[None, :, :]).transpose(2, 0, 1)), axis=1)
+        assert gaps.max() <= 0.75, start  # no stretch of it left without a point a px apart

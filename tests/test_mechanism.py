@@ -174,6 +174,33 @@ def test_the_mse_on_screen_is_the_mean_of_that_frames_squared_errors(max_seconds
         assert near(between, "0.45", 40).any(axis=1).mean() > 0.8, frame  # its grey gap, point to line
 
 
+def test_a_squared_error_taller_than_its_panel_is_marked_by_an_arrow_and_the_mean_stays_in_range():
+    animation = animation_of("mse_residuals")
+    (run,) = committed("mse_residuals")
+    x, y = run.x.astype(np.float64), run.y.astype(np.float64)
+    ax = animation.squares.mean.axes
+    low, top = ax.get_ylim()
+    marked = 0
+    for step in range(0, 12):
+        picture = animation.draw_step(step).copy()
+        w, b = run.params[step].astype(np.float64)
+        squares = (w * x + b - y) ** 2
+        assert squares.mean() <= top  # the mean, in range: the dashed line is where it is
+        edge, _ = px(ax, 0, top, animation.size)
+        for point in np.flatnonzero(squares > top):
+            _, column = px(ax, x[point], top, animation.size)
+            # an arrow over the top edge (the stem itself stops under it)
+            assert near(picture[edge - 6 : edge - 1, column - 1 : column + 2], "tab:purple", 60).any(), (step, point)
+            marked += 1
+        apart = 4 * (x.max() - x.min()) / 420  # about 4 px: an arrow's half width
+        loose = [point for point in np.flatnonzero(squares < 0.8 * top)  # no arrow where no stem was cut
+                 if np.abs(x - x[point])[squares > top].min(initial=np.inf) > apart]  # fmt: skip
+        for point in loose:
+            _, column = px(ax, x[point], top, animation.size)
+            assert not near(picture[edge - 6 : edge - 1, column : column + 1], "tab:purple", 60).any(), (step, point)
+    assert marked >= 30  # step 0 cuts 34 stems
+
+
 # -- gradient_step: the arrow is the gradient, the step is lr times it ----------------------------------------------
 
 
@@ -204,6 +231,32 @@ def test_the_gradient_arrow_is_the_analytic_gradient_and_the_step_lands_on_the_n
             assert near(picture[row - 2 : row + 3, column - 2 : column + 3], "tab:red", 60).any(), step
     assert panel.scale in (0.01, 0.02, 0.05, 0.1) and f"gradient × {panel.scale:g}" in " ".join(
         text.get_text() for text in panel.kept_on_top[0].get_texts())  # fmt: skip
+
+
+def test_minus_the_gradient_is_drawn_white_as_the_note_says():
+    animation = animation_of("gradient_step")
+    panel = animation.landscape
+    ax = panel.path.axes
+    for step in (0, 1, 2):
+        picture = animation.draw_step(step).copy()
+        here, downhill, stepped = panel.arrows
+        assert np.hypot(*(stepped - here)) < 0.55 * np.hypot(*(downhill - here))  # the red step ends before 0.6
+        shaft = [px(ax, *(here + share * (downhill - here)), animation.size) for share in np.linspace(0.6, 0.85, 12)]
+        white = [near(picture[row - 1 : row + 2, column - 1 : column + 2], "white", 30).any() for row, column in shaft]
+        assert all(white), (step, white)  # its middle is white, not an outline's black
+
+
+@pytest.mark.parametrize("name, lr", [("gradient_step", 0.06), ("gradient_step", 0.07), ("least_squares", 0.06),
+                                      ("mse_residuals", 0.06)])  # fmt: skip
+def test_every_readout_line_fits_its_frame_at_other_learning_rates(name, lr):
+    from tp1viz.recorder import record_scene
+
+    scene = SCENES[name].with_overrides(lr=lr)
+    animation = scene.animation(record_scene(scene))
+    for frame in range(len(animation.plan)):
+        for line, readout in zip(animation.readout_lines(animation.moment(frame)), animation.readouts, strict=True):
+            right = readout.column + len(line) * readout.advance + readout.PAD
+            assert right <= animation.size - 4, (name, lr, line)
 
 
 # -- least_squares: a linear net trained with MSE ends on the closed-form line ----------------------------------------
@@ -349,6 +402,42 @@ def test_relu_pieces_are_distinct_thick_and_the_dead_ones_grey_dashed_and_counte
         assert (piece.get_linestyle() == "--") == dead[unit]
         assert piece.get_linewidth() >= (1.2 if dead[unit] else 2.0)
     assert animation.fit.dead_label.get_text() == "grey, dashed: 3 dead units"
+
+
+def lines_through(box, lines) -> list:
+    """The lines (artists drawn in display px through their transform) that pass through a text's box."""
+    from tp1viz import placing
+
+    crossing = []
+    for line in lines:
+        xy = line.get_xydata()
+        if not line.get_visible() or not len(xy):
+            continue
+        points = placing.densify(*line.get_transform().transform(np.asarray(xy, float)).T)
+        inside = (
+            (points[:, 0] >= box.x0) & (points[:, 0] <= box.x1) & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)
+        )
+        crossing += [line] if inside.any() else []
+    return crossing
+
+
+@pytest.mark.parametrize("seed", [None, 3])
+def test_relu_pieces_name_the_bias_and_count_the_dead_where_no_line_runs_through_the_words(seed):
+    from tp1viz.recorder import record_scene
+
+    scene = SCENES["relu_pieces"] if seed is None else SCENES["relu_pieces"].with_overrides(seed=seed)
+    animation = scene.animation(committed("relu_pieces") if seed is None else record_scene(scene))
+    fit = animation.fit
+    renderer = animation.canvas.get_renderer()
+    for frame in range(0, len(animation.plan), 2):
+        animation.draw(animation.moment(frame), frame)
+        red = [fit.built if len(fit.built.get_xdata()) else fit.curve]  # the red curve this frame draws
+        bias = fit.bias_label.get_window_extent(renderer)
+        assert not lines_through(bias, red + fit.guides), (seed, frame, fit.bias_label.get_text())
+        if fit.dead_label.get_text():  # free of lines; or, where no spot is free all along, lines pass under a box
+            dead = fit.dead_label.get_window_extent(renderer)
+            boxed = fit.dead_label.get_bbox_patch() is not None and seed is not None
+            assert boxed or not lines_through(dead, red + fit.guides + fit.pieces), (seed, frame)
 
 
 def test_relu_pieces_draw_the_bias_and_a_guide_from_each_hinge_to_its_kink():

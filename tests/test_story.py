@@ -9,8 +9,9 @@ import pytest
 from conftest import ROOT, SCENES, decode, run, synthetic
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.legend import Legend
 
-from tp1viz import events, pacing
+from tp1viz import events, pacing, placing
 from tp1viz.captions import Cue, Line, timestamp, webvtt
 from tp1viz.layouts import DESIGN_PX, LAYOUTS, fit_ylim
 from tp1viz.recorder import record_scene
@@ -756,3 +757,193 @@ def test_one_run_converges_at_one_step_in_every_video_that_draws_it():
         assert [event.step for event in run_.events if event.kind == "converged"] == converged  # ... the same words
     largest = max(rect[3] for layout in LAYOUTS.values() for rect in layout.fit_rects(1))
     assert LAYOUTS["fit"].fit_rects(1)[0][3] == largest  # still there is still in every smaller panel
+
+
+# -- nothing on screen hides or mislabels what it talks about -------------------------------------------------------
+
+
+def event_labels(animation) -> list[tuple[tuple, tuple, np.ndarray | None]]:
+    """(marker's point, label's box, leader's points or None) of each event on the loss panel, in display px, read
+    from the artists the frame draws."""
+    renderer, ax = animation.canvas.get_renderer(), animation.loss.lines[0].axes
+    found = []
+    for overlay in (overlay for overlay in animation.overlays if not overlay.by_frame):
+        texts = [artist for artist in overlay.artists if hasattr(artist, "get_text")]
+        if not texts or texts[0].axes is not ax:
+            continue
+        lines = [artist for artist in overlay.artists if not hasattr(artist, "get_text")]
+        marker = next(line for line in lines if line.get_marker() == "D")
+        point = tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0])
+        extent = texts[0].get_window_extent(renderer)
+        leader = next((line for line in lines if line is not marker), None)
+        if leader is not None:
+            leader = placing.densify(*leader.get_transform().transform(np.column_stack(leader.get_data())).T)
+        found.append((point, (extent.x0, extent.y0, extent.x1, extent.y1), leader))
+    return found
+
+
+def dashed_references(animation) -> list[float]:
+    """The display y of each dashed line across the loss panel (the noise floor, the least-squares loss)."""
+    ax = animation.loss.lines[0].axes
+    return [ax.transData.transform((0, line.get_ydata()[0]))[1] for line in ax.lines
+            if line.get_linestyle() not in ("-", "None") and not line.get_animated()]  # fmt: skip
+
+
+def loss_lines(animation) -> list[np.ndarray]:
+    """Each loss line as the last frame draws it (whole, clipped to the panel), in display px."""
+    panel = animation.loss
+    ax = panel.lines[0].axes
+    return [placing.densify(*ax.transData.transform(np.column_stack([panel.steps, np.clip(loss, *ax.get_ylim())])).T)
+            for loss in panel.losses]  # fmt: skip
+
+
+def floor_label(animation):
+    ax = animation.loss.lines[0].axes
+    return next((text for text in ax.texts if text.get_text().startswith("noise floor ")), None)
+
+
+def inside_box(points: np.ndarray, box, grow: float = 0.0) -> np.ndarray:
+    left, bottom, right, top = box
+    return ((points[:, 0] >= left - grow) & (points[:, 0] <= right + grow) & (points[:, 1] >= bottom - grow)
+            & (points[:, 1] <= top + grow))  # fmt: skip
+
+
+def test_each_event_label_sits_by_its_own_marker_and_its_leader_crosses_no_other(told):
+    reach = 4.0  # px: a 5 pt diamond's half diagonal, and a little
+    checked = 0
+    for name, scene, runs, _ in told:
+        animation = scene.with_overrides(size=512).animation(runs)
+        labels = event_labels(animation)
+        floor = floor_label(animation)
+        renderer = animation.canvas.get_renderer()
+        words = [box for _, box, _ in labels]
+        if floor is not None:
+            extent = floor.get_window_extent(renderer)
+            words.append((extent.x0, extent.y0, extent.x1, extent.y1))
+        for index, (point, box, leader) in enumerate(labels):
+            others = [other for other, _, _ in labels if np.hypot(*np.subtract(other, point)) > 2 * reach]  # apart
+            own = placing.distance(np.array(box), point)
+            apart = leader is not None and all(placing.distance(np.array(box), other) > 12 for other in others)
+            for other in others:  # by its own marker; or, where markers crowd, off by itself at the end of its leader
+                assert own < placing.distance(np.array(box), other) or apart, (name, "nearer another marker", index)
+                if leader is not None:
+                    assert np.hypot(*(leader - other).T).min() > reach, (name, "leader through a marker", index)
+            for other_index, other_box in enumerate(words):
+                if other_index == index:
+                    continue
+                assert not placing.overlapping(np.array([box]), np.array(other_box))[0], (name, "labels overlap")
+                if leader is not None:
+                    assert not inside_box(leader, other_box).any(), (name, "leader through a label", index)
+            for y in dashed_references(animation):
+                assert not box[1] - 1 <= y <= box[3] + 1, (name, "a dashed line through a label", index)
+            for line in loss_lines(animation):
+                assert not inside_box(line, box).any(), (name, "a loss line through a label", index)
+            checked += 1
+    assert checked >= 20
+
+
+def test_the_noise_floor_is_named_clear_of_its_own_dashed_line(told):
+    named = 0
+    for name, scene, runs, _ in told:
+        animation = scene.with_overrides(size=512).animation(runs)
+        label = floor_label(animation)
+        if label is None:
+            continue
+        extent = label.get_window_extent(animation.canvas.get_renderer())
+        (y,) = dashed_references(animation)
+        assert not extent.y0 - 1 <= y <= extent.y1 + 1, (name, y, extent)
+        panel = animation.loss.lines[0].axes.get_window_extent()
+        assert panel.x0 <= extent.x0 and extent.x1 <= panel.x1 and panel.y0 <= extent.y0 and extent.y1 <= panel.y1
+        named += 1
+    assert named >= 3
+
+
+def legend_box(legend, renderer) -> tuple:
+    extent = legend.get_window_extent(renderer)
+    return (extent.x0, extent.y0, extent.x1, extent.y1)
+
+
+def drawn_on_fit(animation, moments) -> np.ndarray:
+    """(N, 2) display px of every data point and every place a run's curve takes at these moments, worked out from the
+    recorded runs (each run in its own panel, or all in one)."""
+    fits = getattr(animation, "fits", None) or [animation.fit] * len(animation.runs)
+    found = []
+    for one, fit in zip(animation.runs, fits, strict=True):
+        ax = fit.curve.axes
+        low, high = ax.get_ylim()
+        points = [np.column_stack([one.x, one.y])] + ([np.column_stack([one.test.x, one.test.y])] if one.test else [])
+        found.append(ax.transData.transform(np.concatenate(points).astype(float)))
+        for moment in moments:
+            values = moment.blend(one, one.grid_pred.astype(float))
+            inside = np.isfinite(values) & (values >= low) & (values <= high)
+            xy = ax.transData.transform(np.column_stack([one.grid_x, np.where(inside, values, np.nan)]))
+            found.append(placing.densify(*xy.T))
+    points = np.concatenate(found)
+    return points[np.isfinite(points).all(axis=1)]
+
+
+FIT_KEYED = ("gd_vs_sgd", "least_squares", "many_solutions", "train_vs_test", "overfitting")  # keys in the fit panel
+
+
+@pytest.mark.parametrize("name", FIT_KEYED)
+def test_a_key_in_a_fit_panel_covers_no_data_point_and_no_curve_of_the_whole_video(name):
+    animation = SCENES[name].animation(committed(name))
+    renderer = animation.canvas.get_renderer()
+    ax = animation.fit.curve.axes
+    panel = ax.get_window_extent()
+    last = animation.moments(int(animation.plan.frames_of(animation.steps)[0]), len(animation.plan) - 1)
+    whole = animation.moments(0, len(animation.plan) - 1)
+    keys = [(legend, whole) for legend in [*ax.get_children(), *animation.fig.legends]
+            if isinstance(legend, Legend) and not legend.get_animated()]  # fmt: skip
+    keys += [(artist, last) for overlay in animation.overlays for artist in overlay.artists
+             if isinstance(artist, Legend) and artist.axes is ax]  # the final key, from the last step  # fmt: skip
+    assert keys, name
+    for legend, moments in keys:
+        box = legend_box(legend, renderer)
+        if not placing.overlapping(np.array([box]), np.array([panel.x0, panel.y0, panel.x1, panel.y1]))[0]:
+            continue  # outside the panel: beside it, or in the status line's row
+        covered = inside_box(drawn_on_fit(animation, moments), box, grow=2)
+        assert not covered.any(), (name, [text.get_text() for text in legend.get_texts()], int(covered.sum()))
+
+
+def test_the_status_line_fits_its_room_beside_the_keys_on_every_frame():
+    for name in VIDEOS:
+        animation = SCENES[name].animation(committed(name))
+        renderer = animation.canvas.get_renderer()
+        status = animation.status
+        longest = max(len(animation.status_text(moment)) for moment in animation.moments(0, len(animation.plan) - 1))
+        right = status.column + longest * status.advance
+        assert right <= animation.size - 4, name
+        top = animation.size - status.row  # the status line's cells, in display px (y up)
+        for legend in animation.fig.legends:
+            box = legend_box(legend, renderer)
+            assert box[0] >= right + 2 or box[1] >= top, (name, right, box)
+
+
+def axis_labels_and_keys_clear(animation, name: str) -> int:
+    """Every panel's axis names lie on the frame, and no "diverged at step K" box covers a key; the count checked."""
+    renderer = animation.canvas.get_renderer()
+    animation.draw(animation.moment(len(animation.plan) - 1), len(animation.plan) - 1)
+    checked = 0
+    for ax in animation.fig.axes:
+        for label in (ax.xaxis.label, ax.yaxis.label):
+            if label.get_text():
+                extent = label.get_window_extent(renderer)
+                assert extent.x0 >= 0 and extent.y0 >= 0 and extent.x1 <= animation.size, (name, label.get_text())
+                checked += 1
+    keys = [legend for ax in animation.fig.axes for legend in ax.get_children() if isinstance(legend, Legend)]
+    fits = getattr(animation, "fits", None) or [getattr(animation, "fit", None)]
+    for fit in (fit for fit in fits if fit is not None and fit.diverged_at is not None):
+        fit.diverged_label.update_bbox_position_size(renderer)
+        box = legend_box(fit.diverged_label.get_bbox_patch(), renderer)  # its box, not only its words
+        for legend in [*keys, *animation.fig.legends]:
+            assert not placing.overlapping(np.array([box]), np.array(legend_box(legend, renderer)))[0], name
+            checked += 1
+    return checked
+
+
+def test_axis_names_stay_on_the_frame_and_a_divergence_covers_no_key(told):
+    checked = sum(axis_labels_and_keys_clear(scene.animation(runs), name) for name, scene, runs, _ in told)
+    scene = SCENES["train_vs_test"].with_overrides(lr=0.06)  # its loss climbs to 1e15: long tick labels
+    checked += axis_labels_and_keys_clear(scene.animation(record_scene(scene)), "train_vs_test --lr 0.06")
+    assert checked > 60

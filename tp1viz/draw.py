@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-from matplotlib.transforms import IdentityTransform
+from matplotlib.transforms import IdentityTransform, offset_copy
 
 from . import events, placing
 from .layouts import (
@@ -50,7 +50,20 @@ LOG_SCALE_SPAN = 20.0  # a loss that falls by more than ~1.3 decades is shown on
 NOTE_SIZES = (8.5, 7.5)  # pt: a note's font, smaller only where the panel has no room for the larger
 NOTE_WIDTHS = (42, 34, 28, 24)  # characters a note's line may hold, tried in turn for a box that fits
 OFF_SCALE = "^", "v"  # markers at a panel's edge where what it draws has left it
+LABEL_PAD = 0.2  # an event label's white box round its words, in units of its font size
+MARKER_REACH = 4.0  # px at 512: how far a marker (a 5 pt diamond or dot) reaches round its point
+LEADER_FROM = 6.0  # px at 512: a label further than this from its marker is joined to it by a leader line
+LEADER_CROSSING = 80.0  # px at 512: what a leader across a loss line costs, in the length of one that crosses none
+NEARER = 3.0  # px at 512: a label is at least this much nearer its own marker than any other
+CLEAR = 15.0  # px at 512: a label that cannot be nearest its own marker stands this far off every other marker
+FLOOR_GAP = 1.5  # pt between the noise floor's dashed line and its name
 TITLE_Y, STATUS_Y = 0.965, 0.925  # the two text lines above the panels
+STATUS_SIZES = (10, 9.5, 9, 8.5, 8)  # pt: the status line's font, smaller only where its longest text needs it
+KEY_STYLE = {"fontsize": 8.5, "framealpha": 0.9, "handlelength": 1.4, "borderpad": 0.3, "labelspacing": 0.3}
+KEY_PLACES = ("upper right", "upper left", "lower left", "lower right")  # a key against a corner: the first of the best
+SMALL_KEY = {"fontsize": 7.5, "framealpha": 0.9, "handlelength": 1.2, "borderpad": 0.3, "labelspacing": 0.2}
+KEY_GAP = 6.0  # px at 512 between a panel and a key beside it
+POINT_REACH, CURVE_REACH = 4.0, 2.0  # px at 512: how far a data point's dot, a curve's stroke reach round a point
 CONTOUR_LEVELS = 14
 LOWEST_LEVEL = 1e-3  # the innermost contour sits at this fraction of the grid's loss range above the minimum
 
@@ -92,6 +105,24 @@ def loss_axis(*losses: np.ndarray, log: bool = False, ceiling: bool = False) -> 
         return "log", (10**low, 10**high)
     low, high = finite_range(loss)
     return "linear", (min(0.0, low), high * 1.08 if high > 0 else 1.0)
+
+
+def tick_number(value: float) -> str:
+    """A log axis' tick as plainly and as narrowly as it reads: 0.01, 1000, 1e6, 1e-5 (not 1e+06: the label beside
+    the axis must stay on the frame)."""
+    text = f"{value:g}"
+    mantissa, _, power = text.partition("e")
+    return f"{mantissa}e{int(power)}" if power else text
+
+
+def keep_axis_labels_in(fig, canvas) -> None:
+    """Tick labels set smaller (down to 6 pt) on any panel whose y axis' name would fall off the frame's left edge."""
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        size = ax.yaxis.get_ticklabels()[0].get_fontsize() if ax.yaxis.get_ticklabels() else 9
+        while ax.yaxis.label.get_text() and ax.yaxis.get_tightbbox(renderer).x0 < 1 and size > 6:
+            size -= 0.5
+            ax.tick_params(axis="y", labelsize=size)
 
 
 def shown(values: np.ndarray) -> np.ndarray:
@@ -184,7 +215,7 @@ class FitPanel:
     def __init__(self, ax, run: Trajectory, ylim: tuple[float, float], fontsize: float = 10):
         self.run, self.grid_pred, self.ylim = run, shown(run.grid_pred), ylim
         self.points = ax.scatter(run.x, run.y, s=12 * fontsize / 10, color=DATA_COLOR, alpha=0.85, linewidths=0)
-        self.test_points, self.taken = None, set()
+        self.test_points = None
         if run.test is not None:  # the points it learns from, boldest: filled and ringed, over the test points
             self.points.set(sizes=[30 * fontsize / 10], alpha=1.0, edgecolor=TRAIN_EDGE, linewidth=0.9, zorder=3)
         if run.test is not None:  # hollow: points the model is measured on and never learns from
@@ -215,34 +246,57 @@ class FitPanel:
         self.artists = [self.curve, *self.off_scale, self.diverged_label]
         self.foremost = [self.diverged_label]  # over an author's note too: what happened outranks what was said
 
-    CORNERS = {"upper left": (0.03, 0.97, "left", "top"), "upper right": (0.97, 0.97, "right", "top"),
-               "upper center": (0.5, 0.97, "center", "top"), "lower left": (0.03, 0.03, "left", "bottom"),
-               "lower right": (0.97, 0.03, "right", "bottom")}  # fmt: skip
-
-    NEIGHBOURS = {"upper left": {"upper left", "upper center"}, "upper right": {"upper right", "upper center"},
-                  "upper center": {"upper left", "upper center", "upper right"}}  # fmt: skip
-
-    def emptiest_corner(self) -> str:
-        """The corner of the panel (not yet taken) that the data and the final curve leave emptiest."""
-        ax = self.curve.axes
-        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-        xs, ys = [self.run.x, self.run.grid_x], [self.run.y, self.grid_pred[-1]]
-        if self.run.test is not None:
-            xs, ys = xs + [self.run.test.x], ys + [self.run.test.y]
-        u, v = (np.concatenate(xs) - x0) / (x1 - x0), (np.concatenate(ys) - y0) / (y1 - y0)
-        top, bottom, left, right = v > 0.75, v < 0.25, u < 0.5, u > 0.5
-        crowd = {"upper left": left & top, "upper right": right & top, "upper center": (np.abs(u - 0.5) < 0.25) & top,
-                 "lower left": left & bottom, "lower right": right & bottom}  # fmt: skip
-        free = [corner for corner in crowd if corner not in self.taken]
-        return min(free, key=lambda corner: int(crowd[corner].sum()))
-
-    def inner_legend(self, handles, labels) -> None:
-        """The keys inside the panel, in its emptiest corner: for layouts whose status line needs the room."""
-        corner = self.emptiest_corner()
-        self.taken |= self.NEIGHBOURS.get(corner, {corner})  # a wide note centred on top would reach into it
-        legend = self.curve.axes.legend(handles, labels, loc=corner, fontsize=8.5, framealpha=0.9, handlelength=1.4,
-                                        borderpad=0.3, labelspacing=0.3)  # fmt: skip
+    def inner_legend(self, handles, labels, moments: list, avoid=(), **style):
+        """The keys inside the panel, where no data point is and no curve passes at these moments (`place_keys`); None
+        where there is no such place."""
+        legend = self.curve.axes.legend(handles, labels, **{**KEY_STYLE, **style})
+        if not self.place_keys([legend], moments, avoid):
+            legend.remove()
+            return None
         self.kept_on_top = [legend]  # the moving curve passes under it, never through its words
+        return legend
+
+    def place_keys(self, legends: list, moments: list, avoid=()) -> bool:
+        """Put the legends (one over the other, as they take turns) in the panel where none covers a data point or a
+        place a curve passes at any of these moments, nor what the panel says in its own words (`own_labels`), nearest a
+        corner of the panel, against it (`avoid`: more display-px points to leave in sight). False where there is no
+        such place."""
+        ax = self.curve.axes
+        renderer, scale = ax.figure.canvas.get_renderer(), ax.figure.dpi / 100
+        boxes = [text_box(legend, renderer, 0) for legend in legends]
+        size = (max(box[2] - box[0] for box in boxes), max(box[3] - box[1] for box in boxes))
+        panel = panel_box(ax)
+        used = placing.Occupancy(panel)
+        used.add_points(self.data_points(), POINT_REACH * scale)
+        used.add_points(self.curve_points(moments), CURVE_REACH * scale)
+        used.add_points(np.asarray(avoid, np.float64).reshape(-1, 2), CURVE_REACH * scale)
+        for box in self.own_labels(renderer):
+            used.add_box(box)
+        free = used.free_boxes(size, margin=scale, inset=3 * scale)
+        if not len(free):
+            return False
+        for legend in legends:
+            anchor_key(legend, *placing.against_corner(free, panel, KEY_PLACES))
+        return True
+
+    def key_beside(self, handles, labels):
+        """The keys outside the panel, at its right, top aligned: the panel narrows to make room (its height, which
+        sets how far a move reads in pixels, stays)."""
+        ax = self.curve.axes
+        legend = ax.legend(handles, labels, loc="upper right", bbox_to_anchor=(1, 1), borderaxespad=0, **KEY_STYLE)
+        width = legend.get_window_extent(ax.figure.canvas.get_renderer()).width / ax.figure.bbox.width
+        gap = KEY_GAP / DESIGN_PX
+        left, bottom, right, top = ax.get_position().extents
+        ax.set_position((left, bottom, right - left - width - gap, top - bottom))
+        legend.set_bbox_to_anchor((right, top), transform=ax.figure.transFigure)
+        self.kept_on_top = [legend]
+        return legend
+
+    def own_labels(self, renderer) -> list:
+        """Boxes in the panel its own words take (the divergence's label): a key keeps off them."""
+        if self.diverged_at is None:
+            return []
+        return [text_box(self.diverged_label, renderer, 0.3 * self.diverged_label.get_fontsize())]
 
     def covered(self, moments: list) -> np.ndarray:
         """(N, 2) display px a note must leave visible: every data point, every place the curve passes."""
@@ -327,7 +381,7 @@ class LossPanel:
         ax.set_yscale(scale)
         if scale == "log":
             # "0.01" rather than mathtext's 10^-2: plainer for students, and mathtext's parser costs ~1 s to build.
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: tick_number(value)))
             if high / low < 100:  # under two decades, powers of ten alone leave one or two labels
                 ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             elif high / low > 1e8:  # a divergence's dozens of decades: a label every few, not every one
@@ -339,6 +393,7 @@ class LossPanel:
             ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k" if value else "0"))
         self.steps = np.arange(runs[0].steps + 1)
         self.lines, self.markers, self.placed, self.event_points = [], [], [], []
+        self.references = []  # the losses of dashed reference lines across the panel (the noise floor): labels keep off
         for color in colors[: len(losses)]:
             (line,) = ax.plot([], [], color=color, lw=1.6, animated=True)
             # Unclipped, so the marker stays round at step 0 and at the last step, on the axes' edges.
@@ -358,18 +413,59 @@ class LossPanel:
             self.placed.append(text_box(self.kept_on_top[0], ax.figure.canvas.get_renderer(), 1.5))
 
     def draw_floor(self, ax, floor: float) -> None:
-        """The data's noise variance, dashed, named under its right end (a loss comes down to it from above):
-        what a perfect model's loss would be."""
+        """The data's noise variance, dashed, named beside it (under its right end first: a loss comes down to it from
+        above) where no loss line passes and its own line does not strike it: what a perfect model's loss would be."""
         ax.axhline(floor, color="0.35", lw=1.0, ls=(0, (4, 3)), zorder=1)
-        label = ax.text(0.99, floor, f"noise floor {sig(floor, 2)}", transform=ax.get_yaxis_transform(), ha="right",
-                        va="top", fontsize=7.5, color="0.3")  # fmt: skip
-        self.placed.append(text_box(label, ax.figure.canvas.get_renderer(), 1.5))  # event labels keep off it
+        renderer, lines, panel = ax.figure.canvas.get_renderer(), self.occupancy(references=False), panel_box(ax)
+        spots = [
+            (x, ha, va) for va in ("top", "bottom") for x, ha in ((0.99, "right"), (0.01, "left"), (0.5, "center"))
+        ]
+        for x, ha, va in spots:
+            offset = offset_copy(ax.get_yaxis_transform(), fig=ax.figure, y=-FLOOR_GAP if va == "top" else FLOOR_GAP,
+                                 units="points")  # fmt: skip
+            label = ax.text(x, floor, f"noise floor {sig(floor, 2)}", transform=offset, ha=ha, va=va, fontsize=7.5,
+                            color="0.3")  # fmt: skip
+            box = text_box(label, renderer, 0)
+            if (x, ha, va) == spots[-1] or (placing.inside(np.array([box]), panel)[0] and not lines.holds(box)):
+                break
+            label.remove()
+        self.references.append(floor)
+        self.placed.append(text_box(label, renderer, 1.5))  # event labels keep off it
 
     def key_where_free(self, ax, labels: list[str]):
-        """The lines' legend in the corner their whole curves (every step, not only those drawn yet) cross least."""
+        """The lines' legend where their whole curves (every step, not only those drawn yet) never pass; else in the
+        corner they cross least."""
+        legend = self.key_if_free(self.lines, labels)
+        if legend is not None:
+            return legend
         curves = np.concatenate([placing.densify(*ax.transData.transform(np.column_stack(
             [self.steps, np.clip(loss, *self.limits)])).T) for loss in self.losses])  # fmt: skip
         return legend_where_free(ax, self.lines, labels, curves)
+
+    def key_if_free(self, handles, labels: list[str]):
+        """A small legend (in a column, a row or two rows) where no loss line ever passes and nothing the panel says
+        is (`occupancy`), against a corner; None where there is no such place."""
+        ax = self.lines[0].axes
+        renderer, scale = ax.figure.canvas.get_renderer(), ax.figure.dpi / 100
+        used = self.occupancy()
+        for columns in dict.fromkeys((1, len(labels), -(-len(labels) // 2))):  # a column, a row, or two rows
+            legend = ax.legend(handles, labels, ncol=columns, columnspacing=1.0, **SMALL_KEY)
+            x0, y0, x1, y1 = text_box(legend, renderer, 0)
+            free = used.free_boxes((x1 - x0, y1 - y0), margin=2 * scale, inset=2 * scale)
+            if len(free):
+                anchor_key(legend, *placing.against_corner(free, panel_box(ax), KEY_PLACES))
+                return legend
+            legend.remove()
+        return None
+
+    def add_key(self, handles, labels: list[str]) -> bool:
+        """A key of these lines where no loss line ever passes (`key_if_free`), kept over the lines; False if none."""
+        legend = self.key_if_free(handles, labels)
+        if legend is None:
+            return False
+        self.kept_on_top = [*getattr(self, "kept_on_top", []), legend]
+        self.placed.append(text_box(legend, legend.figure.canvas.get_renderer(), 1.5))
+        return True
 
     def update(self, moment: "Moment") -> None:
         position = moment.position
@@ -402,9 +498,20 @@ class LossPanel:
     def keys(self, renderer) -> list:
         return list(self.placed)
 
-    def event_overlay(self, event, color: str) -> Overlay:
-        """A marker on the loss at the event's step (on the panel's edge when the loss is beyond it), and its short
-        label beside it where no loss line and no other label is, with a leader line when it must stand off."""
+    def event_overlays(self, told: list, colors: list[str]) -> list[Overlay]:
+        """Each event's marker on the loss at its step, and its short label beside it (`place_labels`): every marker
+        is made first, so each label knows every marker it must keep clear of."""
+        ax = self.lines[0].axes
+        markers = [self.event_marker(event, color) for event, color in zip(told, colors, strict=True)]
+        labels = [ax.text(0, 0, event.text, ha="left", va="bottom", fontsize=8, color=color, animated=True,
+                          bbox={"boxstyle": f"round,pad={LABEL_PAD}", "facecolor": "white", "edgecolor": "none",
+                                "alpha": 0.9}) for event, color in zip(told, colors, strict=True)]  # fmt: skip
+        leaders = self.place_labels(labels, markers)
+        return [Overlay([*([leader] if leader is not None else []), marker, label], first=event.step)
+                for event, marker, label, leader in zip(told, markers, labels, leaders, strict=True)]  # fmt: skip
+
+    def event_marker(self, event, color: str):
+        """A diamond on the loss at the event's step (on the panel's top edge when the loss is beyond it)."""
         on_test = self.held and event.kind == "early stopping"  # marked where it is seen: on the test loss
         ax, loss = self.lines[0].axes, self.losses[1 if on_test else event.run]
         low, high = self.limits
@@ -412,49 +519,132 @@ class LossPanel:
         if np.isfinite(value) and low <= value <= high:
             (marker,) = ax.plot([event.step], [value], "D", color=color, mec="white", ms=5, animated=True)
             self.event_points.append((event.step, value))
-        else:  # off the scale: the marker sits on the top edge, as the current value's arrow does
-            (marker,) = ax.plot([event.step], [0.975], "D", color=color, mec="white", ms=5, animated=True,
-                                transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
-        label = ax.text(0, 0, event.text, ha="left", va="bottom", fontsize=8, color=color,
-                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
-                        animated=True)  # fmt: skip
-        artists = [marker, label]
-        leader = self.place_label(ax, label, marker)
-        if leader is not None:
-            artists.insert(0, leader)
-        return Overlay(artists, first=event.step)
+            return marker
+        (marker,) = ax.plot([event.step], [0.975], "D", color=color, mec="white", ms=5, animated=True,
+                            transform=ax.get_xaxis_transform(), clip_on=False)  # fmt: skip
+        return marker
 
-    def place_label(self, ax, label, marker):
-        """Put the label beside its marker, on no loss line, marker or other label; a leader line if it must
-        stand off (returned), else None."""
-        renderer = ax.figure.canvas.get_renderer()
-        anchor = tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0])
-        x0, y0, x1, y1 = text_box(label, renderer, 0.2 * 8)
-        size = (x1 - x0, y1 - y0)
-        panel = panel_box(ax)
+    def place_labels(self, labels: list, markers: list) -> list:
+        """Put each label beside its own marker, in turn: inside the panel, on no loss line, marker, dashed reference
+        line, key, leader or other label, and nearer its own marker than any other. Where it must stand off more than
+        6 px a leader joins them, crossing no other marker and no other label. Returns the leaders (None: not
+        needed)."""
+        ax = self.lines[0].axes
+        renderer, scale = ax.figure.canvas.get_renderer(), ax.figure.dpi / 100
+        anchors = [tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0]) for marker in markers]
+        used = self.occupancy()
+        used.add_points(np.array(anchors), MARKER_REACH * scale)
+        words = placing.Occupancy(panel_box(ax))  # what a leader must not cross: the labels and keys
+        for box in self.placed:
+            words.add_box(box)
+        leaders = []
+        for index, label in enumerate(labels):
+            # Markers that overlap read as one: a label is told from them by its leader and words alone.
+            others = [anchor for anchor in anchors
+                      if np.hypot(*np.subtract(anchor, anchors[index])) > 2 * MARKER_REACH * scale]  # fmt: skip
+            box = self.label_spot(label, renderer, anchors[index], others, used, words)
+            self.placed.append(tuple(box))
+            used.add_box(box)
+            words.add_box(box)
+            pad = LABEL_PAD * label.get_fontsize() * ax.figure.dpi / 72
+            label.set_transform(IdentityTransform())  # display px
+            label.set_position((box[0] + pad, box[1] + pad))
+            if placing.distance(box, anchors[index]) <= LEADER_FROM * scale:
+                leaders.append(None)
+                continue
+            corner = placing.nearest_point(box, anchors[index])
+            used.add_points(placing.segment(anchors[index], corner), 1.5 * scale)  # later labels keep off it
+            (leader,) = ax.plot([anchors[index][0], corner[0]], [anchors[index][1], corner[1]], lw=0.8, alpha=0.7,
+                                color=label.get_color(), transform=IdentityTransform(), clip_on=False,
+                                animated=True)  # fmt: skip
+            leaders.append(leader)
+        return leaders
+
+    def occupancy(self, references: bool = True, keys: bool = True) -> "placing.Occupancy":
+        """The loss panel's pixels a label may not cover: its loss lines, its dashed reference lines, its keys."""
+        ax = self.lines[0].axes
         scale = ax.figure.dpi / 100
-        lines = [placing.densify(*ax.transData.transform(np.column_stack([self.steps, loss])).T)
-                 for loss in self.losses]  # fmt: skip
-        avoid = np.concatenate([*lines, np.array([anchor])]) if lines else np.array([anchor])
-        avoid = avoid[np.isfinite(avoid).all(axis=1)]
-        near = placing.beside(anchor, size, 4 * scale)
-        spread = placing.grid(panel, size, 2 * scale, columns=13, rows=6)
-        candidates = np.concatenate([near, spread])
-        ok = placing.free(candidates, avoid, self.placed, margin=1.5 * scale) & placing.inside(candidates, panel)
-        if not ok.any():
-            ok = placing.inside(candidates, panel)
-        distances = np.array([placing.distance(box, anchor) for box in candidates])
-        chosen = candidates[np.flatnonzero(ok)[np.argmin(distances[ok])]]
-        self.placed.append(tuple(chosen))
-        pad = 0.2 * 8 * ax.figure.dpi / 72
-        label.set_transform(IdentityTransform())  # display px
-        label.set_position((chosen[0] + pad, chosen[1] + pad))
-        if placing.distance(chosen, anchor) <= 6 * scale:
-            return None
-        corner = (min(max(anchor[0], chosen[0]), chosen[2]), min(max(anchor[1], chosen[1]), chosen[3]))
-        (leader,) = ax.plot([anchor[0], corner[0]], [anchor[1], corner[1]], color=label.get_color(), lw=0.8,
-                            alpha=0.7, transform=IdentityTransform(), clip_on=False, animated=True)  # fmt: skip
-        return leader
+        used = placing.Occupancy(panel_box(ax))
+        for loss in self.losses:
+            used.add_points(placing.densify(*ax.transData.transform(np.column_stack([self.steps, loss])).T), scale)
+        (left, _, right, _) = panel_box(ax)
+        for level in self.references if references else ():
+            y = ax.transData.transform((0, level))[1]
+            used.add_points(placing.segment((left, y), (right, y)), scale)
+        for box in self.placed if keys else ():
+            used.add_box(box)
+        return used
+
+    def label_spot(self, label, renderer, anchor: tuple, others: list, used, words) -> np.ndarray:
+        """The box a label takes (`place_labels`), on one line or, where that is too wide for a rule, on two (split at
+        its " · "): of the boxes that keep the first of these that any keeps, the nearest its anchor (a leader across a
+        loss line counts LEADER_CROSSING px longer: it reads as pointing at the crossing):
+        nearer its own marker than any other, its leader clear (crossing no other marker and no label);
+        or, where markers crowd too close for that, standing CLEAR px off every other marker, its leader clear;
+        or its leader clear; or else the nearest free place."""
+        text = label.get_text()
+        wordings = [text, text.replace(" · ", " ·\n", 1)] if " · " in text else [text]
+        searches = [self.label_search(label, wording, renderer, anchor, others, used, words) for wording in wordings]
+        for rule in ("nearest", "apart", "clear"):
+            for wording, search in zip(wordings, searches, strict=True):
+                box = search(rule)
+                if box is not None:
+                    label.set_text(wording)
+                    return box
+        label.set_text(text)
+        return searches[0]("free")
+
+    def label_search(self, label, wording: str, renderer, anchor: tuple, others: list, used, words):
+        """A search for the label set as `wording`, by rule (`label_spot`): it returns the box, or None."""
+        scale = label.figure.dpi / 100
+        label.set_text(wording)
+        x0, y0, x1, y1 = text_box(label, renderer, LABEL_PAD * label.get_fontsize())
+        size = (x1 - x0, y1 - y0)
+        free = used.free_boxes(size, margin=1.5 * scale, inset=2 * scale)
+        if not len(free):
+            free = placing.grid(panel_box(label.axes), size, 2 * scale, columns=13, rows=6)
+        own = placing.box_distances(free, anchor)
+        to_others = np.array([placing.box_distances(free, other) for other in others]).reshape(len(others), len(free))
+        allowed = {"nearest": (own + NEARER * scale < to_others).all(axis=0),
+                   "apart": (to_others > CLEAR * scale).all(axis=0), "clear": np.ones(len(free), bool)}  # fmt: skip
+        lines = self.occupancy(references=False, keys=False)
+        reach = (MARKER_REACH + 1.5) * scale
+
+        def costs(boxes: np.ndarray) -> np.ndarray:
+            """How far each box is from its anchor, or inf if its leader would cross another marker or a label."""
+            distance = placing.box_distances(boxes, anchor)
+            line = placing.leaders(boxes, anchor)
+            blocked = words.hits(line).any(axis=1)
+            for other in others:
+                blocked |= (np.hypot(*(line - other).T).T <= reach).any(axis=1)
+            away = np.hypot(*(line - anchor).T).T > reach  # off its own marker, which sits on a line
+            crossing = (lines.hits(line) & away).any(axis=1)
+            found = np.where(blocked, np.inf, distance + LEADER_CROSSING * scale * crossing)
+            return np.where(distance <= LEADER_FROM * scale, distance, found)
+
+        def search(rule: str):
+            if rule == "free":
+                return free[int(np.argmin(own))]
+            order = np.flatnonzero(allowed[rule])
+            order = order[np.argsort(own[order], kind="stable")]
+            best, chosen = np.inf, None
+            for start in range(0, len(order), 512):  # nearest first: no box further on can cost less than `best`
+                chunk = order[start : start + 512]
+                if own[chunk[0]] >= best:
+                    break
+                found = costs(free[chunk])
+                if found.min() < best:
+                    best, chosen = float(found.min()), free[chunk[int(np.argmin(found))]]
+            return chosen
+
+        return search
+
+
+def anchor_key(legend, corner: str, point: tuple) -> None:
+    """Put a legend's `corner` ("upper right", ...) at a point in display px."""
+    legend.set_loc(corner)
+    legend.set_bbox_to_anchor((*point, 0, 0), transform=IdentityTransform())
+    legend.borderaxespad = 0
 
 
 KEY_CORNERS = ("upper right", "lower left", "upper center", "lower right", "upper left")
@@ -465,7 +655,7 @@ def legend_where_free(ax, handles, labels: list[str], points: np.ndarray):
     of these display-px points: what the panel will draw there over the whole video."""
     renderer = ax.figure.canvas.get_renderer()
     points = points[np.isfinite(points).all(axis=1)]
-    style = {"fontsize": 7.5, "framealpha": 0.9, "handlelength": 1.2, "borderpad": 0.3, "labelspacing": 0.2}
+    style = SMALL_KEY
     covered = {}
     for corner in KEY_CORNERS:
         x0, y0, x1, y1 = text_box(ax.legend(handles, labels, loc=corner, **style), renderer, 6)  # a dot's width
@@ -622,19 +812,23 @@ class Animation:
         self.plan = plan
         self.notes, self.fps = notes, fps  # notes: (first frame, last frame, text, run index or None, panel name)
         self.fig, self.canvas = new_canvas(size)
-        title_text = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
-        shrink_to_width(title_text, self.canvas, 0.96 * size)
-        self.status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=10)
+        self.title = self.fig.text(0.5, TITLE_Y, title, ha="center", va="center", fontsize=11, weight="bold")
+        shrink_to_width(self.title, self.canvas, 0.96 * size)
+        self.status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=STATUS_SIZES[0])
+        self.top_row = []  # (handle, label) of the keys in the status line's row (`arrange_top_row`)
         self.panels, self.overlays, self.backgrounds, self.tops = [], [], {}, {(): []}
         self.said = []  # the captions, timed (set by the scene that made this)
 
     def finish_layout(self, loss: "LossPanel", fits: list["FitPanel"], **others) -> None:
         """Add the events and notes (each in the panel it names: a run's fit, or one of `others` by name, or the
         loss), draw everything static once, and keep it as the background."""
+        keep_axis_labels_in(self.fig, self.canvas)
+        self.arrange_top_row()
         told = sorted((event for run in self.runs for event in run.events), key=lambda event: event.step)
         colors = self.run_colors if len(self.runs) > 1 else [DATA_COLOR if loss.held else MODEL_COLOR]
-        self.overlays = [loss.event_overlay(event, TEST_COLOR if event.kind == "early stopping" else colors[event.run])
-                         for event in told[:6]]  # fmt: skip
+        labelled = told[:6]
+        self.overlays = loss.event_overlays(labelled, [TEST_COLOR if event.kind == "early stopping"
+                                                       else colors[event.run] for event in labelled])  # fmt: skip
         self.overlays += [fits[event.run].early_stop_overlay(event.step) for event in told
                           if event.kind == "early stopping"]  # fmt: skip
         named = {"loss": loss, **others}
@@ -648,6 +842,10 @@ class Animation:
         self.canvas.draw()  # animated artists are left out of this draw
         self.backgrounds[()] = self.canvas.copy_from_bbox(self.fig.bbox)
         self.tops[()] = self.top_patches(())
+
+    def every_moment(self) -> list["Moment"]:
+        """What the whole video shows, each distinct moment once."""
+        return self.moments(0, len(self.plan) - 1)
 
     def moments(self, first: int, last: int) -> list["Moment"]:
         """What frames first..last show, each distinct one once."""
@@ -740,12 +938,52 @@ class Animation:
         return [self.canvas.copy_from_bbox(artist.get_window_extent(renderer).expanded(1.02, 1.1)) for artist in on_top]
 
     def legend(self, handles, labels) -> None:
-        """Data and model keys on the status line's right, where no data can ever be hidden by them; inside the
-        fit panel when the status line is long (held-out runs name two losses)."""
+        """Data and model keys in the status line's row (`arrange_top_row`), where no data can ever be hidden by them;
+        when the run is held out (its status line names two losses: its row has no room), inside the fit panel where
+        no data point and no curve of the video ever is, or beside it where there is no such place."""
         if self.runs[0].test is not None and len(self.runs) == 1:
-            return self.fit.inner_legend(handles, labels)
-        self.fig.legend(handles=handles, labels=labels, loc="center right", bbox_to_anchor=(RIGHT + 0.005, STATUS_Y),
-                        ncol=len(labels), frameon=False, fontsize=10, handlelength=1.4, columnspacing=1.0)  # fmt: skip
+            if self.fit.inner_legend(handles, labels, self.every_moment()) is None:
+                self.fit.key_beside(handles, labels)
+            return
+        self.top_row += list(zip(handles, labels, strict=True))
+
+    def arrange_top_row(self) -> None:
+        """The status line and the keys beside it, each kept in its own room on every frame: the status at the
+        largest of STATUS_SIZES at which its longest text (of every frame the video shows) leaves the keys room
+        right of it, between the panels and the title, in one row, or two or three, at 10 pt or smaller."""
+        longest = max(len(self.status_text(moment)) for moment in self.every_moment())
+        renderer = self.canvas.get_renderer()
+        bottom = max(ax.get_tightbbox(renderer).y1 for ax in self.fig.axes) + 1
+        top = self.title.get_window_extent(renderer).y0 - 1
+        gap = 8 * self.size / DESIGN_PX
+        for status_size in STATUS_SIZES:
+            status = StatusLine(self.fig, self.canvas, LEFT, STATUS_Y, fontsize=status_size)
+            end = status.column + longest * status.advance
+            if end > self.size * RIGHT:
+                continue
+            if not self.top_row or self.top_keys(end + gap, bottom, top) is not None:
+                self.status = status
+                return
+        self.status = status  # nowhere: the smallest, its keys crowded (the tests flag this)
+        if self.top_row:
+            self.top_keys(0, 0, self.size, force=True)
+
+    def top_keys(self, left: float, bottom: float, top: float, force: bool = False):
+        """The row's keys as one legend whose box lies within (left, bottom, right edge, top) in display px, or None."""
+        handles, labels = zip(*self.top_row, strict=True)
+        renderer, right = self.canvas.get_renderer(), RIGHT + 0.005
+        for rows in (1, 2, 3):
+            for fontsize in (10, 9, 8.5, 8, 7.5):
+                ncol = -(-len(labels) // rows)
+                middle = STATUS_Y if rows == 1 else (bottom + top) / 2 / self.size
+                legend = self.fig.legend(handles=handles, labels=labels, loc="center right", ncol=ncol, frameon=False,
+                                         bbox_to_anchor=(right, middle), fontsize=fontsize, handlelength=1.4,
+                                         columnspacing=1.0, labelspacing=0.2, borderpad=0.2)  # fmt: skip
+                box = legend.get_window_extent(renderer)
+                if force or (box.x0 >= left and box.y0 >= bottom and box.y1 <= top):
+                    return legend
+                legend.remove()
+        return None
 
     @property
     def steps(self) -> int:

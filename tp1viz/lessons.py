@@ -8,8 +8,9 @@ still)? They are built from draw.py's panels and blitting loop. Knows matplotlib
 import numpy as np
 from matplotlib.patches import Polygon
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import offset_copy
 
-from . import draw
+from . import draw, placing
 from .draw import MODEL_COLOR, TEST_COLOR, Animation, FitPanel, LossPanel, new_canvas, style_axes
 from .layouts import DESIGN_PX, FIT, LOSS, RIGHT, TRAIN_TEST_FIT, fit_ylim
 from .trajectory import Trajectory
@@ -160,13 +161,21 @@ class PiecesPanel(FitPanel):
             bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "none"},
         )
         self.x_range = ax.get_xlim()
-        self.taken.add("upper center")  # the build's count is said there: the key keeps off it
         self.artists = [*self.guides, *self.pieces, self.bias, *self.hinges, *self.artists, self.built,
                         self.bias_label, self.dead_label, self.build_label]  # fmt: skip
         self.building = None  # (units added so far) while the sum is built again at the end
+        self.sizes, self.dead_box = {}, None  # each wording's size; where the dead units' count is said
+
+    def own_labels(self, renderer) -> list:
+        """Where the panel's own words go (the divergence, the build's and the dead units' count): a key keeps off."""
+        return [*super().own_labels(renderer), *self.counts(renderer)]
 
     def keys(self, renderer) -> list:
         """The key, and where the build's count and the dead units' count are said: notes keep off them."""
+        return [*super().keys(renderer), *self.counts(renderer)]
+
+    def counts(self, renderer) -> list:
+        """Where the build's count and the dead units' count are said, each at its widest."""
         widest = f"bias + {len(self.pieces)} of {len(self.pieces)} pieces"
         boxes = []
         for label, text in ((self.build_label, widest), (self.dead_label, "grey, dashed: 10 dead units")):
@@ -174,7 +183,7 @@ class PiecesPanel(FitPanel):
             label.set_text(text)
             boxes.append(draw.text_box(label, renderer, 2))
             label.set_text(shown)
-        return [*super().keys(renderer), *boxes]
+        return boxes
 
     def pieces_at(self, moment: "draw.Moment") -> np.ndarray:
         """(h, g) each unit's piece on the grid at this moment, blended as the red curve is."""
@@ -217,14 +226,112 @@ class PiecesPanel(FitPanel):
             kink = float(np.interp(at, self.run.grid_x, curve)) if inside and not dead else np.nan
             guide.set_data([at, at], [self.ylim[0], kink])
         self.bias.set_data(self.x_range, [bias, bias])
-        low, high = self.bias_label.axes.get_ylim()
-        shown = bool(np.isfinite(bias)) and low <= bias <= high  # a diverged bias is off the chart: no label
-        self.bias_label.set_visible(shown)
-        self.bias_label.set_position((0.99, bias if shown else 0.0))
-        self.bias_label.set_text(f"bias {sig(bias, 2)}")
         count = int(self.dead[row].sum())
         self.dead_label.set_text(f"grey, dashed: {count} dead unit{'s' * (count != 1)}" if count else "")
         self.update_built(row, pieces, bias)
+        self.place_bias_label(bias)
+
+    def place_bias_label(self, bias: float) -> None:
+        """Name the bias on its line where neither the red curve this frame draws nor a hinge's guide passes (and,
+        where it can, no piece and no data point): of BIAS_SPOTS along the line, above it or under it, the first
+        free."""
+        ax = self.curve.axes
+        low, high = ax.get_ylim()
+        self.bias_label.set_visible(bool(np.isfinite(bias)) and low <= bias <= high)
+        if not self.bias_label.get_visible():  # a diverged bias is off the chart: its name would be too
+            return
+        self.bias_label.set_text(f"bias {sig(bias, 2)}")
+        red = self.built if len(self.built.get_xdata()) else self.curve
+        curve = placing.densify(*ax.transData.transform(np.column_stack(red.get_data())).T)
+        guides = [placing.densify(*ax.transData.transform(guide.get_xydata()).T) for guide in self.guides]
+        curve = np.concatenate([curve, *guides])  # a hinge's guide must not run through the words either
+        data = self.data_points()
+        pieces = [placing.densify(*ax.transData.transform(piece.get_xydata()).T) for piece in self.pieces]
+        pieces = np.concatenate(pieces) if pieces else np.zeros((0, 2))
+        words = [self.dead_box] if self.dead_label.get_text() and self.dead_box is not None else []
+        if self.build_label.get_text():
+            words.append(draw.text_box(self.build_label, ax.figure.canvas.get_renderer(), 2))
+        size = self.said_size(self.bias_label)
+        best = None
+        for x, ha, va, off in ((*spot, off) for off in BIAS_OFFSETS for spot in BIAS_SPOTS):
+            box = said_box(ax.get_yaxis_transform().transform((x, bias)), size, ha, va, off * size[1])
+            hits = 1000 * placing.crowding(box[None], curve, 1)[0] + placing.crowding(box[None], data, 1)[0]
+            hits += 30 * placing.crowding(box[None], pieces, 1)[0]
+            hits += 1000 * sum(placing.overlapping(box[None], np.array(other))[0] for other in words)
+            hits += 1000 * int(not placing.inside(box[None], draw.panel_box(ax))[0])
+            if best is None or hits < best[0]:
+                best = (hits, x, ha, va, off)
+            if hits == 0:
+                break
+        _, x, ha, va, off = best
+        shift = off * size[1] * (1 if va == "bottom" else -1) * 72 / ax.figure.dpi  # points
+        self.bias_label.set(position=(x, bias), ha=ha, va=va, transform=offset_copy(ax.get_yaxis_transform(),
+                            fig=ax.figure, y=shift, units="points"))  # fmt: skip
+
+    def said_size(self, label) -> tuple[float, float]:
+        """A text's (width, height) in display px as it now reads, measured once for each wording."""
+        key = (label.get_text(), label.get_fontsize())
+        if key not in self.sizes:
+            extent = label.get_window_extent(label.figure.canvas.get_renderer())
+            self.sizes[key] = (extent.width, extent.height)
+        return self.sizes[key]
+
+    def place_dead_label(self, moments: list) -> None:
+        """Count the dead units in the spot (of DEAD_SPOTS, clear of where the build is counted) that no hinge's
+        guide, no piece, no place the red curve takes and no data point crosses in the whole video (the fewest, where
+        none is free): it stays there."""
+        ax = self.curve.axes
+        self.dead_label.set_text("grey, dashed: 10 dead units")  # the widest it says
+        size = self.said_size(self.dead_label)
+        points = np.concatenate([self.data_points(), self.curve_points(moments), self.piece_points(moments)])
+        guides = self.guide_spans(moments)
+        self.build_label.set_text(f"bias + {len(self.pieces)} of {len(self.pieces)} pieces")  # its widest
+        build = draw.text_box(self.build_label, ax.figure.canvas.get_renderer(), 2)
+        self.build_label.set_text("")
+        best = None
+        for x, y, ha, va in DEAD_SPOTS:
+            box = said_box(ax.transAxes.transform((x, y)), size, ha, va, 0)
+            crossed = (guides[:, 0] >= box[0] - 1) & (guides[:, 0] <= box[2] + 1) & (guides[:, 1] >= box[1])
+            hits = int(crossed.sum()) + placing.crowding(box[None], points, 1)[0]
+            hits += 10_000 * int(placing.overlapping(box[None], np.array(build))[0])  # the build is counted there
+            if best is None or hits < best[0]:
+                best = (hits, x, y, ha, va, box)
+            if hits == 0:
+                break
+        hits, x, y, ha, va, self.dead_box = best
+        self.dead_label.set(position=(x, y), ha=ha, va=va, text="")
+        if hits:  # nowhere free all along: what passes goes under its words, as under a key
+            self.dead_label.set_bbox({"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none",
+                                      "alpha": 0.9})  # fmt: skip
+
+    def piece_points(self, moments: list) -> np.ndarray:
+        """(N, 2) display px each unit's piece passes through at the steps these moments reach (where it is drawn)."""
+        ax = self.curve.axes
+        rows = sorted({self.run.row(moment.end if moment.t >= 1 else moment.start) for moment in moments})
+        found = []
+        for row in rows:
+            pieces = self.units.contributions(self.run.grid_x, row)
+            drawn = (pieces != 0) | self.dead[row][:, None]  # a live piece's zero is not drawn; a dead one's is
+            low, high = self.ylim
+            drawn &= (pieces >= low) & (pieces <= high)
+            xs = np.broadcast_to(self.run.grid_x, pieces.shape)
+            found.append(np.column_stack([xs[drawn], pieces[drawn]]))
+        return ax.transData.transform(np.concatenate(found)) if found else np.zeros((0, 2))
+
+    def guide_spans(self, moments: list) -> np.ndarray:
+        """(N, 2) display px of each live unit's hinge x and the top of its guide (its kink) at these moments: a guide
+        rises from the panel's foot to there."""
+        ax, found = self.curve.axes, []
+        for moment in moments:
+            row = self.run.row(moment.end if moment.t >= 1 else moment.start)
+            w, b = self.units.w[row].astype(np.float64), self.units.b[row].astype(np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                at = np.where(w != 0, -b / w, np.nan)
+            live = ~self.dead[row] & (at >= self.x_range[0]) & (at <= self.x_range[1])
+            kinks = np.interp(at[live], self.run.grid_x, moment.blend(self.run, self.grid_pred))
+            found.append(np.column_stack([at[live], np.clip(kinks, *self.ylim)]))
+        spans = np.concatenate(found) if found else np.zeros((0, 2))
+        return ax.transData.transform(spans) if len(spans) else spans
 
     def update_built(self, row: int, pieces: np.ndarray, bias: float) -> None:
         """The red curve built again (at the end): dashed, the bias plus the first `building` live units (left to
@@ -242,6 +349,22 @@ class PiecesPanel(FitPanel):
         self.build_label.set_text(build_words(self.building, live, len(self.pieces) - live))
         for unit, piece in enumerate(self.pieces):  # what was just added stands out; the rest steps back
             piece.set_alpha(1.0 if unit in stages[self.building] else 0.3)
+
+
+BIAS_OFFSETS = (0.0, 0.5, 1.0, 1.5)  # how far off its line the bias's name may stand, in its own heights
+ALONG = ((0.99, "right"), (0.01, "left"), *((k / 20, "center") for k in range(17, 2, -1)))  # its right end first
+BIAS_SPOTS = [(x, ha, va) for x, ha in ALONG for va in ("bottom", "top")]  # along the bias line, above or under it
+DEAD_SPOTS = [(x, y, ha, "bottom" if y < 0.5 else "top") for y in (0.03, 0.97, 0.89, 0.11)
+              for x, ha in ((0.99, "right"), (0.01, "left"), (0.5, "center"))]  # fmt: skip
+
+
+def said_box(anchor, size: tuple, ha: str, va: str, gap: float) -> np.ndarray:
+    """The (left, bottom, right, top) box in display px of a text of `size` aligned so at an anchor point, `gap` px
+    above it (va "bottom") or under it (va "top")."""
+    width, height = size
+    left = anchor[0] - {"left": 0.0, "center": width / 2, "right": width}[ha]
+    bottom = anchor[1] + gap if va == "bottom" else anchor[1] - gap - height
+    return np.array([left, bottom, left + width, bottom + height])
 
 
 def build_words(stage: int, live: int, dead: int) -> str:
@@ -265,6 +388,7 @@ class ReluPiecesAnimation(Animation):
         self.loss = LossPanel(self.fig.add_axes(LOSS), [run], **self.loss_axis)
         self.panels = [self.fit, self.loss]
         self.legend(*self.fit.handles())
+        self.fit.place_dead_label(self.every_moment())
         self.finish_layout(self.loss, [self.fit])
         self.build_frames = self.plan.frames_of(self.steps)  # the last step's held frames: the build's time
         self.stages = 1 + len(self.fit.order(run.row(self.steps)))  # the build's stages, then the whole again

@@ -9,6 +9,7 @@ drawn every frame would cost more than the rest of the frame).
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.transforms import offset_copy
 
 from . import draw, lessons, placing
 from .draw import MODEL_COLOR, Animation, FitPanel, LandscapePanel, LossPanel, StatusLine, legend_where_free, style_axes
@@ -36,8 +37,11 @@ from .words import sig
 SQUARE_COLOR = "tab:purple"  # a squared error: neither the data's blue nor the model's red
 RESIDUAL_COLOR = "0.45"  # an error: the grey gap from a point to the line
 GRADIENT_COLOR = "white"  # minus the gradient, on the landscape's dark and light greens alike (edged in black)
+GRADIENT_WIDTH, GRADIENT_EDGE = 2.2, 0.6  # pt: its white stroke, and the thin black edge either side of it
 CLOSED_FORM_COLOR = "black"  # the least-squares line, dashed, under the model's red
-READOUT_SIZE = 9.0  # pt: the live numbers under the panels
+READOUT_SIZES = (9.0, 8.5, 8.0, 7.5, 7.0)  # pt: the live numbers under the panels, smaller only where a line needs it
+SQUARES_TOP = 1.3  # the squares panel's range: this many times the first mean (the first MSE shows, near the top)
+READOUT_X = 0.06  # where the readout's lines begin, a fraction of the frame's width
 PATH_COLORS = ("tab:red", "tab:purple")  # full batch, minibatch: neither the data's blue
 OVERLAY_COLORS = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive")  # never the data's blue
 
@@ -58,7 +62,14 @@ class ReadoutAnimation(Animation):
     """An animation with lines of live numbers under its panels (`readout_lines` says them for each moment)."""
 
     def add_readout(self, *heights: float) -> None:
-        self.readouts = [StatusLine(self.fig, self.canvas, 0.06, y, fontsize=READOUT_SIZE) for y in heights]
+        """The readout's lines at these heights, all at the largest of READOUT_SIZES at which the longest line any
+        frame of the video shows fits the frame."""
+        longest = max(len(line) for moment in self.every_moment() for line in self.readout_lines(moment))
+        for size in READOUT_SIZES:
+            line = StatusLine(self.fig, self.canvas, READOUT_X, heights[0], fontsize=size)
+            if line.column + longest * line.advance + line.PAD <= self.size - 4 or size == READOUT_SIZES[-1]:
+                break
+        self.readouts = [StatusLine(self.fig, self.canvas, READOUT_X, y, fontsize=size) for y in heights]
 
     def readout_lines(self, moment: "draw.Moment") -> list[str]:
         raise NotImplementedError
@@ -94,7 +105,9 @@ class ResidualsPanel(FitPanel):
 
 
 class SquaresPanel:
-    """Each point's squared error as a purple stem under the point, and their mean as a dashed line: the MSE."""
+    """Each point's squared error as a purple stem under the point, and their mean as a dashed line: the MSE. The
+    range is fixed (SQUARES_TOP times the first mean): a stem taller than it stops at the top under an arrow, and so
+    does the mean, so no stem looks shorter than it is."""
 
     def __init__(self, ax, fit: ResidualsPanel):
         self.run, self.fit = fit.run, fit
@@ -102,17 +115,32 @@ class SquaresPanel:
         self.stems = LineCollection([], colors=SQUARE_COLOR, linewidths=1.6, animated=True)
         ax.add_collection(self.stems)
         (self.mean,) = ax.plot([], [], color="black", lw=1.3, ls=(0, (5, 3)), animated=True)
+        # Unclipped and lifted half their height, so each arrow stands whole on the panel's top edge, over the stem
+        # it stands for.
+        (self.beyond,) = ax.plot([], [], "^", color=SQUARE_COLOR, ms=5, mec="white", mew=0.5, clip_on=False,
+                                 transform=offset_copy(ax.transData, fig=ax.figure, y=2.5, units="points"),
+                                 animated=True)  # fmt: skip
+        (self.mean_beyond,) = ax.plot([], [], "^", color="black", ms=6, mec="white", mew=0.6, clip_on=False,
+                                      transform=offset_copy(ax.transData, fig=ax.figure, y=3, units="points"),
+                                      animated=True)  # fmt: skip
         ax.set_xlim(*fit.curve.axes.get_xlim())
-        ax.set_ylim(0, 1.3 * float(run.loss[0]))  # the first mean in view; the first large squares leave it
+        self.top = SQUARES_TOP * float(run.loss[0]) if np.isfinite(run.loss[0]) and run.loss[0] > 0 else 1.0
+        ax.set_ylim(0, self.top)
         style_axes(ax, "", "squared\nerror", fontsize=8.5)
         ax.tick_params(labelbottom=False)
-        self.artists = [self.stems, self.mean]
+        self.artists = [self.stems, self.mean, self.beyond, self.mean_beyond]
 
     def update(self, moment: "draw.Moment") -> None:
         squares = (self.fit.predictions(moment) - self.run.y.astype(np.float64)) ** 2
+        shown = np.minimum(squares, self.top)
         self.stems.set_segments(np.stack([np.column_stack([self.run.x, np.zeros_like(squares)]),
-                                          np.column_stack([self.run.x, squares])], axis=1))  # fmt: skip
-        self.mean.set_data(self.mean.axes.get_xlim(), [squares.mean()] * 2)
+                                          np.column_stack([self.run.x, shown])], axis=1))  # fmt: skip
+        over = ~(squares <= self.top)
+        self.beyond.set_data(self.run.x[over], np.full(int(over.sum()), self.top))
+        mean = float(squares.mean())
+        (left, right) = self.mean.axes.get_xlim()
+        self.mean.set_data((left, right), [min(mean, self.top)] * 2)
+        self.mean_beyond.set_data(([right], [self.top]) if not mean <= self.top else ([], []))
 
     def covered(self, moments: list) -> np.ndarray:
         return np.zeros((0, 2))
@@ -157,8 +185,9 @@ class GradientPanel(LandscapePanel):
         self.lr = float(run.meta["run"]["lr"])
         self.gradients = np.array([linear_gradient(run.x, run.y, w, b) for w, b in run.params.astype(np.float64)])
         self.scale = arrow_scale(self.gradients[0], ax)
-        self.downhill = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=11, lw=1.4,
-                                        color=GRADIENT_COLOR, ec="black", animated=True, zorder=4)  # fmt: skip
+        self.downhill = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=11, lw=GRADIENT_WIDTH,
+                                        color=GRADIENT_COLOR, path_effects=outlined(), animated=True,
+                                        zorder=4)  # fmt: skip
         self.step_arrow = FancyArrowPatch((0, 0), (0, 0), arrowstyle="-|>", mutation_scale=10, lw=2.2,
                                           color=MODEL_COLOR, animated=True, zorder=5)  # fmt: skip
         for arrow in (self.downhill, self.step_arrow):
@@ -220,7 +249,7 @@ class GradientAnimation(ReadoutAnimation):
         self.fit = FitPanel(self.fig.add_axes(GRADIENT_FIT), run, fit_ylim(run))
         self.loss = LossPanel(self.fig.add_axes(GRADIENT_LOSS), [run], **self.loss_axis)
         self.panels = [self.landscape, self.fit, self.loss]
-        (downhill,) = self.fit.curve.axes.plot([], [], color=GRADIENT_COLOR, lw=2.5, path_effects=outlined())
+        (downhill,) = self.fit.curve.axes.plot([], [], color=GRADIENT_COLOR, lw=GRADIENT_WIDTH, path_effects=outlined())
         (step,) = self.fit.curve.axes.plot([], [], color=MODEL_COLOR, lw=2.5)
         ax = self.landscape.path.axes
         path = ax.transData.transform(np.column_stack([run.landscape.path_u, run.landscape.path_v]))
@@ -241,9 +270,10 @@ class GradientAnimation(ReadoutAnimation):
 
 
 def outlined():
+    """A thin black edge round a white stroke: white reads as white, and stands off the landscape's light green."""
     from matplotlib import patheffects
 
-    return [patheffects.withStroke(linewidth=3.5, foreground="black")]
+    return [patheffects.withStroke(linewidth=GRADIENT_WIDTH + 2 * GRADIENT_EDGE, foreground="black")]
 
 
 # -- what a linear net is equivalent to ----------------------------------------------------------------------------
@@ -266,8 +296,12 @@ class LeastSquaresAnimation(ReadoutAnimation):
         self.loss = LossPanel(self.fig.add_axes(LEAST_LOSS), [run], **self.loss_axis)
         lowest = float(np.mean((self.best[0] * run.x.astype(np.float64) + self.best[1] - run.y) ** 2))
         self.loss.lines[0].axes.axhline(lowest, color=CLOSED_FORM_COLOR, lw=1.0, ls=(0, (5, 3)), zorder=1)
+        self.loss.references.append(lowest)  # event labels keep off it
         self.panels = [self.fit, self.loss]
-        self.fit.inner_legend([self.fit.points, self.fit.curve, closed], ["data", "model", "least squares"])
+        handles, labels = [self.fit.points, self.fit.curve, closed], ["data", "model", "least squares"]
+        dashed = ax.transData.transform(np.column_stack([run.grid_x, closed.get_ydata()]))
+        if self.fit.inner_legend(handles, labels, self.every_moment(), placing.densify(*dashed.T)) is None:
+            self.top_row += list(zip(handles, labels, strict=True))
         self.add_readout(0.375, 0.335)
         self.finish_layout(self.loss, [self.fit])
 
@@ -356,21 +390,28 @@ class OverlayAnimation(Animation):
         self.panels = [self.fit, self.loss]
         self.legend([self.fit.points], ["data"])
         names = [run.meta.get("run", {}).get("label", "") for run in runs]
-        self.fit.inner_legend(self.fit.curves, names)
+        if self.fit.inner_legend(self.fit.curves, names, self.every_moment()) is None:  # else with the losses:
+            if not self.loss.add_key(self.loss.lines, names):  # their colours are the curves'
+                self.top_row += list(zip(self.fit.curves, names, strict=True))
         final = self.verdicts(names)
+        end = self.moments(int(self.plan.frames_of(self.steps)[0]), len(self.plan) - 1)
+        if not self.fit.place_keys([final], end):  # where the curves end (its only moment) leave room: else beside
+            final.set_loc("center left")
+            final.set_bbox_to_anchor((1.01, 0.5), transform=self.fit.curve.axes.transAxes)
         self.fit.reserved = [final]  # notes keep off where it will be
         self.finish_layout(self.loss, [self.fit] * len(runs))
         self.overlays.append(draw.Overlay([final], first=self.steps, on_top=True))
 
     def verdicts(self, names: list[str]):
         """The key again, over the first, from the last step on: each run's final loss, or that it failed."""
-        (legend,) = self.fit.kept_on_top
+        ax = self.fit.curve.axes
+        first = ax.get_legend()
         said = [f"{name}: failed, {sig(run.loss[-1], 2)}" if failed is not None else f"{name}: {sig(run.loss[-1], 2)}"
                 for name, run, failed in zip(names, self.runs, self.fit.failed_at, strict=True)]  # fmt: skip
-        final = self.fit.curve.axes.legend(self.fit.curves, said, loc=legend._loc, fontsize=8.5, framealpha=1.0,
-                                           handlelength=1.4, borderpad=0.3, labelspacing=0.3, title="final loss",
-                                           title_fontsize=8.5)  # fmt: skip
-        self.fit.curve.axes.add_artist(legend)  # a second legend replaces the first on the axes; keep both
+        final = self.fit.curve.axes.legend(self.fit.curves, said, **{**draw.KEY_STYLE, "framealpha": 1.0},
+                                           title="final loss", title_fontsize=8.5)  # fmt: skip
+        if first is not None:
+            ax.add_artist(first)  # a second legend replaces the first on the axes; keep both
         final.set_animated(True)
         return final
 
@@ -472,7 +513,9 @@ class PathsAnimation(Animation):
         self.loss.artists = [*self.loss.lines[::-1], *self.loss.markers[::-1], *self.loss.off_scale]
         self.panels = [self.landscape, self.fit, self.loss]
         names = [run.meta.get("run", {}).get("label", "") for run in runs]
-        self.fit.inner_legend([*self.fit.lines, self.fit.batch], [*names, "its batch, this step"])
+        handles, labels = [*self.fit.lines, self.fit.batch], [*names, "its batch, this step"]
+        if self.fit.inner_legend(handles, labels, self.every_moment()) is None:
+            self.top_row += list(zip(handles, labels, strict=True))
         self.legend([self.fit.points], ["data"])
         self.finish_layout(self.loss, [self.fit] * len(runs), landscape=self.landscape)
 
