@@ -57,6 +57,8 @@ def test_a_scored_run_says_how_many_test_points_fall_within_the_tolerance():
     assert captions.score_words(run, 0.5, short=True) == "; 3 of 4 within ±0.5"
     assert captions.score_words(run, 0.25) == "; 1 of 4 test points within ±0.25"
     assert captions.score_words(run, None) == "" and captions.score_words(run_of(), 0.5) == ""
+    three = Held(held.x, held.y, np.ones(3), np.concatenate([pred, [[9.0, 9.0, 9.0, 9.0]]]))  # the end: 1 of 4
+    assert captions.score_words(run_of(loss=[1.0, 0.5, 0.4], test=three), 0.5) == "; 1 of 4 test points within ±0.5"
 
 
 def test_the_first_caption_that_fits_two_lines_is_chosen_else_the_last():
@@ -64,6 +66,7 @@ def test_the_first_caption_that_fits_two_lines_is_chosen_else_the_last():
     assert captions.first_fitting("short", "other") == "short"
     assert captions.first_fitting(long, "second", "third") == "second"
     assert captions.first_fitting(long, long + "!") == long + "!"
+    assert captions.first_fitting(long, long + "?", long + "!") == long + "!"  # the last of them, not the second
 
 
 def test_an_event_is_told_as_itself_for_one_run_and_with_its_runs_name_among_several():
@@ -77,6 +80,8 @@ def test_an_event_is_told_as_itself_for_one_run_and_with_its_runs_name_among_sev
     )  # the name starts the sentence; the event's words go on after its colon
     named = [run_of("near the limit"), run_of("GD")]
     assert captions.event_line(spike(run=0, said="SGD jumps."), named).said == "Near the limit: SGD jumps."
+    colons = spike(run=1, detail="Step 2: spike; the loss jumps: from 1 to 3.")
+    assert captions.event_line(colons, runs).told == "Step 2, sgd: spike; the loss jumps: from 1 to 3."  # its head
     wordy = spike(run=1, said="x" * 80)  # no room for the name: the event's own caption
     assert captions.event_line(wordy, runs).said == "x" * 80
 
@@ -92,6 +97,9 @@ def test_a_story_is_the_start_each_event_and_note_at_its_step_a_note_first_then_
     assert story[0].told == "A fit. Step 0: the model starts from its initial weights; loss 2."
     assert story[1].told == "Note at step 1: Early on." and story[1].panel == "fit" and story[1].run is None
     assert story[-1].told == "Step 4, the end: loss 0.125."
+    precise = captions.story("A fit", [run_of(loss=[2.34567, 1.0, 0.5, 0.25, 0.123456])])
+    assert precise[0].told == "A fit. Step 0: the model starts from its initial weights; loss 2.346."  # 4 digits
+    assert precise[-1].told == "Step 4, the end: loss 0.1235."  # the last step's, to 4 digits
 
 
 def test_a_note_anchored_to_an_event_tells_it_in_its_place_and_one_at_step_zero_speaks_over_the_start():

@@ -3,6 +3,8 @@ differences fail it, which pass, and the words that say why (docs/pages/mutation
 
 import dataclasses
 import hashlib
+import os
+import shutil
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -286,6 +288,51 @@ def test_ffmpegs_description_of_a_video_is_read_for_rotation_aspect_and_colour(c
     assert compare.compare(path, turned) == "rotation 90.0 instead of 0.0"
 
 
+def test_a_videos_facts_are_read_whatever_bytes_its_name_holds(clip, tmp_path):
+    path, _ = clip
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/clip \xff.mp4"))  # not UTF-8: ffmpeg's log echoes it as it is
+    shutil.copy(path, odd)
+    assert compare.video_facts(odd) == compare.video_facts(path)
+
+
+def fake_ffmpeg(folder: Path, monkeypatch, stdout: str, stderr: str, code: int = 0) -> None:
+    """An ffmpeg that prints these and exits with `code`, for what a real one prints only on rare files."""
+    (folder / "out").write_text(stdout)
+    (folder / "err").write_text(stderr)
+    script = folder / "ffmpeg"
+    script.write_text(f"#!/bin/sh\ncat '{folder / 'out'}'\ncat '{folder / 'err'}' >&2\nexit {code}\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", lambda: str(script))
+
+
+HEADER = "#tb 0: 1/10\n#media_type 0: video\n#dimensions 0: 16x16\n"
+FRAMES = "0, 0, 0, 1, 768, 0x0000abcd\n0, 1, 1, 1, 768, 0x0000abce\n"  # stream, dts, pts, duration, size, crc
+
+
+def test_ffmpeg_failing_after_some_frames_makes_a_video_undecodable_in_ffmpegs_first_words(tmp_path, monkeypatch):
+    fake_ffmpeg(tmp_path, monkeypatch, HEADER + FRAMES, "Error while decoding: broken\nmore\n", code=1)
+    with pytest.raises(compare.Undecodable) as failed:
+        compare.video_facts(tmp_path / "a.mp4")
+    assert str(failed.value) == f"{tmp_path / 'a.mp4'} cannot be decoded as a video (Error while decoding: broken)"
+
+
+def test_a_video_ffmpeg_describes_without_its_aspect_or_colour_has_square_pixels_and_no_colour(tmp_path, monkeypatch):
+    fake_ffmpeg(tmp_path, monkeypatch, HEADER + FRAMES, "Input #0, mov, from 'a.mp4':\n")
+    assert compare.video_facts(tmp_path / "a.mp4") == {
+        "frame size": "16x16", "sample aspect ratio": "1/1", "rotation": 0.0, "colour": None, "times": [0.0, 0.1],
+        "checksums": ["0x0000abcd", "0x0000abce"]}  # fmt: skip
+
+
+def test_rotation_and_colour_are_the_input_streams_not_what_ffmpeg_writes(tmp_path, monkeypatch):
+    log = ("Input #0, mov, from 'a.mp4':\n  Stream #0:0: Video: h264 (High), yuv420p(progressive), 16x16\n"
+           "Stream mapping:\n  Stream #0:0 -> #0:0 (h264 -> rawvideo)\nOutput #0, framecrc, to 'pipe:':\n"
+           "  Stream #0:0: Video: rawvideo, rgb24, 16x16\n    Side data:\n      displaymatrix: rotation of -90.00 "
+           "degrees\n")  # fmt: skip
+    fake_ffmpeg(tmp_path, monkeypatch, HEADER + "#sar 0: 1/1\n" + FRAMES, log)
+    facts = compare.video_facts(tmp_path / "a.mp4")
+    assert (facts["rotation"], facts["colour"]) == (0.0, "yuv420p(progressive)")
+
+
 # -- recordings: numbers within float noise, words word for word ----------------------------------------------
 
 
@@ -321,7 +368,7 @@ def test_a_recording_differs_by_its_settings_its_arrays_or_their_shapes_and_says
     assert compare.compare_runs([run_of(meta={})], [old]).startswith("recorded with batch_size None, ")
     longer = run_of(steps=5)
     assert compare.compare_runs([old], [longer]) == "loss has shape (5,), a recording now gives (6,)"
-    edge = [run_of(loss=np.full(5, 10000.0))], [run_of(loss=np.full(5, 10010.0))]  # 1 / 1000: the tolerance itself
+    edge = [run_of(loss=np.full(5, 10010.0))], [run_of(loss=np.full(5, 10000.0))]  # 10 of 10000: the tolerance itself
     assert compare.compare_runs(*edge) is None
     nudged = dataclasses.replace(old, loss=old.loss * (1 + 0.9e-3))
     assert compare.compare_runs([old], [nudged]) is None  # float noise: under RECORDING_RTOL
@@ -396,7 +443,8 @@ def test_a_recorded_landscape_is_described_by_its_kind_axes_plane_and_minimum():
     )
     assert compare.landscape_difference(landscape(), landscape(explained=1.0009)) is None
     assert compare.landscape_difference(landscape(explained=0.0), landscape(explained=1e-3)) is None  # the tolerance
-    assert compare.landscape_difference(landscape(minimum=(10000.0, 0.0)), landscape(minimum=(10010.0, 0.0))) is None
+    at_tolerance = landscape(minimum=(10010.0, 0.0)), landscape(minimum=(10000.0, 0.0))  # 10 of the new 10000
+    assert compare.landscape_difference(*at_tolerance) is None
     assert compare.landscape_difference(landscape(), landscape(explained=0.998)) == (
         f"{said} its plane holds 1 of the path, a recording now 0.998"
     )

@@ -58,9 +58,29 @@ def test_a_loss_settles_where_its_running_median_enters_the_band_about_its_final
     assert events.settled_loss_step(np.array([101, 1, 1, 1, 1, 1, 1, 1, 2.5, 1.0])) is None
 
 
+def test_a_loss_still_falling_by_a_hundredth_of_its_fall_has_not_settled_however_high_or_low_it_sits():
+    # the last tenth falls 0.1, the whole fall is 0.9: still falling (a share of 10 + 9.1 would let it settle)
+    assert events.settled_loss_step(np.concatenate([np.linspace(10, 9.2, 16), [9.2, 9.2, 9.1, 9.1]])) is None
+    # a fall of 0.395 and 0.005 in the last tenth: still falling (a fall taken as at least 1 would let it settle)
+    assert events.settled_loss_step(np.concatenate([np.linspace(0.5, 0.11, 16), [0.11, 0.11, 0.105, 0.105]])) is None
+
+
+def test_the_band_about_the_final_loss_is_a_hundredth_of_the_fall_or_three_deviations_of_the_tail():
+    # a fall of 1 (10 to 9): the band is 0.01, so a running median of 9.05 at step 3 is still outside it
+    assert events.settled_loss_step(np.array([10, 9.5, 9.15, 9.05] + [9] * 16)) == 4
+    # ten steps: the tail is the last two losses (a tenth would be one), 1 and 1, no spread: 1.3 is outside
+    assert events.settled_loss_step(np.array([10, 5, 1.3, 1.3, 1, 1, 1, 1.3, 1, 1])) == 4
+    # 101 steps: the tail is the last ten, their deviation 0.18, so the band is 0.54 and the noise is inside it
+    noisy = np.concatenate([np.linspace(10, 1, 11), np.ones(80), [1.2, 0.8] * 4, [1, 1]])
+    assert events.settled_loss_step(noisy) == 10
+    # noise three times wider than the whole fall: every step is inside the band, settled from the start
+    assert events.settled_loss_step(np.array([1.0] + [0.7, 1.1] * 9 + [0.7])) == 0
+
+
 def test_the_running_median_spans_a_hundredth_of_the_run_between_3_and_25_steps():
     assert events.running_median(np.array([5.0, 1.0])).tolist() == [5.0, 1.0]  # shorter than its window
     assert events.running_median(np.array([3.0, 9, 1, 4, 4])).tolist() == [3.0, 3, 4, 4, 4]  # edges padded
+    assert events.running_median(np.array([3.0, 9, 1])).tolist() == [3.0, 3, 1]  # as long as its window
     spike = np.zeros(1000)
     spike[500:505] = 1  # five steps up: not the median of a window of 11 (a thousand steps) ...
     assert not events.running_median(spike).any()
@@ -88,9 +108,14 @@ def test_stillness_is_measured_on_screen_clipped_to_the_panel_and_on_the_landsca
     blown = run_of([3, 2, 1], change=np.array([0, np.nan, 0]), snapshot_steps=np.array([0, 2]))
     with np.errstate(invalid="ignore"):  # inf - inf at the step that overflowed, which was not kept
         assert events.still_from(blown, SCALE).tolist() == [np.inf, 0.0]
-    path = dataclasses.make_dataclass("Path", ["path_u", "path_v"])(np.array([0.0, 1, 1]), np.array([0.0, 0, 2]))
-    landed = run_of([3, 2, 1], landscape=path)
+    path = dataclasses.make_dataclass("Path", ["path_u", "path_v"])
+    landed = run_of([3, 2, 1], landscape=path(np.array([0.0, 1, 1]), np.array([0.0, 0, 2])))
     assert events.still_from(landed, Scale((-10.0, 10.0), 10.0, (3.0, 4.0))).tolist() == [8.0, 8.0, 0.0]
+    wide = run_of([3, 2, 1], landscape=path(np.array([0.0, 2, 2]), np.array([0.0, 0, 1])))
+    assert events.still_from(wide, Scale((-10.0, 10.0), 10.0, (3.0, 4.0))).tolist() == [6.0, 4.0, 0.0]  # w: 3 px
+    lost = run_of([3, 2, 1], landscape=path(np.array([0.0, 1, np.nan]), np.zeros(3)))
+    with np.errstate(invalid="ignore"):  # inf - inf where the path is lost
+        assert events.still_from(lost, Scale((-10.0, 10.0), 10.0, (3.0, 4.0)))[:2].tolist() == [np.inf, np.inf]
 
 
 def creeping(until: int, steps: int = 100, rate: float = 0.01):
@@ -114,6 +139,9 @@ def test_a_run_converges_where_the_model_stops_moving_on_screen_after_its_loss_s
                           "moves less than 0.75 px, and the loss stays near 1.", 0,
                           "The model has stopped moving: loss 1.")  # fmt: skip
     assert events.converged_event(np.array([5, 4, 0.123456, 0.123456, 9]), 2).detail.endswith("stays near 0.1235.")
+    last_move = creeping(until=0)
+    last_move.grid_pred[20:] += 0.75  # one move of 0.75 px (at 1 px a unit) after the loss settled: still enough
+    assert events.converged_step(last_move, Scale((-10.0, 10.0), 1.0)) == 10
 
 
 # -- what goes wrong ------------------------------------------------------------------------------------------------
@@ -146,6 +174,18 @@ def test_a_swing_is_a_visible_move_pointing_back_against_the_one_before():
     assert events.reversing(run_of(np.ones(4), broken), SCALE).tolist() == [False, False, True, True]
 
 
+def test_a_swing_is_judged_as_drawn_on_the_panel_at_its_edge_and_against_a_move_seen_before_it():
+    above, below = swings([1, -1], points=1) + 20, swings([1, -1], points=1) - 20  # wholly off the panel
+    assert not events.reversing(run_of(np.ones(3), above), SCALE).any()
+    assert not events.reversing(run_of(np.ones(3), below), SCALE).any()
+    small = swings([1, -1], size=0.06, points=1)  # 0.6 px back and forth: seen, and reversed
+    assert events.reversing(run_of(np.ones(3), small), SCALE).tolist() == [False, False, True]
+    edge = np.array([[0.0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 2]])  # moves 120 degrees apart: cosine -1/2, exactly
+    assert not events.reversing(run_of(np.ones(3), edge), SCALE).any()
+    unseen = swings([1, 0.01, -1])  # back against a move of 0.1 px, too small to see: not a swing
+    assert not events.reversing(run_of(np.ones(4), unseen), SCALE).any()
+
+
 def test_three_swings_in_a_row_are_an_oscillation_from_the_first_of_them():
     run = run_of(np.ones(9), swings([1, 1, -1, 1, -1, 1, 1, -1]))
     (event,) = events.oscillating_events(run, SCALE)
@@ -155,6 +195,8 @@ def test_three_swings_in_a_row_are_an_oscillation_from_the_first_of_them():
     assert not events.oscillating_events(run_of(np.ones(6), swings([1, -1, 1, 1, -1])), SCALE)  # two in a row
     minibatch = dataclasses.replace(run, meta={"run": {"batch_size": 4}})
     assert not events.oscillating_events(minibatch, SCALE)
+    student = dataclasses.replace(run, meta={})  # a student's run: no settings, so no minibatches
+    assert [e.step for e in events.oscillating_events(student, SCALE)] == [3]
 
 
 def test_a_spike_is_a_stretch_well_above_the_lowest_loss_so_far_told_at_its_first_step():
@@ -172,6 +214,9 @@ def test_a_spike_is_a_stretch_well_above_the_lowest_loss_so_far_told_at_its_firs
     assert not events.spike_events(np.array([100.0, 1, 2, 1]))  # twice, but 1% of the fall: jitter
     assert len(events.spike_events(np.array([100.0, 1, 6, 1]))) == 1  # 5% of the fall
     assert len(events.spike_events(np.array([10.0, 1, 2, 1]))) == 1  # exactly twice: a spike
+    assert [e.step for e in events.spike_events(np.array([21.0, 1, 2, 1]))] == [2]  # 5% of a fall of 20, exactly
+    assert [e.step for e in events.spike_events(np.array([1.0, 2.5, 0.5, 0.2]))] == [1]  # at the first step
+    assert [e.step for e in events.spike_events(np.array([0.1, 0.02, 0.01, 0.04, 0.01]))] == [3]  # a small loss
 
 
 def test_the_best_line_is_least_squares_and_only_a_weight_and_a_bias_make_a_linear_net():
@@ -196,7 +241,8 @@ def test_a_poor_fit_is_told_against_the_best_line_or_the_noise_and_says_which():
                           "A poor fit: 1.6 times the best line's loss (0.22).")  # fmt: skip
     noisy = dict(line, meta={"run": {"noise_floor": 0.07}})  # 0.32 is 4.6 times the noise, under 1.5 the line
     (event,) = events.poor_fit_events(run_of(settled, **noisy), 7)
-    assert event.text.endswith(" · 4.6× the noise") and event.said == "A line cannot bend: 4.6 times the noise (0.07)."
+    assert event.text == "a line cannot bend · 4.6× the noise"
+    assert event.said == "A line cannot bend: 4.6 times the noise (0.07)."
     assert event.detail == ("Step 7: a poor fit; the loss, 0.32, is 4.6 times the variance of the noise the data were "
                             "drawn with (0.07), the lowest a model could expect to reach.")  # fmt: skip
     net = {"x": x, "y": x**2, "meta": {"run": {"noise_floor": 0.1}}}  # a hidden layer: no best line
@@ -292,6 +338,12 @@ def test_a_runs_events_come_in_step_order_kinds_in_their_order_a_divergence_alon
     assert events.outcome(dataclasses.replace(blown, events=events.detect(blown, SCALE))) == "diverged"
 
 
+def test_a_poor_fit_is_told_where_the_model_stopped_moving_not_where_its_loss_settled():
+    x = np.array([-1.0, 0, 1])
+    run = dataclasses.replace(creeping(until=50), x=x, y=x**2, params=np.zeros((101, 2)))  # loss 1: 4.5 times 2/9
+    assert [(e.kind, e.step) for e in events.detect(run, SCALE)] == [("converged", 43), ("poor fit", 43)]
+
+
 def test_a_scenes_runs_get_their_events_and_the_earliest_divergence_is_the_one_answer():
     first = run_of([1.0, 20, 30, 40])
     second = run_of([1.0, 2, 30, 40])
@@ -301,6 +353,8 @@ def test_a_scenes_runs_get_their_events_and_the_earliest_divergence_is_the_one_a
     assert events.first(runs, "diverged").step == 1 and events.diverged_at(runs) == 1
     assert events.diverged_at(runs[1:]) == 2 and events.first(runs, "spike") is None
     assert events.diverged_at([run_of([1.0, 0.5])]) is None
+    overlaid = events.detect_scene([run_of([10.0, 5, 4, 8, 9, 3, 6, 2, 2]), second], "overlay")  # tells two kinds
+    assert [[(e.kind, e.step) for e in run.events] for run in overlaid] == [[], [("diverged", 2)]]  # not the spikes
 
 
 def test_a_runs_end_in_a_word_is_its_last_say():

@@ -2,6 +2,7 @@
 frames, glides, pauses while words are read (docs/pages/mutation.md: the mutants they kill)."""
 
 import dataclasses
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from conftest import synthetic
 
 from tp1viz import pacing
-from tp1viz.layouts import scales
+from tp1viz.layouts import Scale, scales
 from tp1viz.pacing import Plan
 from tp1viz.trajectory import Event
 
@@ -64,6 +65,10 @@ def test_after_the_settled_step_a_step_is_shown_once_the_picture_has_moved_two_p
     assert pacing.shown_steps(change, 0).tolist() == [0, 1, 3, 6, 9]
     assert pacing.shown_steps(np.array([0, 0.5, 0.5, 1.0]), 0).tolist() == [0, 3]  # the last, whatever it moved
     assert pacing.shown_steps(np.array([0, 0.5, 0.5, 1.0, 1.9]), 0).tolist() == [0, 3, 4]
+    assert pacing.shown_steps(np.array([0, 3, 3, 3, 0, 0.0]), 3).tolist() == [0, 1, 2, 3, 5]  # each step once
+    assert pacing.shown_steps(np.array([0, 2.0, 2.0]), 0).tolist() == [0, 1, 2]  # two pixels exactly: shown
+    assert pacing.shown_steps(np.array([0, 1.5, 1.5, 1.5, 1.5]), 0).tolist() == [0, 2, 4]  # counted afresh after each
+    assert pacing.shown_steps(np.array([0, 1, 1, 0.5]), 10).tolist() == [0, 1, 2, 3]  # settled past the end
 
 
 def test_picks_by_travel_are_even_in_how_far_the_picture_moves_and_by_step_where_it_stands_still():
@@ -132,6 +137,12 @@ def test_a_note_gets_every_step_of_a_short_stretch_or_enough_steps_of_a_long_one
         34,
         40,
     ]  # two inside: the six picks join them
+    # two steps strictly inside of three needed (its ends do not count): the five picks join them
+    assert pacing.with_phases(np.array([0, 10, 11, 12, 40]), change, [(10, 40)], 3).tolist() == [0, 10, 11, 12, 18,
+                                                                                                25, 33, 40]  # fmt: skip
+    bumpy = change.copy()
+    bumpy[12] = 10  # by travel, 11 would be skipped: a short stretch gets every step whatever it moves
+    assert pacing.with_phases(np.array([0, 10, 40]), bumpy, [(10, 15)], 4).tolist() == [0, *range(10, 16), 40]
 
 
 def test_spare_frames_glide_across_the_big_moves_never_across_an_unsteady_step():
@@ -146,7 +157,14 @@ def test_spare_frames_glide_across_the_big_moves_never_across_an_unsteady_step()
     unsteady[4] = False  # the move into step 4 swings back: no blend across 2..6
     plan = pacing.glide(np.array([0, 1, 2, 6]), change, 3, 5, unsteady)
     assert plan.end.tolist() == [0, 1, 1, 1, 2, 2, 6] and plan.t.tolist() == [1, 1 / 3, 2 / 3, 1, 0.5, 1, 1]
-    assert pacing.glide(np.array([0, 3]), np.zeros(4), 5, 5, np.ones(4, bool)).t.tolist() == [1, 1]  # nothing moves
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing moves: no share of nothing is worked out (0 / 0)
+        assert pacing.glide(np.array([0, 3]), np.zeros(4), 5, 5, np.ones(4, bool)).t.tolist() == [1, 1]
+    faint = pacing.glide(np.array([0, 2]), np.array([0, 0.25, 0.25]), 2, 5, np.ones(3, bool))  # half a pixel in all
+    assert faint.t.tolist() == [1, 1 / 3, 2 / 3, 1]
+    after = np.ones(5, bool)
+    after[3] = False  # the move into 3 swings back: no blend across 2..4, one across 0..2 still
+    assert pacing.glide(np.array([0, 2, 4]), np.ones(5), 2, 5, after).t.tolist() == [1, 1 / 3, 2 / 3, 1, 1]
     assert pacing.glide(np.array([0, 3]), np.ones(4), 0, 5, np.ones(4, bool)).t.tolist() == [1, 1]
 
 
@@ -174,6 +192,17 @@ def test_a_steps_paced_video_shows_every_step_or_evenly_spaced_ones_and_the_mark
     assert pacing.plan("steps", 10, 10, 0.6, flat, 0, marks=[3]).end.tolist() == [0, 2, 3, 5, 8, 10]
     assert pacing.plan("steps", 10, 10, 0.6, flat, 0, marks=[1, 2, 3, 4]).end.tolist() == [0, 1, 2, 3, 5, 10]  # 3 of 6
     assert pacing.plan("steps", 10, 2, 1, flat, 0, marks=[5]).end.tolist() == [0, 5, 10]  # never fewer than 2
+    assert pacing.plan("steps", 10, 10, 1.0, flat, 0).end.tolist() == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10]  # 10 frames
+    assert pacing.plan("steps", 10, 1, 2, flat, 0).end.tolist() == [0, 10]  # 2 frames: the two ends
+
+
+def test_a_plan_keeps_to_its_budget_and_to_the_steps_a_long_run_kept():
+    marks = list(range(110, 1000, 100))  # nine captions' steps, none of them a pick by travel
+    long = pacing.plan("change", 1000, 10, 5, np.ones(1001), 0, marks=marks)
+    assert len(long) == 50 and set(marks) <= set(long.end[long.exact])  # 5 s at 10 fps, every caption's step
+    missing = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10]  # a recording that kept every step but 5
+    kept = pacing.plan("change", 10, 10, None, np.ones(11), 10, marks=[5], kept=np.array(missing))
+    assert kept.steps.tolist() == missing  # 5 is marked but has no snapshot: never drawn
 
 
 def test_a_caption_is_held_for_what_the_motion_to_the_next_one_does_not_give():
@@ -192,7 +221,7 @@ def moving_run(grid, loss=None, **fields):
     return dataclasses.replace(synthetic(loss, grid, y=np.linspace(-1, 1, 20)), **fields)
 
 
-def test_the_visible_change_is_how_far_the_curve_moves_on_its_panel_in_pixels():
+def test_the_visible_change_is_how_far_the_curve_moves_on_its_panel_in_pixels(monkeypatch):
     grid = np.array([[0.0, 0.0], [0.1, -0.3], [0.1, -0.3], [0.5, 0.2]])
     run = moving_run(grid)
     (scale,) = scales("fit", [run])
@@ -211,6 +240,18 @@ def test_the_visible_change_is_how_far_the_curve_moves_on_its_panel_in_pixels():
     assert pacing.visible_change(two, "fit").tolist() == pytest.approx(
         np.max([[0, 0.3 * s.fit, 0, 0.5 * s.fit] for s in scales("fit", two)] * np.array([[1], [2]]), axis=0)
     )
+    first = moving_run(np.zeros((3, 2)), loss=[1, 0.5, 0.4], change=np.array([0, 0.01, 0.02]),
+                       snapshot_steps=np.array([0, 2]))  # fmt: skip
+    second = dataclasses.replace(first, change=np.array([0, 0.03, 0.01]))
+    (scale, _) = scales("fit", [first, second])
+    assert pacing.visible_change([first, second]) == pytest.approx(np.array([0, 0.03, 0.02]) * scale.fit)  # each run
+    off = moving_run(np.array([[50.0], [60.0], [0.0]]))  # off the panel for two snapshots
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a step with no point on the panel moves nothing, and says nothing of it
+        assert pacing.visible_change([off]).tolist() == [0.0, 0.0, 0.0]
+    monkeypatch.setattr(pacing, "scales", lambda layout, runs: [Scale((-1.0, 1.0), 10.0)] * len(runs))
+    edges = moving_run(np.array([[-1.0, 1.0], [-0.5, 1.0], [-0.5, 0.8]]))  # from the panel's very edges
+    assert pacing.visible_change([edges]) == pytest.approx([0.0, 5.0, 2.0])
 
 
 def test_a_step_is_steady_when_every_runs_loss_does_not_rise_and_its_curve_does_not_swing_back():
@@ -237,6 +278,9 @@ def test_every_step_is_shown_to_where_the_runs_converged_or_a_diverging_loss_lea
     assert pacing.settled_step([calm, diverged]) == 3  # beside another: until it passes 10 times the first loss
     lost = moving_run(np.zeros((7, 2)), loss=[0.1, 2, 3, 4, 5, 6, 7], events=(event("diverged", 1),))
     assert pacing.settled_step([calm, lost]) == 6
+    small = moving_run(np.zeros((8, 2)), loss=[10, 9, 8, 7, 6, 5, 4, 3], events=(event("converged", 1),))
+    climbing = moving_run(np.zeros((8, 2)), loss=[1, 2, 5, 20, 50, 100, 200, np.inf], events=(event("diverged", 3),))
+    assert pacing.settled_step([small, climbing]) == 5  # 10 times the highest start (10): 100 is still on the panel
     gone = moving_run(np.zeros((7, 2)), loss=[np.nan] * 7, events=(event("diverged", 0),))
     assert pacing.settled_step([gone]) == 0 and pacing.settled_step([gone, calm]) == 1
 
@@ -345,3 +389,36 @@ def test_a_note_on_an_events_stretch_is_read_over_its_slow_motion():
     calm = dataclasses.replace(swinging, events=())
     held = pacing.for_runs(scene, [calm], reading)
     assert len(held.frames_of(2)) == 31 and len(held.frames_of(3)) == 1  # no event: held all 3 s, then the steps
+
+
+def scene(**fields):
+    return SimpleNamespace(**{"pace": "change", "fps": 10, "max_seconds": None, "layout": "fit", **fields})
+
+
+def test_a_scenes_plan_follows_its_pace_its_length_its_captions_steps_and_what_its_run_kept():
+    creeping = moving_run(np.linspace(0, 0.01, 11)[:, None] * np.ones((11, 4)))  # too little motion to show a step
+    reading = {0: [(0.1, False)], 5: [(0.5, True)], 10: [(0.1, True)]}  # a note at step 5, no event there
+    plan = pacing.for_runs(scene(), [creeping], reading)
+    assert plan.frames_of(5).size == 6  # step 5 shown exactly, and held 0.5 s for its note
+    plan = pacing.for_runs(scene(pace="steps"), [creeping], reading)
+    assert plan.exact.all() and plan.steps.tolist() == list(range(11))  # every step, no glide
+    plan = pacing.for_runs(scene(pace="steps", max_seconds=0.5), [creeping], reading)
+    assert plan.steps.tolist() == [0, 5, 10]  # 5 frames: evenly spaced, and the note's step
+    sparse = moving_run(np.zeros((3, 4)), loss=np.linspace(1, 0.1, 11), change=np.full(11, 1.0),
+                        snapshot_steps=np.array([0, 4, 10]))  # fmt: skip
+    assert pacing.for_runs(scene(), [sparse], {0: [(0.1, False)], 10: [(0.1, True)]}).steps.tolist() == [0, 4, 10]
+
+
+def test_a_scenes_plan_measures_moves_and_swings_on_its_own_layouts_panel():
+    steady = moving_run(np.arange(11)[:, None] * 0.02 * np.ones((11, 4)))  # 2.2 px a step at fit, 1.9 at least_squares
+    ends = {0: [(0.1, False)], 10: [(0.1, True)]}
+    assert pacing.for_runs(scene(), [steady], ends).steps.tolist() == list(range(11))
+    assert pacing.for_runs(scene(layout="least_squares"), [steady], ends).steps.tolist() == [0, 2, 4, 6, 8, 10]
+    swinging = np.cumsum([0, 0.1, 0.1, 0.1] + [0.005, -0.005] * 3)  # then swings of 0.56 px at fit, 0.47 px
+    run = moving_run(swinging[:, None] * np.ones((10, 4)))
+    ends = {0: [(0.1, False)], 9: [(0.1, True)]}
+    unseen = pacing.for_runs(scene(layout="least_squares"), [run], ends)
+    assert [(a, b) for a, b, t in zip(unseen.start, unseen.end, unseen.t, strict=True) if t < 1] == [
+        (0, 1), (1, 2), (2, 3), (3, 8)]  # too small to see there: the video may glide across them  # fmt: skip
+    seen = pacing.for_runs(scene(), [run], ends)
+    assert all(b <= 3 for a, b, t in zip(seen.start, seen.end, seen.t, strict=True) if t < 1)  # seen: no glide
