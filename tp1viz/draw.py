@@ -526,9 +526,9 @@ class LossPanel:
 
     def place_labels(self, labels: list, markers: list) -> list:
         """Put each label beside its own marker, in turn: inside the panel, on no loss line, marker, dashed reference
-        line, key, leader or other label, and nearer its own marker than any other. Where it must stand off more than
-        6 px a leader joins them, crossing no other marker and no other label. Returns the leaders (None: not
-        needed)."""
+        line, key, leader or other label, and nearer its own marker than any other (or, where markers crowd too close
+        for that, clear of every other: `label_spot`). Where it must stand off more than 6 px a leader joins them,
+        crossing no other marker and no other label. Returns the leaders (None: not needed)."""
         ax = self.lines[0].axes
         renderer, scale = ax.figure.canvas.get_renderer(), ax.figure.dpi / 100
         anchors = [tuple(marker.get_transform().transform(np.column_stack(marker.get_data()))[0]) for marker in markers]

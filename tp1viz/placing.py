@@ -2,7 +2,8 @@
 
 Geometry only, in display pixels (y up, as matplotlib's display coordinates): what must stay visible is a set
 of points (the data, every position a curve takes while the words are on screen, densified so a steep line
-leaves no gap) and boxes (keys, other labels). A box is (left, bottom, right, top).
+leaves no gap) and boxes (keys, other labels). A box is (left, bottom, right, top). Where every position of a
+box is tried at once, what is taken is a grid of the panel's pixels (`Occupancy`).
 """
 
 import numpy as np
@@ -88,16 +89,6 @@ def crowding(boxes: np.ndarray, points: np.ndarray, margin: float = 0.0) -> np.n
         px, py = points[start : start + 20_000, 0], points[start : start + 20_000, 1]
         counts += ((px >= grown[:, 0:1]) & (px <= grown[:, 2:3]) & (py >= grown[:, 1:2]) & (py <= grown[:, 3:4])).sum(1)
     return counts
-
-
-def beside(anchor: tuple, size: tuple, gap: float) -> np.ndarray:
-    """(M, 4) boxes of `size` around an anchor point, nearest first: right, left, above, below, and the corners."""
-    x, y = anchor
-    width, height = size
-    spots = [(x + gap, y - height / 2), (x - gap - width, y - height / 2), (x - width / 2, y + gap),
-             (x - width / 2, y - gap - height), (x + gap, y + gap), (x - gap - width, y + gap),
-             (x + gap, y - gap - height), (x - gap - width, y - gap - height)]  # fmt: skip
-    return np.array([(left, bottom, left + width, bottom + height) for left, bottom in spots])
 
 
 def distance(box: np.ndarray, point: tuple) -> float:
