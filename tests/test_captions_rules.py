@@ -126,6 +126,10 @@ def test_a_story_of_several_runs_names_them_and_ties_a_note_to_its_runs_event():
         (2, "spike", "Gd: up.", 0), (4, "end", "The end, step 4: gd 0.125, sgd 0.125.", None)]  # fmt: skip
     assert story[0].told == "Two. Step 0: every run starts from the same weights; gd 2, sgd 2."
     assert story[1].told == "Step 2, sgd: spike; the loss jumps. Note at step 2: The second jumps."
+    trained = [
+        dataclasses.replace(run, params=run.params + np.arange(5)[:, None] * (k + 1)) for k, run in enumerate(runs)
+    ]
+    assert captions.start_words(trained) == "every run starts from the same weights"  # then trained apart
     other_start = dataclasses.replace(runs[1], params=runs[1].params + 1)  # its own initial weights
     assert captions.story("Two", [runs[0], other_start])[0].told == (
         "Two. Step 0: each run starts from its own initial weights; gd 2, sgd 2."

@@ -45,6 +45,12 @@ HOW = {
     "mkdocs build --strict -f docs/mkdocs.yml": CI,
     ".venv/bin/mkdocs build --strict -f docs/mkdocs.yml": CI,
     ".venv/bin/python tests/benchmarks/bench_render.py": "by hand: the benchmark takes about five minutes",
+    # Mutation testing (docs/pages/mutation.md): half an hour of both cores, so not in CI.
+    '.venv/bin/pip install -e ".[test,mutation]"': "by hand: installs mutmut from the package index",
+    ".venv/bin/mutmut run": "by hand: mutation testing takes about half an hour of both cores",
+    ".venv/bin/python tests/mutation_score.py": "by hand: it reads what mutmut run left in mutants/",
+    ".venv/bin/mutmut run NAME ...": "by hand: re-runs mutants by name (minutes each for a survivor)",
+    ".venv/bin/mutmut show NAME": "by hand: prints a mutant's diff from what mutmut run left",
     # The author's recipe (README), run line by line in a fresh clone.
     "source .venv/bin/activate": RECIPE,
     "./render --check": RECIPE,

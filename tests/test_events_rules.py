@@ -299,6 +299,10 @@ def test_dead_units_are_told_from_when_the_last_of_them_died_with_what_the_rest_
         and event.said == "Every unit is dead from the start: the net is a flat line."
     )
     assert event.detail.endswith("they stop learning. With no unit alive, the net is a constant: a flat line.")
+    (event,) = told([[live, live], [dead, dead]])  # both died in training
+    assert event.said == "Every unit has died: the net is now a flat line."
+    (event,) = told([[dead, live, live, live, live], [dead, live, live, live, live]])
+    assert event.said == "1 of 5 units dead from the start."  # never alive: nothing died, nothing stopped
     (event,) = told([[dead, live, live, live, live], [live, live, live, dead, live], [dead, live, live, dead, live]])
     assert event.step == 2  # unit 0 came back to life at step 1: dead since step 2
 
