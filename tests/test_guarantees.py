@@ -275,3 +275,14 @@ def test_kinds_write_no_file_outside_the_folders_cleanup_looks_in():
     folders = {Path("media") / folder for folder in kinds.FOLDERS}
     for scene in SCENES.values():
         assert {output.path.parent for output in scene.outputs("media")} <= folders, scene.name
+
+
+def test_a_library_not_installed_is_said_so_not_blamed_on_memory():
+    from tp1viz import build, cli
+
+    missing = ModuleNotFoundError("No module named 'torch'", name="torch")
+    for limit_message in (cli.limit_message, build.failure_message):
+        assert limit_message(missing) == (
+            "torch is not installed: install tp1viz with its dependencies (pip install -e .)"
+        )
+        assert limit_message(ImportError("libc10.so: cannot map", name="torch")).endswith("(out of memory?)")

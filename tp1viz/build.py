@@ -93,6 +93,8 @@ def failure_message(error: BaseException) -> str:
         return str(error)
     if isinstance(error, MemoryError):
         return "out of memory (a memory limit, ulimit -v?)"
+    if isinstance(error, ModuleNotFoundError):  # not a cap: the library is not there at all
+        return f"{error.name or 'a library'} is not installed: install tp1viz with its dependencies (pip install -e .)"
     if isinstance(error, ImportError | SystemError):  # torch's libraries cannot be mapped under a memory cap
         return f"cannot load {getattr(error, 'name', None) or 'a library'}: {error} (out of memory?)"
     if isinstance(error, OSError) and error.filename:

@@ -158,6 +158,8 @@ def limit_message(error: BaseException) -> str:
         return "out of memory (a memory limit, ulimit -v?)"
     if isinstance(error, RecursionError):
         return "something nests too deeply to be handled"
+    if isinstance(error, ModuleNotFoundError):  # not a cap: the library is not there at all
+        return f"{error.name or 'a library'} is not installed: install tp1viz with its dependencies (pip install -e .)"
     if isinstance(error, ImportError | SystemError):  # a library's import failing under a memory cap
         return f"cannot load {getattr(error, 'name', None) or 'a library'}: {error} (out of memory?)"
     where = f"{error.filename}: " if getattr(error, "filename", None) else ""
