@@ -359,14 +359,7 @@ class OverlayPanel(FitPanel):
         return [*super().keys(renderer), *(draw.text_box(key, renderer, 0) for key in getattr(self, "reserved", []))]
 
     def curve_points(self, moments: list) -> np.ndarray:
-        found = [super().curve_points(moments)]
-        ax = self.curve.axes
-        for run in self.runs[1:]:
-            for moment in moments:
-                values = np.clip(moment.blend(run, draw.shown(run.grid_pred)), *self.ylim)
-                found.append(placing.densify(*ax.transData.transform(np.column_stack([run.grid_x, values])).T))
-        points = np.concatenate(found)
-        return points[np.isfinite(points).all(axis=1)]
+        return with_other_runs(self, super().curve_points(moments), moments)
 
     def update(self, moment: "draw.Moment") -> None:
         super().update(moment)
@@ -479,14 +472,7 @@ class BatchPanel(FitPanel):
         return row[row >= 0]
 
     def curve_points(self, moments: list) -> np.ndarray:
-        found = [super().curve_points(moments)]
-        ax = self.curve.axes
-        for run in self.runs[1:]:
-            for moment in moments:
-                values = np.clip(moment.blend(run, draw.shown(run.grid_pred)), *self.ylim)
-                found.append(placing.densify(*ax.transData.transform(np.column_stack([run.grid_x, values])).T))
-        points = np.concatenate(found)
-        return points[np.isfinite(points).all(axis=1)]
+        return with_other_runs(self, super().curve_points(moments), moments)
 
     def update(self, moment: "draw.Moment") -> None:
         super().update(moment)
@@ -528,3 +514,14 @@ ANIMATIONS = {
     "overlay": OverlayAnimation,
     "paths": PathsAnimation,
 }
+
+
+def with_other_runs(panel, first: np.ndarray, moments: list) -> np.ndarray:
+    """The first run's curve points and every other run's a shared fit panel draws at these moments."""
+    found, ax = [first], panel.curve.axes
+    for run in panel.runs[1:]:
+        for moment in moments:
+            values = np.clip(moment.blend(run, draw.shown(run.grid_pred)), *panel.ylim)
+            found.append(placing.densify(*ax.transData.transform(np.column_stack([run.grid_x, values])).T))
+    points = np.concatenate(found)
+    return points[np.isfinite(points).all(axis=1)]
